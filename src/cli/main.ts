@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// The osa-sriov command line: commander wiring only; the work is in the library.
+import { Command, CommanderError } from 'commander';
+import { registerCollect } from './collect.js';
+import { formatUserError, UserError } from './errors.js';
+import { registerProbe } from './probe.js';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('osa-sriov')
+    .description('Discover, model and check SR-IOV networking for OpenStack-Ansible clouds')
+    .version('0.1.0')
+    .showHelpAfterError('(add --help for usage)')
+    .exitOverride();
+  registerCollect(program);
+  registerProbe(program);
+  for (const cmd of program.commands) cmd.exitOverride();
+  return program;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    await buildProgram().parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // Help and --version "fail" with exit code 0; usage errors were already printed.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    if (e instanceof UserError) {
+      process.stderr.write(formatUserError(e));
+      return 2;
+    }
+    throw e;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

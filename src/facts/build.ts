@@ -1,0 +1,421 @@
+// Turns a collector snapshot, or outputs an operator pasted, into HostFacts.
+import {
+  HOST_FACTS_SCHEMA,
+  type HostFacts,
+  HostFactsSchema,
+  type Master,
+  type OtherNic,
+  type PersistenceEvidence,
+  type Pf,
+  type Vf,
+} from './host-facts.js';
+import { parseIni, sectionRecord } from './ini.js';
+import { normalisePciAddress, parseEthtoolInfo } from './parse-ethtool.js';
+import { IpJsonError, type IpLink, type IpVf, parseIpLinkJson, parseIpLinkText } from './parse-ip-link.js';
+import { type LspciDevice, parseLspci, vfAddressFromCapability } from './parse-lspci.js';
+import type { Snapshot } from './snapshot.js';
+
+const PCI = (addr: string) => `/sys/bus/pci/devices/${addr}`;
+const NET = (dev: string) => `/sys/class/net/${dev}`;
+
+/** A PCI id from sysfs: "0x8086" (vendor, device) or "10ca" (sriov_vf_device has no 0x). */
+function hexId(v: string | null): string | null {
+  if (v === null) return null;
+  const m = v.match(/^(?:0x)?([0-9a-fA-F]{1,4})$/);
+  return m ? m[1]!.toLowerCase().padStart(4, '0') : null;
+}
+
+function int(v: string | null): number | null {
+  return v !== null && /^-?\d+$/.test(v) ? Number(v) : null;
+}
+
+function nonNegative(v: number | null): number | null {
+  return v !== null && v >= 0 ? v : null;
+}
+
+/** Kernel command-line words that configure the IOMMU. */
+export function iommuWords(cmdline: string): string[] {
+  return cmdline.split(/\s+/).filter((w) => /^(intel_iommu|amd_iommu|iommu)([.=]|$)/.test(w));
+}
+
+/** The VF table of a PF netdev from `ip -j -d link` (preferred) or `ip -d link` text. */
+function ipLinks(snap: Snapshot): { links: Map<string, IpLink>; json: boolean | null; ip: boolean | null } {
+  const links = new Map<string, IpLink>();
+  let json: boolean | null = null;
+  const jsonText = snap.text('cmd.ip-j-d-link');
+  if (snap.looked('cmd.ip-j-d-link')) json = false;
+  if (jsonText !== null && jsonText.trim() !== '') {
+    try {
+      for (const l of parseIpLinkJson(jsonText)) links.set(l.name, l);
+      json = true;
+    } catch (e) {
+      if (!(e instanceof IpJsonError)) throw e;
+    }
+  }
+  const text = snap.text('cmd.ip-d-link');
+  if (links.size === 0 && text !== null) for (const l of parseIpLinkText(text)) links.set(l.name, l);
+  const ip = snap.looked('cmd.ip-d-link') ? snap.has('cmd.ip-d-link') : null;
+  return { links, json, ip };
+}
+
+function masterOf(snap: Snapshot, netdev: string, link: IpLink | undefined): Master | null {
+  const name = snap.linkBase(`${NET(netdev)}/master`) ?? link?.master ?? null;
+  if (name === null) return null;
+  const marks = snap.list(NET(name));
+  if (marks.includes('bonding') || link?.slaveKind === 'bond') return { kind: 'bond', name };
+  if (marks.includes('bridge') || link?.slaveKind === 'bridge') return { kind: 'bridge', name };
+  if (name === 'ovs-system' || link?.slaveKind === 'openvswitch') return { kind: 'ovs', name };
+  return { kind: 'other', name };
+}
+
+function vfFromTable(
+  index: number,
+  t: IpVf | undefined,
+): Omit<Vf, 'pciAddress' | 'driver' | 'netdev' | 'iommuGroup' | 'uppers'> {
+  return {
+    index,
+    mac: t?.mac ?? null,
+    vlan: t ? t.vlan : null,
+    qos: t ? t.qos : null,
+    spoofCheck: t?.spoofCheck ?? null,
+    trust: t?.trust ?? null,
+    linkState: t?.linkState ?? null,
+    maxTxRateMbps: t ? t.maxTxRateMbps : null,
+    minTxRateMbps: t ? t.minTxRateMbps : null,
+  };
+}
+
+function lspciOf(snap: Snapshot, addr: string): LspciDevice | null {
+  const text = snap.text(`cmd.lspci-vvv-nn.${addr}`);
+  if (text === null) return null;
+  return parseLspci(text).find((d) => d.pciAddress === addr) ?? null;
+}
+
+function persistence(snap: Snapshot): HostFacts['persistence'] {
+  const kinds = [
+    'udev',
+    'systemd',
+    'scripts',
+    'netplan',
+    'networkmanager',
+    'os-net-config',
+    'modprobe',
+  ] as const;
+  if (!kinds.some((k) => snap.looked(`persist.${k}.searched`))) return null;
+  const evidence: PersistenceEvidence[] = [];
+  let filesSearched = 0;
+  for (const kind of kinds) {
+    filesSearched += int(snap.attr(`persist.${kind}.searched`)) ?? 0;
+    for (let i = 0; snap.looked(`persist.${kind}.${i}.file`); i++) {
+      const file = snap.text(`persist.${kind}.${i}.file`) ?? '';
+      for (const line of (snap.text(`persist.${kind}.${i}.lines`) ?? '').split('\n')) {
+        const m = line.match(/^(\d+):(.*)$/);
+        if (m) evidence.push({ kind, file, line: Number(m[1]), text: m[2]!.trim() });
+      }
+    }
+  }
+  return { evidence, filesSearched };
+}
+
+/** Builds HostFacts from a parsed collector snapshot. */
+export function factsFromSnapshot(snap: Snapshot): HostFacts {
+  const cmdline = snap.attr('kernel.cmdline');
+  const cpuInfo = new Map<string, string>();
+  for (const line of (snap.text('cpu.info') ?? '').split('\n')) {
+    const m = line.match(/^([a-z_]+)=(.*)$/);
+    if (m && m[2] !== '') cpuInfo.set(m[1]!, m[2]!);
+  }
+  const virt = cpuInfo.get('virtualization');
+  const units = snap.looked('/sys/class/iommu') ? snap.list('/sys/class/iommu') : null;
+  const groups = int(snap.attr('count./sys/kernel/iommu_groups'));
+  const { links, json, ip } = ipLinks(snap);
+
+  // VF links of each PF: "/sys/bus/pci/devices/<pf>/virtfn<N>" → VF address.
+  const virtfns = new Map<string, Map<number, string>>();
+  for (const [name, rec] of snap.records) {
+    const m = name.match(/^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/);
+    if (!m || rec.kind !== 'link') continue;
+    const vfAddr = normalisePciAddress(rec.target.split('/').pop() ?? '');
+    if (!vfAddr) continue;
+    const map = virtfns.get(m[1]!) ?? new Map<number, string>();
+    map.set(Number(m[2]), vfAddr);
+    virtfns.set(m[1]!, map);
+  }
+
+  const devices = snap.list('pci.net');
+  const pfAddrs = devices.filter((a) => (int(snap.attr(`${PCI(a)}/sriov_totalvfs`)) ?? 0) > 0);
+  const vfOwner = new Map<string, string>();
+  for (const pf of pfAddrs) for (const vf of virtfns.get(pf)?.values() ?? []) vfOwner.set(vf, pf);
+
+  const pfs: Pf[] = pfAddrs.map((addr) => {
+    const P = PCI(addr);
+    const netdevs = snap.list(`${P}/net`);
+    const netdev = netdevs[0] ?? null;
+    const link = netdev === null ? undefined : links.get(netdev);
+    const ethtool = netdev === null ? null : snap.text(`cmd.ethtool-i.${netdev}`);
+    const eth = ethtool === null ? null : parseEthtoolInfo(ethtool);
+    const lspci = lspciOf(snap, addr);
+    const table = new Map((link?.vfs ?? []).map((v) => [v.index, v]));
+    const vfs: Vf[] = [...(virtfns.get(addr) ?? new Map<number, string>()).entries()]
+      .sort((a, b) => a[0] - b[0])
+      .map(([index, vfAddr]) => {
+        const VP = PCI(vfAddr);
+        const vfNetdev = snap.list(`${VP}/net`)[0] ?? null;
+        return {
+          ...vfFromTable(index, link ? table.get(index) : undefined),
+          pciAddress: vfAddr,
+          driver: snap.linkBase(`${VP}/driver`),
+          netdev: vfNetdev,
+          iommuGroup: nonNegative(int(snap.linkBase(`${VP}/iommu_group`))),
+          uppers:
+            vfNetdev === null
+              ? []
+              : snap
+                  .list(NET(vfNetdev))
+                  .filter((e) => e.startsWith('upper_'))
+                  .map((e) => e.slice('upper_'.length)),
+        };
+      });
+    const autoprobe = snap.attr(`${P}/sriov_drivers_autoprobe`);
+    const carrier = netdev === null ? null : snap.attr(`${NET(netdev)}/carrier`);
+    const mac = netdev === null ? null : snap.attr(`${NET(netdev)}/address`);
+    return {
+      pciAddress: addr,
+      netdev,
+      altnames: link?.altnames ?? [],
+      driver: snap.linkBase(`${P}/driver`),
+      driverVersion: eth?.version ?? null,
+      firmwareVersion: eth?.firmwareVersion ?? null,
+      description: lspci?.description ?? null,
+      vendorId: hexId(snap.attr(`${P}/vendor`)),
+      deviceId: hexId(snap.attr(`${P}/device`)),
+      subsystemVendorId: hexId(snap.attr(`${P}/subsystem_vendor`)),
+      subsystemDeviceId: hexId(snap.attr(`${P}/subsystem_device`)),
+      vfDeviceId: hexId(snap.attr(`${P}/sriov_vf_device`)) ?? lspci?.sriov?.vfDeviceId ?? null,
+      totalVfs: nonNegative(int(snap.attr(`${P}/sriov_totalvfs`))),
+      numVfs: nonNegative(int(snap.attr(`${P}/sriov_numvfs`))),
+      driversAutoprobe: autoprobe === null ? null : autoprobe === '1',
+      numaNode: int(snap.attr(`${P}/numa_node`)),
+      iommuGroup: nonNegative(int(snap.linkBase(`${P}/iommu_group`))),
+      mtu: netdev === null ? null : int(snap.attr(`${NET(netdev)}/mtu`)),
+      mac: mac !== null && /^[0-9a-f]{2}(:[0-9a-f]{2})+$/.test(mac) ? mac : null,
+      operState: netdev === null ? null : snap.attr(`${NET(netdev)}/operstate`),
+      carrier: carrier === null ? null : carrier === '1',
+      physPortName: netdev === null ? null : snap.attr(`${NET(netdev)}/phys_port_name`),
+      master: netdev === null ? null : masterOf(snap, netdev, link),
+      sriovCapability: lspci?.sriov ?? null,
+      vfs,
+    };
+  });
+
+  const otherNics: OtherNic[] = devices
+    .filter((a) => !pfAddrs.includes(a) && !vfOwner.has(a))
+    .map((a) => ({
+      pciAddress: a,
+      driver: snap.linkBase(`${PCI(a)}/driver`),
+      vendorId: hexId(snap.attr(`${PCI(a)}/vendor`)),
+      deviceId: hexId(snap.attr(`${PCI(a)}/device`)),
+      netdevs: snap.list(`${PCI(a)}/net`),
+      physfn: normalisePciAddress(snap.linkBase(`${PCI(a)}/physfn`) ?? ''),
+    }));
+
+  const agentText = snap.text('conf.sriov_nic_agent');
+  const novaText = snap.text('conf.nova');
+  const nova = novaText === null ? null : parseIni(novaText);
+
+  const facts: HostFacts = {
+    schema: HOST_FACTS_SCHEMA,
+    source: { kind: 'snapshot', collector: snap.attr('meta.collector'), collectedAt: snap.attr('meta.date') },
+    hostname: snap.attr('host.hostname'),
+    kernel: { release: snap.attr('kernel.release'), cmdline },
+    cpu: {
+      vendor: cpuInfo.get('vendor_id') ?? null,
+      virtualization: virt === 'vmx' || virt === 'svm' ? virt : null,
+    },
+    iommu: {
+      enabled: units === null || groups === null ? null : units.length > 0 && groups > 0,
+      units,
+      cmdline: cmdline === null ? null : iommuWords(cmdline),
+      groups,
+    },
+    pfs,
+    otherNics,
+    persistence: persistence(snap),
+    neutronSriovAgent:
+      agentText === null
+        ? null
+        : {
+            path: '/etc/neutron/plugins/ml2/sriov_nic_agent.ini',
+            sriovNic: sectionRecord(parseIni(agentText), 'sriov_nic'),
+          },
+    nova:
+      nova === null
+        ? null
+        : {
+            path: '/etc/nova/nova.conf',
+            host: nova.get('default')?.get('host')?.at(-1) ?? null,
+            pci: sectionRecord(nova, 'pci'),
+            filterScheduler: sectionRecord(nova, 'filter_scheduler'),
+          },
+    tools: {
+      ip,
+      ipJson: json,
+      ethtool: pfs.some((p) => p.netdev !== null && snap.looked(`cmd.ethtool-i.${p.netdev}`))
+        ? pfs.some((p) => p.netdev !== null && snap.has(`cmd.ethtool-i.${p.netdev}`))
+        : null,
+      lspci: pfAddrs.length > 0 ? pfAddrs.some((a) => snap.has(`cmd.lspci-vvv-nn.${a}`)) : null,
+    },
+  };
+  return HostFactsSchema.parse(facts);
+}
+
+export interface PastedOutputs {
+  lspci?: string;
+  ethtool?: string[];
+  ipLink?: string;
+}
+
+function emptyPf(pciAddress: string | null): Pf {
+  return {
+    pciAddress,
+    netdev: null,
+    altnames: [],
+    driver: null,
+    driverVersion: null,
+    firmwareVersion: null,
+    description: null,
+    vendorId: null,
+    deviceId: null,
+    subsystemVendorId: null,
+    subsystemDeviceId: null,
+    vfDeviceId: null,
+    totalVfs: null,
+    numVfs: null,
+    driversAutoprobe: null,
+    numaNode: null,
+    iommuGroup: null,
+    mtu: null,
+    mac: null,
+    operState: null,
+    carrier: null,
+    physPortName: null,
+    master: null,
+    sriovCapability: null,
+    vfs: [],
+  };
+}
+
+/**
+ * Builds HostFacts from outputs an operator pasted: `lspci -vvv`, `ethtool -i` and
+ * `ip link show`. Devices are joined by PCI address (lspci, ethtool bus-info, ip -d
+ * parentdev); an `ip link` PF without a parentdev joins the only PF still without a
+ * netdev, if there is exactly one. Everything the outputs do not say stays null.
+ */
+export function factsFromPasted(input: PastedOutputs): HostFacts {
+  const pfs: Pf[] = [];
+  const byAddr = new Map<string, Pf>();
+  const pfAt = (addr: string): Pf => {
+    let pf = byAddr.get(addr);
+    if (!pf) {
+      pf = emptyPf(addr);
+      byAddr.set(addr, pf);
+      pfs.push(pf);
+    }
+    return pf;
+  };
+  for (const d of input.lspci === undefined ? [] : parseLspci(input.lspci)) {
+    if (!d.sriov) continue;
+    const pf = pfAt(d.pciAddress);
+    Object.assign(pf, {
+      driver: d.driverInUse,
+      description: d.description,
+      vendorId: d.vendorId,
+      deviceId: d.deviceId,
+      subsystemVendorId: d.subsystemVendorId,
+      subsystemDeviceId: d.subsystemDeviceId,
+      vfDeviceId: d.sriov.vfDeviceId,
+      totalVfs: d.sriov.totalVfs,
+      numVfs: d.sriov.numVfs,
+      numaNode: d.numaNode,
+      iommuGroup: d.iommuGroup,
+      sriovCapability: d.sriov,
+    });
+  }
+  for (const text of input.ethtool ?? []) {
+    const e = parseEthtoolInfo(text);
+    if (e.busInfo === null) continue;
+    const pf = pfAt(e.busInfo);
+    pf.driver = pf.driver ?? e.driver;
+    pf.driverVersion = e.version;
+    pf.firmwareVersion = e.firmwareVersion;
+  }
+  const links = input.ipLink === undefined ? [] : parseIpLinkText(input.ipLink);
+  for (const link of links.filter((l) => l.vfs.length > 0)) {
+    const parent = link.parentDev === null ? null : normalisePciAddress(link.parentDev);
+    let pf: Pf | undefined = parent === null ? undefined : pfAt(parent);
+    if (!pf) {
+      const free = pfs.filter((p) => p.netdev === null);
+      const linksWithVfs = links.filter((l) => l.vfs.length > 0 && l.parentDev === null);
+      pf = free.length === 1 && linksWithVfs.length === 1 ? free[0] : undefined;
+    }
+    if (!pf) {
+      pf = emptyPf(null);
+      pfs.push(pf);
+    }
+    pf.netdev = link.name;
+    pf.altnames = link.altnames;
+    pf.mtu = link.mtu;
+    pf.mac = link.mac;
+    pf.operState = link.operState === null ? null : link.operState.toLowerCase();
+    if (link.master !== null) {
+      const kind = link.master === 'ovs-system' || link.slaveKind === 'openvswitch' ? 'ovs' : link.slaveKind;
+      pf.master = {
+        kind: kind === 'bond' || kind === 'bridge' || kind === 'ovs' ? kind : 'other',
+        name: link.master,
+      };
+    }
+    pf.numVfs = pf.numVfs ?? link.vfs.length;
+    const cap = pf.sriovCapability;
+    pf.vfs = link.vfs.map((t) => ({
+      ...vfFromTable(t.index, t),
+      pciAddress:
+        cap && pf!.pciAddress !== null && cap.vfOffset !== null && cap.vfStride !== null
+          ? vfAddressFromCapability(pf!.pciAddress, cap.vfOffset, cap.vfStride, t.index)
+          : null,
+      driver: null,
+      netdev: null,
+      iommuGroup: null,
+      uppers: [],
+    }));
+  }
+  // lspci alone still tells where the VFs are.
+  for (const pf of pfs) {
+    const cap = pf.sriovCapability;
+    if (pf.vfs.length > 0 || !cap || pf.pciAddress === null || cap.vfOffset === null || cap.vfStride === null)
+      continue;
+    for (let i = 0; i < (cap.numVfs ?? 0); i++) {
+      pf.vfs.push({
+        ...vfFromTable(i, undefined),
+        pciAddress: vfAddressFromCapability(pf.pciAddress, cap.vfOffset, cap.vfStride, i),
+        driver: null,
+        netdev: null,
+        iommuGroup: null,
+        uppers: [],
+      });
+    }
+  }
+  return HostFactsSchema.parse({
+    schema: HOST_FACTS_SCHEMA,
+    source: { kind: 'pasted', collector: null, collectedAt: null },
+    hostname: null,
+    kernel: { release: null, cmdline: null },
+    cpu: { vendor: null, virtualization: null },
+    iommu: { enabled: null, units: null, cmdline: null, groups: null },
+    pfs,
+    otherNics: [],
+    persistence: null,
+    neutronSriovAgent: null,
+    nova: null,
+    tools: { ip: null, ipJson: null, ethtool: null, lspci: null },
+  } satisfies HostFacts);
+}

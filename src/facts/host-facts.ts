@@ -1,0 +1,145 @@
+// HostFacts: the public, versioned description of one host's SR-IOV hardware and readiness.
+// Documented in docs/host-facts.md. Unknown or missing data is null, never guessed.
+import { z } from 'zod';
+
+export const HOST_FACTS_SCHEMA = 'osa-sriov/host-facts@1';
+
+const pciAddress = z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
+const hexId = z.string().regex(/^[0-9a-f]{4}$/);
+const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2})*$/);
+
+export const LinkStateSchema = z.enum(['auto', 'enable', 'disable']);
+
+export const MasterSchema = z.object({
+  kind: z.enum(['bond', 'bridge', 'ovs', 'other']),
+  name: z.string(),
+});
+
+export const VfSchema = z.object({
+  index: z.number().int().nonnegative(),
+  pciAddress: pciAddress.nullable(),
+  driver: z.string().nullable(),
+  netdev: z.string().nullable(),
+  /** The administrative MAC from the PF's VF table (what Neutron sets), not the VF netdev's own. */
+  mac: mac.nullable(),
+  vlan: z.number().int().nonnegative().nullable(),
+  qos: z.number().int().nonnegative().nullable(),
+  spoofCheck: z.boolean().nullable(),
+  trust: z.boolean().nullable(),
+  linkState: LinkStateSchema.nullable(),
+  maxTxRateMbps: z.number().int().nonnegative().nullable(),
+  minTxRateMbps: z.number().int().nonnegative().nullable(),
+  iommuGroup: z.number().int().nonnegative().nullable(),
+  /** Netdevs stacked on the VF's netdev (macvtap0 for a macvtap port). */
+  uppers: z.array(z.string()),
+});
+
+export const SriovCapabilitySchema = z.object({
+  initialVfs: z.number().int().nullable(),
+  totalVfs: z.number().int().nullable(),
+  numVfs: z.number().int().nullable(),
+  vfOffset: z.number().int().nullable(),
+  vfStride: z.number().int().nullable(),
+  vfDeviceId: hexId.nullable(),
+});
+
+export const PfSchema = z.object({
+  pciAddress: pciAddress.nullable(),
+  netdev: z.string().nullable(),
+  altnames: z.array(z.string()),
+  driver: z.string().nullable(),
+  driverVersion: z.string().nullable(),
+  firmwareVersion: z.string().nullable(),
+  description: z.string().nullable(),
+  vendorId: hexId.nullable(),
+  deviceId: hexId.nullable(),
+  subsystemVendorId: hexId.nullable(),
+  subsystemDeviceId: hexId.nullable(),
+  vfDeviceId: hexId.nullable(),
+  totalVfs: z.number().int().nonnegative().nullable(),
+  numVfs: z.number().int().nonnegative().nullable(),
+  driversAutoprobe: z.boolean().nullable(),
+  numaNode: z.number().int().nullable(),
+  iommuGroup: z.number().int().nonnegative().nullable(),
+  mtu: z.number().int().positive().nullable(),
+  mac: mac.nullable(),
+  operState: z.string().nullable(),
+  carrier: z.boolean().nullable(),
+  physPortName: z.string().nullable(),
+  master: MasterSchema.nullable(),
+  sriovCapability: SriovCapabilitySchema.nullable(),
+  vfs: z.array(VfSchema),
+});
+
+export const OtherNicSchema = z.object({
+  pciAddress: pciAddress,
+  driver: z.string().nullable(),
+  vendorId: hexId.nullable(),
+  deviceId: hexId.nullable(),
+  netdevs: z.array(z.string()),
+  /** Set when this is a VF whose PF was not found among the devices (should not happen). */
+  physfn: pciAddress.nullable(),
+});
+
+export const PersistenceEvidenceSchema = z.object({
+  kind: z.enum(['udev', 'systemd', 'scripts', 'netplan', 'networkmanager', 'os-net-config', 'modprobe']),
+  file: z.string(),
+  line: z.number().int().positive(),
+  text: z.string(),
+});
+
+export const IniSectionSchema = z.record(z.string(), z.array(z.string()));
+
+export const HostFactsSchema = z.object({
+  schema: z.literal(HOST_FACTS_SCHEMA),
+  source: z.object({
+    kind: z.enum(['snapshot', 'pasted']),
+    collector: z.string().nullable(),
+    collectedAt: z.string().nullable(),
+  }),
+  hostname: z.string().nullable(),
+  kernel: z.object({ release: z.string().nullable(), cmdline: z.string().nullable() }),
+  cpu: z.object({
+    vendor: z.string().nullable(),
+    virtualization: z.enum(['vmx', 'svm']).nullable(),
+  }),
+  iommu: z.object({
+    /** An IOMMU unit is registered and devices were put in groups; null when not collected. */
+    enabled: z.boolean().nullable(),
+    units: z.array(z.string()).nullable(),
+    cmdline: z.array(z.string()).nullable(),
+    groups: z.number().int().nonnegative().nullable(),
+  }),
+  pfs: z.array(PfSchema),
+  otherNics: z.array(OtherNicSchema),
+  persistence: z
+    .object({
+      evidence: z.array(PersistenceEvidenceSchema),
+      filesSearched: z.number().int().nonnegative(),
+    })
+    .nullable(),
+  neutronSriovAgent: z.object({ path: z.string(), sriovNic: IniSectionSchema }).nullable(),
+  nova: z
+    .object({
+      path: z.string(),
+      host: z.string().nullable(),
+      pci: IniSectionSchema,
+      filterScheduler: IniSectionSchema,
+    })
+    .nullable(),
+  tools: z.object({
+    ip: z.boolean().nullable(),
+    ipJson: z.boolean().nullable(),
+    ethtool: z.boolean().nullable(),
+    lspci: z.boolean().nullable(),
+  }),
+});
+
+export type HostFacts = z.infer<typeof HostFactsSchema>;
+export type Pf = z.infer<typeof PfSchema>;
+export type Vf = z.infer<typeof VfSchema>;
+export type Master = z.infer<typeof MasterSchema>;
+export type LinkState = z.infer<typeof LinkStateSchema>;
+export type SriovCapability = z.infer<typeof SriovCapabilitySchema>;
+export type OtherNic = z.infer<typeof OtherNicSchema>;
+export type PersistenceEvidence = z.infer<typeof PersistenceEvidenceSchema>;

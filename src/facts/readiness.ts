@@ -1,0 +1,250 @@
+// What an operator must know before SR-IOV can work on this host, judged from HostFacts
+// alone: CPU virtualization, IOMMU, VFs, bonds, drivers, persistence. Pure: no I/O.
+import type { HostFacts, Pf } from './host-facts.js';
+import { guestVfDriver } from './vf-drivers.js';
+
+export type Level = 'ok' | 'info' | 'warning' | 'error';
+
+export interface Verdict {
+  level: Level;
+  /** Stable identifier, e.g. "iommu.disabled". */
+  code: string;
+  /** The PF netdev or PCI address the verdict is about, or null for the host. */
+  subject: string | null;
+  message: string;
+  fix: string | null;
+}
+
+export interface GuestDriverHint {
+  pf: string;
+  pfDriver: string | null;
+  vfDriver: string | null;
+}
+
+export interface Readiness {
+  verdicts: Verdict[];
+  guestDrivers: GuestDriverHint[];
+}
+
+export function pfLabel(pf: Pf): string {
+  if (pf.netdev && pf.pciAddress) return `${pf.netdev} (${pf.pciAddress})`;
+  return pf.netdev ?? pf.pciAddress ?? 'unnamed PF';
+}
+
+const GRUB_HOWTO =
+  'add them to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (grub2-mkconfig -o /boot/grub2/grub.cfg on RHEL), and reboot';
+
+function iommuArgs(vendor: string | null): string {
+  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return 'amd_iommu=on iommu=pt';
+  if (vendor === 'GenuineIntel') return 'intel_iommu=on iommu=pt';
+  return 'intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)';
+}
+
+function cpuVerdicts(f: HostFacts): Verdict[] {
+  const { vendor, virtualization } = f.cpu;
+  if (virtualization !== null) {
+    const name = virtualization === 'vmx' ? 'Intel VT-x' : 'AMD-V';
+    return [
+      {
+        level: 'ok',
+        code: 'cpu.virtualization',
+        subject: null,
+        message: `CPU virtualization: ${name} (${virtualization})`,
+        fix: null,
+      },
+    ];
+  }
+  if (vendor === null) {
+    return [
+      {
+        level: 'info',
+        code: 'cpu.unknown',
+        subject: null,
+        message: 'CPU virtualization: not collected',
+        fix: null,
+      },
+    ];
+  }
+  return [
+    {
+      level: 'error',
+      code: 'cpu.no-virtualization',
+      subject: null,
+      message: `CPU virtualization: the CPU (${vendor}) shows neither vmx nor svm, so KVM cannot run guests`,
+      fix: 'enable Intel VT-x / AMD-V (SVM) in the BIOS or UEFI setup; on a virtual machine, enable nested virtualization',
+    },
+  ];
+}
+
+function iommuVerdicts(f: HostFacts): Verdict[] {
+  const { enabled, units, groups, cmdline } = f.iommu;
+  const args = iommuArgs(f.cpu.vendor);
+  if (enabled === null) {
+    return [
+      { level: 'info', code: 'iommu.unknown', subject: null, message: 'IOMMU: not collected', fix: null },
+    ];
+  }
+  const words = cmdline ?? [];
+  const shown = words.length > 0 ? words.join(' ') : 'no iommu words';
+  if (enabled) {
+    const out: Verdict[] = [
+      {
+        level: 'ok',
+        code: 'iommu.enabled',
+        subject: null,
+        message: `IOMMU: on (${(units ?? []).join(', ')}; ${groups} groups; kernel command line: ${shown})`,
+        fix: null,
+      },
+    ];
+    if (!words.some((w) => w === 'iommu=pt' || w === 'iommu.passthrough=1')) {
+      out.push({
+        level: 'info',
+        code: 'iommu.no-passthrough',
+        subject: null,
+        message:
+          'IOMMU: the host DMA is translated too (no iommu=pt); SR-IOV works, host networking is slower',
+        fix: `add iommu=pt to the kernel command line: ${GRUB_HOWTO}`,
+      });
+    }
+    return out;
+  }
+  const asked = words.some((w) => /^(intel_iommu|amd_iommu)=on/.test(w));
+  if ((units ?? []).length === 0 && asked) {
+    return [
+      {
+        level: 'error',
+        code: 'iommu.no-hardware',
+        subject: null,
+        message: `IOMMU: off — the kernel was asked for it (${shown}) but no IOMMU unit registered`,
+        fix: 'enable VT-d (Intel) or AMD-Vi/IOMMU (AMD), and SR-IOV, in the BIOS or UEFI setup, then reboot',
+      },
+    ];
+  }
+  return [
+    {
+      level: 'error',
+      code: 'iommu.disabled',
+      subject: null,
+      message: `IOMMU: off (${(units ?? []).length} units, ${groups ?? 0} groups; kernel command line: ${shown}); VFs cannot be passed to guests`,
+      fix: `add ${args} to the kernel command line: ${GRUB_HOWTO}; also enable VT-d/AMD-Vi and SR-IOV in the BIOS`,
+    },
+  ];
+}
+
+function pfVerdicts(pf: Pf, persisted: boolean | null): Verdict[] {
+  const out: Verdict[] = [];
+  const who = pfLabel(pf);
+  const sysfs = pf.netdev
+    ? `/sys/class/net/${pf.netdev}/device/sriov_numvfs`
+    : `/sys/bus/pci/devices/${pf.pciAddress}/sriov_numvfs`;
+  if (pf.master?.kind === 'bond') {
+    out.push({
+      level: 'warning',
+      code: 'pf.bond-slave',
+      subject: who,
+      message: `${who} is a slave of bond ${pf.master.name}: VFs of a bonded PF bypass the bond (no failover, the switch sees their MACs on one port only)`,
+      fix: `use a PF that is not in a bond for sriov_host_interfaces, or give guests two VFs from two PFs and bond inside the guest`,
+    });
+  } else if (pf.master?.kind === 'ovs' || pf.master?.kind === 'bridge') {
+    out.push({
+      level: 'info',
+      code: 'pf.shared-with-switch',
+      subject: who,
+      message: `${who} is also a port of ${pf.master.kind === 'ovs' ? 'Open vSwitch' : 'bridge'} ${pf.master.name}: traffic between its VFs and ${pf.master.kind === 'ovs' ? 'OVS' : 'bridge'} ports on this host needs the FDB extension ([FDB] shared_physical_device_mappings)`,
+      fix: null,
+    });
+  }
+  if (pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0) {
+    out.push({
+      level: 'warning',
+      code: 'pf.no-vfs',
+      subject: who,
+      message: `${who} can have ${pf.totalVfs} VFs but has none`,
+      fix: `echo N > ${sysfs} (N ≤ ${pf.totalVfs}), and make it persistent`,
+    });
+  }
+  if (pf.numVfs !== null && pf.numVfs > 0 && pf.vfs.length > 0 && pf.vfs.length < pf.numVfs) {
+    out.push({
+      level: 'warning',
+      code: 'pf.vfs-missing',
+      subject: who,
+      message: `${who}: sriov_numvfs is ${pf.numVfs} but only ${pf.vfs.length} VFs exist; the Neutron agent skips such a PF ("Not all VFs were initialized")`,
+      fix: `reset the VFs: echo 0 > ${sysfs}; echo ${pf.numVfs} > ${sysfs}`,
+    });
+  }
+  const vfio = pf.vfs.filter((v) => v.driver === 'vfio-pci');
+  if (vfio.length > 0) {
+    out.push({
+      level: 'warning',
+      code: 'pf.vfs-on-vfio',
+      subject: who,
+      message: `${who}: VF ${vfio.map((v) => v.index).join(', ')} bound to vfio-pci; the SR-IOV agent counts a VF without a netdev as assigned to a guest`,
+      fix: 'if no guest uses it, unbind it and give it back to its VF driver (echo ADDR > /sys/bus/pci/drivers/vfio-pci/unbind; echo ADDR > /sys/bus/pci/drivers_probe)',
+    });
+  }
+  const unbound = pf.vfs.filter(
+    (v) => v.driver === null && v.pciAddress !== null && pf.pciAddress !== null && v.netdev === null,
+  );
+  if (unbound.length > 0 && pf.driversAutoprobe !== null) {
+    out.push({
+      level: 'info',
+      code: 'pf.vfs-unbound',
+      subject: who,
+      message: `${who}: VF ${unbound.map((v) => v.index).join(', ')} have no driver${pf.driversAutoprobe === false ? ' (sriov_drivers_autoprobe is 0)' : ''}`,
+      fix: null,
+    });
+  }
+  if (pf.operState !== null && pf.operState !== 'up' && pf.operState !== 'unknown') {
+    out.push({
+      level: 'warning',
+      code: 'pf.link-down',
+      subject: who,
+      message: `${who}: link is ${pf.operState}${pf.carrier === false ? ' (no carrier)' : ''}; its VFs have no link either`,
+      fix: `ip link set ${pf.netdev ?? 'PF'} up, and check the cable and switch port`,
+    });
+  }
+  if (persisted === false && (pf.numVfs ?? 0) > 0) {
+    out.push({
+      level: 'warning',
+      code: 'pf.vfs-not-persistent',
+      subject: who,
+      message: `${who}: nothing re-creates its ${pf.numVfs} VFs at boot (no udev rule, systemd unit, netplan, NetworkManager, os-net-config, modprobe option or rc.local line sets sriov_numvfs); they vanish on reboot`,
+      fix: `persist it, e.g. a udev rule: ACTION=="add", SUBSYSTEM=="net", KERNEL=="${pf.netdev ?? 'PF'}", ATTR{device/sriov_numvfs}="${pf.numVfs}"`,
+    });
+  }
+  return out;
+}
+
+/** Judges a host's SR-IOV readiness. */
+export function assessReadiness(f: HostFacts): Readiness {
+  const verdicts: Verdict[] = [];
+  if (f.source.kind === 'snapshot') verdicts.push(...cpuVerdicts(f), ...iommuVerdicts(f));
+  if (f.pfs.length === 0) {
+    const others = f.otherNics.length;
+    verdicts.push({
+      level: 'info',
+      code: 'host.no-sriov',
+      subject: null,
+      message: `no SR-IOV capable network device found${others > 0 ? ` (${others} other network device${others === 1 ? '' : 's'})` : ''}`,
+      fix: null,
+    });
+  }
+  const evidence = f.persistence?.evidence ?? [];
+  const persisted = f.persistence === null ? null : evidence.length > 0;
+  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, persisted));
+  if (f.persistence !== null && evidence.length > 0) {
+    verdicts.push({
+      level: 'ok',
+      code: 'host.vfs-persistent',
+      subject: null,
+      message: `VF persistence: ${evidence.map((e) => `${e.file}:${e.line}`).join(', ')}`,
+      fix: null,
+    });
+  }
+  const guestDrivers = f.pfs.map((pf) => ({
+    pf: pfLabel(pf),
+    pfDriver: pf.driver,
+    vfDriver: guestVfDriver(pf.driver),
+  }));
+  return { verdicts, guestDrivers };
+}

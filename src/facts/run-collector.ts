@@ -1,0 +1,43 @@
+// Runs the collector script on this host (the I/O edge of facts/).
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+/** The collector's path: beside this module, in src/ (tsx) and in dist/ (built). */
+export function collectorPath(): string {
+  return fileURLToPath(new URL('./collect.sh', import.meta.url));
+}
+
+export class CollectorError extends Error {}
+
+/** Runs collect.sh with /bin/sh and returns its snapshot. */
+export function runCollector(
+  options: { shell?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {},
+): Promise<Buffer> {
+  const script = collectorPath();
+  if (!existsSync(script))
+    return Promise.reject(new CollectorError(`collector script not found at ${script}`));
+  return new Promise((resolve, reject) => {
+    const child = spawn(options.shell ?? '/bin/sh', [script], {
+      env: options.env ?? process.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: options.timeoutMs ?? 300_000,
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => reject(new CollectorError(`cannot run the collector: ${e.message}`)));
+    child.on('close', (code, signal) => {
+      if (code === 0) resolve(Buffer.concat(out));
+      else {
+        const why = signal ? `was stopped by ${signal}` : `exited with status ${code}`;
+        reject(
+          new CollectorError(
+            `the collector ${why}: ${Buffer.concat(err).toString('utf8').trim().slice(0, 500)}`,
+          ),
+        );
+      }
+    });
+  });
+}

@@ -1,0 +1,49 @@
+// Shared test helpers: paths to the repository, ../shared, fixtures and vectors.
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+export const SHARED = resolve(REPO, '../shared');
+export const SEED = resolve(SHARED, 'fixtures/seed');
+export const VECTORS = resolve(SHARED, 'spec/vectors');
+export const FIXTURES = resolve(REPO, 'test/fixtures');
+
+export function seed(name: string): string {
+  return readFileSync(resolve(SEED, name), 'utf8');
+}
+
+export function fixture(name: string): string {
+  return readFileSync(resolve(FIXTURES, name), 'utf8');
+}
+
+export function vectors<T>(name: string): T {
+  return JSON.parse(readFileSync(resolve(VECTORS, name), 'utf8')) as T;
+}
+
+/** Splits "=== name" sections of a sriov-vm guest's output. */
+export function sections(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let name: string | null = null;
+  let buf: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = line.match(/^=== (\S+)$/);
+    if (m) {
+      if (name !== null) out.set(name, `${buf.join('\n')}\n`);
+      name = m[1]!;
+      buf = [];
+    } else if (name !== null) buf.push(line);
+  }
+  if (name !== null) out.set(name, `${buf.join('\n').replace(/\n+$/, '')}\n`);
+  return out;
+}
+
+/** "key value" lines (the guest's sysfs ground truth) to a map. */
+export function keyValues(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const m = line.match(/^(\S+) ?(.*)$/);
+    if (m) out.set(m[1]!, m[2]!.trim());
+  }
+  return out;
+}

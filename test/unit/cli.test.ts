@@ -1,0 +1,116 @@
+// The command line as users run it: exit codes, error messages, no partial files.
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { HostFactsSchema } from '../../src/facts/host-facts.js';
+import { FIXTURES, REPO, SEED } from '../helpers.js';
+
+const MAIN = join(REPO, 'src/cli/main.ts');
+const SNAP = join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot');
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function assertUserError(r: ReturnType<typeof cli>, pattern: RegExp) {
+  assert.equal(r.status, 2, r.stderr);
+  assert.match(r.stderr, pattern);
+  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
+}
+
+describe('osa-sriov probe', () => {
+  test('--from a snapshot prints the readiness report', () => {
+    const r = cli('probe', '--from', SNAP);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^Physical functions \(SR-IOV capable\)$/m);
+    assert.match(r.stdout, /^Virtual functions of eth0 \(0000:01:00\.0\)$/m);
+    assert.match(r.stdout, /\[warn\]\s+eth1 \(0000:02:00\.0\) is a slave of bond bond0/);
+  });
+
+  test('--json prints valid HostFacts, which --from reads back to the same report', () => {
+    const r = cli('probe', '--from', SNAP, '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const facts = HostFactsSchema.parse(JSON.parse(r.stdout));
+    assert.equal(facts.schema, 'osa-sriov/host-facts@1');
+    const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-cli-'));
+    writeFileSync(join(dir, 'facts.json'), r.stdout);
+    assert.equal(cli('probe', '--from', join(dir, 'facts.json')).stdout, cli('probe', '--from', SNAP).stdout);
+  });
+
+  test('pasted outputs', () => {
+    const r = cli(
+      'probe',
+      '--json',
+      '--lspci',
+      join(SEED, 'lspci-vvv-bcm57810.txt'),
+      '--ethtool',
+      join(SEED, 'ethtool-i-ens2f1-host.txt'),
+      '--ip-link',
+      join(SEED, 'ip-link-show-ens2f1-direct.txt'),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const facts = HostFactsSchema.parse(JSON.parse(r.stdout));
+    assert.equal(facts.pfs[0]?.netdev, 'ens2f1');
+    assert.equal(facts.pfs[0]?.vfs.length, 8);
+  });
+
+  test('bad input: status 2, the file and line, a fix, no stack trace', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-cli-'));
+    writeFileSync(join(dir, 'garbage'), 'hello\n');
+    assertUserError(
+      cli('probe', '--from', join(dir, 'garbage')),
+      /garbage:1:1: not an osa-sriov snapshot[\s\S]*fix: /,
+    );
+    const truncated = readFileSync(SNAP, 'utf8').replace(/end\n$/, '');
+    writeFileSync(join(dir, 'truncated'), truncated);
+    assertUserError(
+      cli('probe', '--from', join(dir, 'truncated')),
+      /truncated:\d+:1: the snapshot is truncated/,
+    );
+    writeFileSync(join(dir, 'bad.json'), '{"schema": "osa-sriov/host-facts@1"}');
+    assertUserError(cli('probe', '--from', join(dir, 'bad.json')), /bad\.json: not HostFacts/);
+    assertUserError(
+      cli('probe', '--from', join(dir, 'nope')),
+      /nope: cannot read the snapshot: no such file/,
+    );
+    assertUserError(cli('probe', '--from', dir), /is a directory/);
+  });
+
+  test('bad usage: status 2', () => {
+    assertUserError(cli('probe', '--bogus'), /unknown option '--bogus'/);
+    assertUserError(cli('probe', '--from', SNAP, '--lspci', SNAP), /cannot be combined/);
+    assertUserError(cli('frobnicate'), /unknown command/);
+  });
+
+  test('--help and --version exit 0', () => {
+    const help = cli('probe', '--help');
+    assert.equal(help.status, 0);
+    for (const flag of ['--from', '--json', '--lspci', '--ethtool', '--ip-link'])
+      assert.match(help.stdout, new RegExp(flag));
+    assert.equal(cli('--version').status, 0);
+  });
+});
+
+describe('osa-sriov collect', () => {
+  test('-o writes a complete snapshot, with no temporary file left', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-cli-'));
+    const r = cli('collect', '-o', join(dir, 'host.snapshot'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(readFileSync(join(dir, 'host.snapshot'), 'utf8'), /^osa-sriov-snapshot 1\n[\s\S]*\nend\n$/);
+    assert.deepEqual(readdirSync(dir), ['host.snapshot']);
+  });
+
+  test('an unwritable output: status 2 and no file', () => {
+    const target = join(tmpdir(), 'osa-sriov-no-such-dir', 'x.snapshot');
+    assertUserError(cli('collect', '-o', target), /cannot write the output/);
+    assert.equal(existsSync(target), false);
+  });
+});
