@@ -13,11 +13,12 @@ import { assessReadiness } from '../../src/facts/readiness.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
 import { assertMatchesSysfs } from '../facts-truth.js';
 import { FIXTURES, keyValues, REPO, sections } from '../helpers.js';
-import { runVm, vmUnavailable } from './sriov-vm.js';
+import { guestRepo, runVm, vmUnavailable } from './sriov-vm.js';
 
 const why = vmUnavailable();
 if (why && process.env.CI) throw new Error(`CI must run the VM tests: ${why}`);
 const skip = why ?? false;
+const repo = skip ? REPO : guestRepo();
 
 /** With OSA_SRIOV_CAPTURE=1 the guest's outputs are kept as unit-test fixtures. */
 function capture(prefix: string, parts: Map<string, string>) {
@@ -36,7 +37,7 @@ function factsOf(snapshot: string | undefined): HostFacts {
 
 describe('discovery on a real kernel (sriov-vm)', { skip }, () => {
   test('three igb NICs: VFs, VF settings, a bond, vfio-pci, persistence, IOMMU on', () => {
-    const r = runVm(['--nics', '3'], `sh /guest/guest-discovery.sh ${REPO} full\n`);
+    const r = runVm(['--nics', '3'], `sh /guest/guest-discovery.sh ${repo} full\n`);
     assert.equal(r.status, 0, `guest failed: ${r.stderr}\n${r.stdout.slice(-3000)}`);
     for (const step of ['dash', 'busybox', 'cli-collect', 'probe-json', 'probe-live']) {
       assert.match(r.stdout, new RegExp(`^rc ${step} 0$`, 'm'), `${step} exited 0`);
@@ -111,7 +112,7 @@ describe('discovery on a real kernel (sriov-vm)', { skip }, () => {
   });
 
   test('no IOMMU: the report says so and how to fix it', () => {
-    const r = runVm(['--nics', '1', '--no-iommu'], `sh /guest/guest-discovery.sh ${REPO} plain\n`);
+    const r = runVm(['--nics', '1', '--no-iommu'], `sh /guest/guest-discovery.sh ${repo} plain\n`);
     assert.equal(r.status, 0, `guest failed: ${r.stderr}\n${r.stdout.slice(-3000)}`);
     assert.match(r.stdout, /^rc dash 0$/m);
     assert.match(r.stdout, /^rc probe-live 0$/m);

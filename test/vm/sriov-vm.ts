@@ -1,6 +1,6 @@
 // Boots ../shared/sriov-vm with the project visible at /host, runs a guest script.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO, SHARED } from '../helpers.js';
@@ -17,6 +17,27 @@ export function vmUnavailable(): string | null {
   }
   if (!existsSync(join(REPO, 'dist/cli/main.js'))) return 'the project is not built: run `npm run build`';
   return null;
+}
+
+/**
+ * The project's path as the guest sees it under /host. The guest mounts its own tmpfs on
+ * /tmp and /run, hiding a clone there; then the runtime parts are staged under /var/tmp.
+ */
+export function guestRepo(): string {
+  if (!/^\/(tmp|run|dev|proc|sys)(\/|$)/.test(REPO)) return REPO;
+  const stage = mkdtempSync('/var/tmp/osa-sriov-vm-');
+  for (const part of [
+    'package.json',
+    'bin',
+    'dist',
+    'src/facts/collect.sh',
+    'node_modules/commander',
+    'node_modules/zod',
+  ]) {
+    mkdirSync(join(stage, part, '..'), { recursive: true });
+    cpSync(join(REPO, part), join(stage, part), { recursive: true, dereference: true });
+  }
+  return stage;
 }
 
 export interface VmResult {
