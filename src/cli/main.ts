@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerCollect } from './collect.js';
 import { formatUserError, UserError } from './errors.js';
 import { registerProbe } from './probe.js';
+import { registerRender } from './render.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerCollect(program);
   registerProbe(program);
+  registerRender(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -1,0 +1,349 @@
+// OSA's dynamic inventory (osa_toolkit/generate.py), reduced to what SR-IOV needs: which
+// inventory hosts exist, their Ansible groups, whether they are metal, and the inventory
+// host vars (host_vars:, container_vars: with their prefix leak, openstack_inventory.json).
+import { type DeployDir, entry, mergeDict, type YMap } from './load.js';
+import { isDict, type PyValue } from './python.js';
+import { type Loc, toPlain, type YNode } from './pyyaml.js';
+import type { Release } from './releases.js';
+import { baseSkeleton, type ContainerSkel, type Skeleton } from './skeleton.js';
+
+/** One definition of a variable, somewhere. */
+export interface VarDef {
+  name: string;
+  value: PyValue;
+  /** The YAML node, when it came from a YAML file (for locations inside the value). */
+  node: YNode | null;
+  loc: Loc | null;
+  level: VarLevel;
+  note?: string;
+}
+
+export type VarLevel =
+  | 'role default'
+  | 'global_overrides'
+  | 'group_vars'
+  | 'inventory host_vars'
+  | 'inventory container_vars'
+  | 'openstack_inventory.json'
+  | 'host_vars file'
+  | 'role vars'
+  | 'extra vars (user_*.yml)';
+
+export interface InventoryHost {
+  name: string;
+  physicalHost: string;
+  isContainer: boolean;
+  isMetal: boolean;
+  /** The container_skel entry a container was made from; null for a physical host. */
+  containerSkel: string | null;
+  directGroups: Set<string>;
+  /** group_names: every group the host is in, through children too (not all/ungrouped). */
+  groups: string[];
+  /** Inventory-level host vars, in the order generate.py applies them (later wins). */
+  inventoryVars: VarDef[];
+}
+
+export interface Inventory {
+  hosts: Map<string, InventoryHost>;
+  skeleton: Skeleton;
+  /** Vars in openstack_inventory.json that the current config no longer sets (OSA never deletes them). */
+  staleVars: Array<{ host: string; name: string; value: unknown; file: string }>;
+  notes: Array<{ message: string; location: Loc | null }>;
+}
+
+/** Keys generate.py itself writes into hostvars; never reported as stale. */
+const INVENTORY_INTERNAL = new Set([
+  'ansible_host',
+  'management_address',
+  'container_name',
+  'container_address',
+  'container_networks',
+  'container_types',
+  'physical_host',
+  'physical_host_addr',
+  'physical_host_group',
+  'component',
+  'properties',
+  'is_metal',
+  'ansible_ssh_host',
+]);
+
+function skeletonToPlain(s: Skeleton): Record<string, Record<string, PyValue>> {
+  const out: Record<string, Record<string, PyValue>> = {
+    physical_skel: {},
+    container_skel: {},
+    component_skel: {},
+  };
+  for (const [k, v] of Object.entries(s.physical)) out.physical_skel![k] = { belongs_to: v };
+  for (const [k, c] of Object.entries(s.containers)) {
+    out.container_skel![k] = {
+      belongs_to: c.belongsTo,
+      contains: c.contains,
+      properties: { is_metal: c.isMetal },
+    };
+  }
+  for (const [k, v] of Object.entries(s.components)) out.component_skel![k] = { belongs_to: v };
+  return out;
+}
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+}
+
+function plainMerge(base: Record<string, unknown>, add: Record<string, unknown>): Record<string, unknown> {
+  for (const [k, v] of Object.entries(add)) {
+    if (isDict(v) && Object.keys(v).length > 0)
+      base[k] = plainMerge(isDict(base[k]) ? { ...(base[k] as object) } : {}, v);
+    else base[k] = v;
+  }
+  return base;
+}
+
+/** The release's skeleton with the deploy dir's env.d merged over it (merge_dict: lists replace). */
+export function effectiveSkeleton(release: Release, envd: YMap | null): Skeleton {
+  const base = baseSkeleton(release);
+  if (!envd) return base;
+  const merged = plainMerge(skeletonToPlain(base), toPlain(envd) as Record<string, unknown>);
+  const section = (k: string) => (isDict(merged[k]) ? (merged[k] as Record<string, unknown>) : {});
+  const containers: Record<string, ContainerSkel> = {};
+  for (const [k, v] of Object.entries(section('container_skel'))) {
+    const d = isDict(v) ? v : {};
+    const props = isDict(d.properties) ? d.properties : {};
+    containers[k] = {
+      belongsTo: strings(d.belongs_to),
+      contains: strings(d.contains),
+      isMetal: props.is_metal === true,
+    };
+  }
+  const groupsOf = (k: string) =>
+    Object.fromEntries(
+      Object.entries(section(k)).map(([g, v]) => [g, strings(isDict(v) ? v.belongs_to : [])]),
+    );
+  return { physical: groupsOf('physical_skel'), containers, components: groupsOf('component_skel') };
+}
+
+/** 33.x generate.py _normalize_user_config: top-level keys '-'→'_', host groups merged. */
+function normalizeUserConfig(config: YMap): YMap {
+  const entries: YMap['entries'] = [];
+  for (const e of config.entries) {
+    const key = e.key.replace(/-/g, '_');
+    const i = entries.findIndex((x) => x.key === key);
+    if (i < 0) entries.push({ ...e, key });
+    else if (entries[i]!.value.kind === 'map' && e.value.kind === 'map') {
+      const prev = entries[i]!.value as YMap;
+      const merged = [
+        ...prev.entries.filter(
+          (x) => !e.value.kind || !(e.value as YMap).entries.some((y) => y.key === x.key),
+        ),
+        ...(e.value as YMap).entries,
+      ];
+      entries[i] = { ...entries[i]!, value: { ...prev, entries: merged } };
+    } else entries[i] = { ...e, key };
+  }
+  return { ...config, entries };
+}
+
+function physicalGroupOf(containerGroup: string, suffix: string): string {
+  return containerGroup.replace(/^(.*)_(.*)$/, `$1_${suffix}`);
+}
+
+export function buildInventory(deploy: DeployDir, release: Release): Inventory {
+  const config = release.major >= 33 ? normalizeUserConfig(deploy.userConfig) : deploy.userConfig;
+  const skeleton = effectiveSkeleton(release, deploy.envd);
+  const notes: Inventory['notes'] = [];
+  const hosts = new Map<string, InventoryHost>();
+  const globalOverrides = entry(config, 'global_overrides')?.value;
+  const globalNoContainers = toPlain(entry(globalOverrides, 'no_containers')?.value ?? null) === true;
+
+  // user_defined_setup: every "*hosts" key is a host group; host_vars apply to the exact host.
+  const hostGroups: Array<{ group: string; hosts: Array<{ name: string; node: YNode }> }> = [];
+  for (const e of config.entries) {
+    if (!e.key.endsWith('hosts') || e.value.kind !== 'map') continue;
+    const list = e.value.entries.map((h) => ({ name: h.key, node: h.value }));
+    hostGroups.push({ group: e.key, hosts: list });
+    for (const h of list) {
+      let host = hosts.get(h.name);
+      if (!host) {
+        host = {
+          name: h.name,
+          physicalHost: h.name,
+          isContainer: false,
+          isMetal: true,
+          containerSkel: null,
+          directGroups: new Set(),
+          groups: [],
+          inventoryVars: [],
+        };
+        hosts.set(h.name, host);
+      }
+      host.directGroups.add(e.key);
+      const hv = entry(h.node, 'host_vars')?.value;
+      if (hv?.kind === 'map') {
+        for (const v of hv.entries) {
+          host.inventoryVars.push({
+            name: v.key,
+            value: toPlain(v.value) as PyValue,
+            node: v.value,
+            loc: v.keyLoc,
+            level: 'inventory host_vars',
+          });
+        }
+      }
+    }
+  }
+
+  // container_skel_load: components land on hosts (metal) or in containers on them.
+  const byGroup = new Map(hostGroups.map((g) => [g.group, g.hosts]));
+  const component = new Map<string, string>();
+  const metalOverride = new Set<string>();
+  for (const [cname, c] of Object.entries(skeleton.containers)) {
+    for (const assignment of c.contains) {
+      for (const containerType of c.belongsTo) {
+        const physicalType = physicalGroupOf(containerType, 'hosts').replace(
+          release.major >= 33 ? /-/g : /$^/,
+          '_',
+        );
+        const members = byGroup.get(physicalType);
+        if (!members) continue;
+        const allGroup = physicalGroupOf(containerType, 'all').replace(/-/g, '_');
+        for (const h of members) {
+          const noContainers = toPlain(entry(h.node, 'no_containers')?.value ?? null);
+          // generate.py sets properties['is_metal'] on the shared skeleton dict: it sticks for later hosts.
+          if (noContainers === true || (noContainers === null && globalNoContainers))
+            metalOverride.add(cname);
+          const metal = c.isMetal || metalOverride.has(cname);
+          let target: InventoryHost;
+          if (metal) {
+            target = hosts.get(h.name)!;
+          } else {
+            const prefix = `${h.name}-${cname.replace(/_/g, '-')}`;
+            const known = Object.keys(deploy.inventory?.hostvars ?? {}).find((n) =>
+              new RegExp(`^${prefix.replace(/[-_]/g, '[-_]')}-`).test(n),
+            );
+            const name = known ?? prefix;
+            target = hosts.get(name) ?? {
+              name,
+              physicalHost: h.name,
+              isContainer: true,
+              isMetal: false,
+              containerSkel: cname,
+              directGroups: new Set([cname, `${h.name}_host_containers`]),
+              groups: [],
+              inventoryVars: [],
+            };
+            hosts.set(name, target);
+            hosts.get(h.name)!.directGroups.add('lxc_hosts');
+          }
+          target.directGroups.add(assignment);
+          target.directGroups.add(allGroup);
+          component.set(target.name, assignment);
+        }
+      }
+    }
+  }
+
+  // container_vars: applied to every inventory host whose name starts with the host's name
+  // (the prefix leak: compute1's container_vars reach compute10), in config order, later wins.
+  const names = [...hosts.keys()].sort();
+  const withPrefix = (p: string) => {
+    let lo = 0;
+    let hi = names.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (names[mid]! < p) lo = mid + 1;
+      else hi = mid;
+    }
+    const out: string[] = [];
+    for (let i = lo; i < names.length && names[i]!.startsWith(p); i++) out.push(names[i]!);
+    return out;
+  };
+  const hasContainers = new Set(
+    Object.values(skeleton.containers).flatMap((c) =>
+      c.belongsTo.map((t) => physicalGroupOf(t, 'hosts').replace(release.major >= 33 ? /-/g : /$^/, '_')),
+    ),
+  );
+  for (const g of hostGroups) {
+    if (!hasContainers.has(g.group)) continue;
+    for (const h of g.hosts) {
+      const cv = entry(h.node, 'container_vars')?.value;
+      if (cv?.kind !== 'map') continue;
+      for (const targetName of withPrefix(h.name)) {
+        const target = hosts.get(targetName)!;
+        if (!component.has(targetName)) continue;
+        if (targetName !== h.name && !target.isContainer) {
+          notes.push({
+            message: `container_vars of ${h.name} also apply to ${targetName}, whose name starts with "${h.name}" (generate.py matches hosts by prefix); use host_vars or rename`,
+            location: cv.loc,
+          });
+        }
+        for (const v of cv.entries) {
+          let value = toPlain(v.value) as PyValue;
+          if (isDict(value) && typeof value.limit_container_types === 'string') {
+            const limit = value.limit_container_types;
+            const comp = component.get(targetName) ?? '';
+            if (!comp.includes(limit)) continue;
+            const { limit_container_types: _, ...rest } = value;
+            value = rest;
+          }
+          target.inventoryVars.push({
+            name: v.key,
+            value,
+            node: v.value,
+            loc: v.keyLoc,
+            level: 'inventory container_vars',
+            ...(targetName !== h.name && !target.isContainer
+              ? { note: `container_vars of ${h.name}, leaked by name prefix` }
+              : {}),
+          });
+        }
+      }
+    }
+  }
+
+  // openstack_inventory.json: vars it holds that the config does not set any more still apply.
+  const staleVars: Inventory['staleVars'] = [];
+  if (deploy.inventory) {
+    for (const [hname, vars] of Object.entries(deploy.inventory.hostvars)) {
+      const host = hosts.get(hname);
+      if (!host) continue;
+      for (const [name, value] of Object.entries(vars)) {
+        if (INVENTORY_INTERNAL.has(name) || host.inventoryVars.some((d) => d.name === name)) continue;
+        staleVars.push({ host: hname, name, value, file: deploy.inventory.file });
+        host.inventoryVars.unshift({
+          name,
+          value: value as PyValue,
+          node: null,
+          loc: { file: deploy.inventory.file, line: 0, column: 0 },
+          level: 'openstack_inventory.json',
+          note: 'kept in openstack_inventory.json although the config no longer sets it',
+        });
+      }
+    }
+  }
+
+  // Group parents: physical_skel, container_skel and component_skel belongs_to.
+  const parents = new Map<string, string[]>();
+  const addParents = (g: string, ps: string[]) => parents.set(g, [...(parents.get(g) ?? []), ...ps]);
+  for (const [g, ps] of Object.entries(skeleton.physical)) addParents(g, ps);
+  for (const [g, c] of Object.entries(skeleton.containers)) addParents(g, c.belongsTo);
+  for (const [g, ps] of Object.entries(skeleton.components)) addParents(g, ps);
+  for (const g of hostGroups) if (!parents.has(g.group)) addParents(g.group, ['hosts']);
+  const closureCache = new Map<string, string[]>();
+  const closure = (g: string, seen = new Set<string>()): string[] => {
+    const cached = closureCache.get(g);
+    if (cached) return cached;
+    if (seen.has(g)) return [];
+    seen.add(g);
+    const out = [g, ...(parents.get(g) ?? []).flatMap((p) => closure(p, seen))];
+    closureCache.set(g, out);
+    return out;
+  };
+  for (const host of hosts.values()) {
+    host.groups = [...new Set([...host.directGroups].flatMap((g) => closure(g)))]
+      .filter((g) => g !== 'all' && g !== 'ungrouped')
+      .sort();
+  }
+  return { hosts, skeleton, staleVars, notes };
+}
+
+export { mergeDict };
