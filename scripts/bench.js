@@ -1,6 +1,9 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { factsFromSnapshot, parseSnapshot } from '../dist/index.js';
+import { buildModel, factsFromSnapshot, loadDeployDir, parseRelease, parseSnapshot } from '../dist/index.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
 function syntheticSnapshot(pfs, vfs) {
@@ -63,13 +66,47 @@ function syntheticSnapshot(pfs, vfs) {
   return lines.join('\n');
 }
 
+/** An OSA config dir with N computes, each with 2 SR-IOV PFs and its own nova_device_spec. */
+function syntheticDeploy(n) {
+  const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-'));
+  const hosts = [];
+  for (let i = 0; i < n; i++) {
+    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
+    hosts.push(
+      `  compute${i}:\n    ip: ${ip}\n    host_vars:\n      nova_device_spec:\n        - devname: ens1f0\n          physical_network: physnet1\n        - devname: ens1f1\n          physical_network: physnet2`,
+    );
+  }
+  const net = (name, pf) =>
+    `    - network:\n        container_bridge: br-${name}\n        container_interface: eth-${name}\n        type: vlan\n        range: "100:200"\n        net_name: ${name}\n        sriov_host_interfaces: "${pf}"\n        group_binds:\n          - neutron_sriov_nic_agent\n          - neutron_ovn_controller`;
+  const config = [
+    'cidr_networks:\n  container: 10.0.0.0/8',
+    `global_overrides:\n  provider_networks:\n${net('physnet1', 'ens1f0')}\n${net('physnet2', 'ens1f1')}`,
+    'network_hosts:\n  infra1:\n    ip: 172.29.236.11\ncompute-infra_hosts:\n  infra1:\n    ip: 172.29.236.11',
+    `compute_hosts:\n${hosts.join('\n')}`,
+  ].join('\n');
+  writeFileSync(join(dir, 'openstack_user_config.yml'), `${config}\n`);
+  writeFileSync(
+    join(dir, 'user_variables.yml'),
+    'neutron_plugin_types: [ml2.sriov]\nnova_scheduler_extra_filters: [PciPassthroughFilter]\n',
+  );
+  mkdirSync(join(dir, 'conf.d'));
+  return dir;
+}
+
 const text = syntheticSnapshot(8, 128);
 const rounds = 20;
-const start = performance.now();
+let start = performance.now();
 let facts;
 for (let i = 0; i < rounds; i++) facts = factsFromSnapshot(parseSnapshot(text));
-const ms = (performance.now() - start) / rounds;
-console.log(`facts_from_snapshot_8pf_x_128vf_ms: ${ms.toFixed(1)}`);
+console.log(`facts_from_snapshot_8pf_x_128vf_ms: ${((performance.now() - start) / rounds).toFixed(1)}`);
 console.log(`facts_from_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
-console.log(`snapshot_bytes: ${text.length}`);
-console.log(`peak_rss_mib: ${(process.memoryUsage().rss / 1048576).toFixed(0)}`);
+
+const dir = syntheticDeploy(5000);
+start = performance.now();
+const model = buildModel(loadDeployDir(dir), parseRelease('33'));
+const ms = performance.now() - start;
+console.log(`osa_load_render_5000_computes_ms: ${ms.toFixed(0)}`);
+console.log(`osa_hosts_rendered: ${model.hosts.size}`);
+console.log(`peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
+if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
+else console.log(dir);

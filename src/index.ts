@@ -21,4 +21,22 @@ export {
 export { CollectorError, collectorPath, runCollector } from './facts/run-collector.js';
 export { parseSnapshot, SNAPSHOT_HEADER, Snapshot, SnapshotError } from './facts/snapshot.js';
 export { guestVfDriver } from './facts/vf-drivers.js';
+export {
+  buildInventory,
+  type Inventory,
+  type InventoryHost,
+  type VarDef,
+  type VarLevel,
+} from './osa/inventory.js';
+export { type DeployDir, DeployLoadError, loadDeployDir } from './osa/load.js';
+export { buildModel, type DeploymentModel, loadModel } from './osa/model.js';
+export {
+  computeProviderNetworks,
+  type ProviderNetworksOutput,
+  providerNetworksBehaviour,
+} from './osa/provider-networks.js';
+export { type Loc, parseYaml, toPlain, YamlError, type YNode } from './osa/pyyaml.js';
+export { NEWEST_RELEASE, parseRelease, RELEASES, type Release } from './osa/releases.js';
+export { type HostRender, type IniFiles, renderHost } from './osa/render.js';
 export { renderProbeText } from './report/facts-text.js';
+export { modelJson } from './report/model-json.js';

@@ -11,7 +11,7 @@ import {
 import { isDict, type PyException, type PyValue, pyRepr, pyStr } from './python.js';
 import type { Loc, YNode } from './pyyaml.js';
 import { atLeast, type Release } from './releases.js';
-import { roleDefaultsLookup } from './role-defaults-lookup.js';
+import { roleDefaultsLookup, schedulerFiltersAreString } from './role-defaults-lookup.js';
 import { HostVars, type ResolvedVar } from './vars.js';
 
 export type IniValue = string | string[];
@@ -306,9 +306,19 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
     );
   }
   const l2pop = hv.get('neutron_l2_population');
-  const mechs = [pluginType, ...extraTypes.filter((t) => t !== pluginType)].map(
-    (t) => MECHANISMS[t] ?? `<unknown plugin ${t}>`,
-  );
+  const known = (t: string) =>
+    t in MECHANISMS && !(t === 'ml2.ovn' && release.major <= 18) && !(t === 'ml2.lxb' && release.major >= 31);
+  for (const t of [pluginType, ...extraTypes]) {
+    if (!known(t)) {
+      out.problems.push({
+        message: `neutron plugin "${t}" does not exist in OSA ${releaseText(release)} (neutron_plugins has no such key): the os_neutron role fails`,
+        location: (t === pluginType ? plugin : pluginTypes).winner?.loc ?? null,
+      });
+    }
+  }
+  const mechs = [pluginType, ...extraTypes.filter((t) => t !== pluginType)]
+    .filter(known)
+    .map((t) => MECHANISMS[t]!);
   if (l2pop.value === true || (typeof l2pop.value === 'string' && l2pop.value.toLowerCase() === 'true'))
     mechs.push('l2population');
   b.set(ml2, 'ml2', 'mechanism_drivers', mechs.join(','), [plugin, pluginTypes, l2pop]);
@@ -343,6 +353,7 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
     release.major >= 25
   ) {
     const ovs = 'plugins/ml2/openvswitch_agent.ini';
+    b.set(ovs, 'agent', 'extensions', [...(qos ? ['qos'] : []), 'fdb'].join(','), [base, pluginTypes]);
     b.set(ovs, 'FDB', 'shared_physical_device_mappings', sriovMappings, [pnSource]);
     b.applyOverrides(ovs, hv.get('neutron_openvswitch_agent_ini_overrides'));
     if (sriovMappings === '') {
@@ -404,7 +415,10 @@ function renderNova(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set<st
   const tmpl = pciTemplate(release);
   const alias = hv.get('nova_pci_alias');
   const aliasValue = alias.value ?? [];
-  if (tmpl === 'passthrough_whitelist') {
+  if (release.major === 18 && !atLeast(release, 18, 1, 6)) {
+    const wl = hv.get('nova_pci_passthrough_whitelist');
+    b.set(nova, 'DEFAULT', 'pci_passthrough_whitelist', `"${jinjaPrint(wl.value)}"`, [wl]);
+  } else if (tmpl === 'passthrough_whitelist') {
     const wl = hv.get('nova_pci_passthrough_whitelist');
     if (truthy(wl.value) || truthy(aliasValue)) {
       b.section(nova, 'pci');
@@ -456,9 +470,10 @@ function renderNova(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set<st
       });
     }
   }
-  if (groups.has('nova_scheduler')) {
+  // Every nova.conf had [filter_scheduler] until 2025.2 guarded it to nova_scheduler hosts.
+  if (release.major <= 31 || groups.has('nova_scheduler')) {
     const defaults = hv.get('nova_scheduler_default_filters');
-    if (release.major <= 19) {
+    if (schedulerFiltersAreString(release)) {
       b.set(nova, 'filter_scheduler', 'enabled_filters', jinjaPrint(defaults.value), [defaults]);
     } else {
       const extra = hv.get('nova_scheduler_extra_filters');

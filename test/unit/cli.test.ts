@@ -114,3 +114,65 @@ describe('osa-sriov collect', () => {
     assert.equal(existsSync(target), false);
   });
 });
+
+describe('osa-sriov render', () => {
+  const LAB = join(REPO, 'examples/blog-lab');
+
+  test('the blog lab on Rocky: the per-host container_vars and the masking user_variables.yml', () => {
+    const r = cli('render', LAB, '--release', 'rocky', '--format', 'json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as {
+      release: { major: number };
+      hosts: Record<
+        string,
+        {
+          providerNetworks: Record<string, string> | null;
+          ini: Record<string, Record<string, Record<string, unknown>>>;
+          vars: Record<string, { level: string; overridden: Array<{ level: string }> }>;
+        }
+      >;
+    };
+    assert.equal(out.release.major, 18);
+    const hp03 = out.hosts['hp03-2x520']!;
+    assert.equal(hp03.providerNetworks?.network_sriov_mappings, 'vlan:ens1f0');
+    assert.equal(
+      hp03.ini['plugins/ml2/sriov_nic_agent.ini']?.sriov_nic?.physical_device_mappings,
+      '"vlan:ens1f0"',
+    );
+    // user_variables.yml wins over the host's container_vars: hp03 is told about ens2f1.
+    assert.match(String(hp03.ini['nova.conf']?.pci?.passthrough_whitelist), /"devname":"ens2f1"/);
+    assert.equal(hp03.vars.nova_pci_passthrough_whitelist?.level, 'extra vars (user_*.yml)');
+    assert.equal(hp03.vars.nova_pci_passthrough_whitelist?.overridden[0]?.level, 'inventory container_vars');
+    assert.equal(out.hosts.infra1?.providerNetworks?.network_vlan_ranges, 'vlan:101:200,vlan:301:400');
+  });
+
+  test('ini format shows every value with where it came from', () => {
+    const r = cli('render', LAB, '--release', '18', '--host', 'hp02-qlogic');
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^### host hp02-qlogic/m);
+    assert.match(
+      r.stdout,
+      /^# from neutron_provider_networks \(inventory container_vars, .*openstack_user_config\.yml:\d+:\d+\)\nphysical_device_mappings = "vlan:ens2f1"$/m,
+    );
+    assert.doesNotMatch(r.stdout, /### host hp03/);
+  });
+
+  test('unknown host, unknown release, a missing dir: status 2 with a fix', () => {
+    assertUserError(
+      cli('render', LAB, '--host', 'nope'),
+      /unknown host nope[\s\S]*fix: hosts in this inventory: .*hp02-qlogic/,
+    );
+    assertUserError(
+      cli('render', LAB, '--release', 'kilo'),
+      /unknown OSA release "kilo"[\s\S]*fix: use one of 18\/rocky/,
+    );
+    assertUserError(cli('render', join(LAB, 'nope')), /not a directory/);
+    assertUserError(cli('render', LAB, '--format', 'xml'), /invalid/);
+  });
+
+  test('a YAML error: file:line:col', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-cli-'));
+    writeFileSync(join(dir, 'openstack_user_config.yml'), 'compute_hosts:\n  c1: {ip: [\n');
+    assertUserError(cli('render', dir), /openstack_user_config\.yml:\d+:\d+: /);
+  });
+});
