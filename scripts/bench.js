@@ -1,8 +1,10 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { buildModel, factsFromSnapshot, loadDeployDir, parseRelease, parseSnapshot } from '../dist/index.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
@@ -66,15 +68,19 @@ function syntheticSnapshot(pfs, vfs) {
   return lines.join('\n');
 }
 
-/** An OSA config dir with N computes, each with 2 SR-IOV PFs and its own nova_device_spec. */
-function syntheticDeploy(n) {
+/**
+ * An OSA config dir with N computes, each with 2 SR-IOV PFs (ens1f0, ens1f1 on physnet1 and
+ * physnet2). perHost: every compute carries its own nova_device_spec in host_vars: (as when NIC
+ * names differ per host); otherwise the computes share group_vars/compute_hosts.yml.
+ */
+function syntheticDeploy(n, perHost) {
   const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-'));
+  const spec = (indent) =>
+    `${indent}nova_device_spec:\n${indent}  - devname: ens1f0\n${indent}    physical_network: physnet1\n${indent}  - devname: ens1f1\n${indent}    physical_network: physnet2`;
   const hosts = [];
   for (let i = 0; i < n; i++) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    hosts.push(
-      `  compute${i}:\n    ip: ${ip}\n    host_vars:\n      nova_device_spec:\n        - devname: ens1f0\n          physical_network: physnet1\n        - devname: ens1f1\n          physical_network: physnet2`,
-    );
+    hosts.push(`  compute${i}:\n    ip: ${ip}${perHost ? `\n    host_vars:\n${spec('      ')}` : ''}`);
   }
   const net = (name, pf) =>
     `    - network:\n        container_bridge: br-${name}\n        container_interface: eth-${name}\n        type: vlan\n        range: "100:200"\n        net_name: ${name}\n        sriov_host_interfaces: "${pf}"\n        group_binds:\n          - neutron_sriov_nic_agent\n          - neutron_ovn_controller`;
@@ -89,24 +95,40 @@ function syntheticDeploy(n) {
     join(dir, 'user_variables.yml'),
     'neutron_plugin_types: [ml2.sriov]\nnova_scheduler_extra_filters: [PciPassthroughFilter]\n',
   );
-  mkdirSync(join(dir, 'conf.d'));
+  mkdirSync(join(dir, 'group_vars'));
+  if (!perHost) writeFileSync(join(dir, 'group_vars/compute_hosts.yml'), `${spec('')}\n`);
   return dir;
 }
 
-const text = syntheticSnapshot(8, 128);
-const rounds = 20;
-let start = performance.now();
-let facts;
-for (let i = 0; i < rounds; i++) facts = factsFromSnapshot(parseSnapshot(text));
-console.log(`facts_from_snapshot_8pf_x_128vf_ms: ${((performance.now() - start) / rounds).toFixed(1)}`);
-console.log(`facts_from_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
+/** Each case runs in its own process, so that its peak memory is its own. */
+function runCase(name) {
+  if (name === 'snapshot') {
+    const text = syntheticSnapshot(8, 128);
+    const rounds = 20;
+    const start = performance.now();
+    let facts;
+    for (let i = 0; i < rounds; i++) facts = factsFromSnapshot(parseSnapshot(text));
+    console.log(`facts_from_snapshot_8pf_x_128vf_ms: ${((performance.now() - start) / rounds).toFixed(1)}`);
+    console.log(`facts_from_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
+    return;
+  }
+  const perHost = name === 'osa-per-host';
+  const dir = syntheticDeploy(5000, perHost);
+  const label = perHost ? 'osa_5000_computes_host_vars' : 'osa_5000_computes';
+  const start = performance.now();
+  const model = buildModel(loadDeployDir(dir), parseRelease('33'));
+  const ms = performance.now() - start;
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`${label}_load_render_ms: ${ms.toFixed(0)}`);
+  console.log(`${label}_hosts_rendered: ${model.hosts.size}`);
+  console.log(`${label}_peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
+}
 
-const dir = syntheticDeploy(5000);
-start = performance.now();
-const model = buildModel(loadDeployDir(dir), parseRelease('33'));
-const ms = performance.now() - start;
-console.log(`osa_load_render_5000_computes_ms: ${ms.toFixed(0)}`);
-console.log(`osa_hosts_rendered: ${model.hosts.size}`);
-console.log(`peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
-if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true });
-else console.log(dir);
+const only = process.argv[2];
+if (only) runCase(only);
+else {
+  for (const c of ['snapshot', 'osa', 'osa-per-host']) {
+    const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
+    if (r.status !== 0) process.exit(r.status ?? 1);
+  }
+}

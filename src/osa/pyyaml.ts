@@ -260,12 +260,24 @@ export function parseYaml(text: string, file: string): YNode | null {
   return new Builder(text, file).parse();
 }
 
-/** The plain value: mappings → objects, sequences → arrays, scalars → their values. */
+const plainCache = new WeakMap<YNode, unknown>();
+
+/**
+ * The plain value: mappings → objects, sequences → arrays, scalars → their values. Cached per
+ * node (one provider_networks list is read for every host): treat the result as read-only.
+ */
 export function toPlain(node: YNode | null): unknown {
   if (node === null) return null;
   if (node.kind === 'scalar') return node.value;
-  if (node.kind === 'seq') return node.items.map(toPlain);
-  const out: Record<string, unknown> = {};
-  for (const e of node.entries) out[e.key] = toPlain(e.value);
+  const hit = plainCache.get(node);
+  if (hit !== undefined) return hit;
+  let out: unknown;
+  if (node.kind === 'seq') out = node.items.map(toPlain);
+  else {
+    const o: Record<string, unknown> = {};
+    for (const e of node.entries) o[e.key] = toPlain(e.value);
+    out = o;
+  }
+  plainCache.set(node, out);
   return out;
 }

@@ -29,6 +29,7 @@ export class HostVars {
   private readonly cache = new Map<string, ResolvedVar>();
   private readonly resolving = new Set<string>();
   private readonly defsCache = new Map<string, VarDef[]>();
+  private groupVarOrder: string[] | undefined;
 
   constructor(
     readonly host: InventoryHost,
@@ -61,7 +62,10 @@ export class HostVars {
       });
     }
     add('global_overrides', entry(entry(this.deploy.userConfig, 'global_overrides')?.value, name));
-    for (const g of groupOrder(this.host.groups, (g) => groupDepth(this.inventory, g))) {
+    this.groupVarOrder ??= groupOrder(this.host.groups, (g) => groupDepth(this.inventory, g)).filter((g) =>
+      this.deploy.groupVars.has(g),
+    );
+    for (const g of this.groupVarOrder) {
       for (const f of this.deploy.groupVars.get(g) ?? []) add('group_vars', entry(f.node, name));
     }
     for (const v of this.host.inventoryVars) if (v.name === name) defs.push(v);

@@ -199,6 +199,37 @@ describe('variable precedence and provenance', () => {
     );
   });
 
+  test('provider_networks in user_variables.yml beats the per-host override (extra-vars win)', () => {
+    const perHost = `      provider_networks:\n        - network: {type: vlan, net_name: physnet1, range: "1:2", container_bridge: br-x, sriov_host_interfaces: p7, group_binds: [nova_compute]}\n`;
+    const dir = deployDir({
+      ...files,
+      'openstack_user_config.yml': files['openstack_user_config.yml'].replace(
+        '    host_vars:\n',
+        `    host_vars:\n${perHost}`,
+      ),
+      'user_variables_pn.yml': `provider_networks:\n  - network: {type: vlan, net_name: physnet1, range: "5:6", container_bridge: br-y, sriov_host_interfaces: p8, group_binds: [nova_compute]}\n`,
+    });
+    const h = host(model(dir), 'compute1');
+    assert.equal(h.providerNetworks?.network_sriov_mappings, 'physnet1:p8');
+    assert.deepEqual(
+      h.vars.get('provider_networks')?.overridden.map((d) => d.level),
+      ['inventory host_vars', 'global_overrides'],
+    );
+  });
+
+  test('one host bound to two entries of one physnet: two bridge mappings for one key', () => {
+    const dir = deployDir({
+      'openstack_user_config.yml': BASE.replace(
+        SRIOV_NET,
+        `${SRIOV_NET}${SRIOV_NET.replace('br-vlan', 'br-other').replace('ens1f0', 'ens2f0')}`,
+      ),
+      'user_variables.yml': USER_VARS,
+    });
+    const h = host(model(dir), 'compute1');
+    assert.equal(h.providerNetworks?.network_mappings, 'physnet1:br-other,physnet1:br-vlan');
+    assert.equal(h.providerNetworks?.network_sriov_mappings, 'physnet1:ens1f0,physnet1:ens2f0');
+  });
+
   test('openstack_inventory.json keeps vars the config removed, and they still apply', () => {
     const dir = deployDir({
       ...files,
