@@ -1,6 +1,6 @@
 // Boots ../shared/sriov-vm with the project visible at /host, runs a guest script.
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { REPO, SHARED } from '../helpers.js';
@@ -26,14 +26,11 @@ export function vmUnavailable(): string | null {
 export function guestRepo(): string {
   if (!/^\/(tmp|run|dev|proc|sys)(\/|$)/.test(REPO)) return REPO;
   const stage = mkdtempSync('/var/tmp/osa-sriov-vm-');
-  for (const part of [
-    'package.json',
-    'bin',
-    'dist',
-    'src/facts/collect.sh',
-    'node_modules/commander',
-    'node_modules/zod',
-  ]) {
+  const pkg = JSON.parse(readFileSync(join(REPO, 'package.json'), 'utf8')) as {
+    dependencies?: Record<string, string>;
+  };
+  const deps = Object.keys(pkg.dependencies ?? {}).map((d) => `node_modules/${d}`);
+  for (const part of ['package.json', 'bin', 'dist', 'src/facts/collect.sh', ...deps]) {
     mkdirSync(join(stage, part, '..'), { recursive: true });
     cpSync(join(REPO, part), join(stage, part), { recursive: true, dereference: true });
   }
