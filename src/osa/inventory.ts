@@ -122,23 +122,40 @@ export function effectiveSkeleton(release: Release, envd: YMap | null): Skeleton
   return { physical: groupsOf('physical_skel'), containers, components: groupsOf('component_skel') };
 }
 
-/** 33.x generate.py _normalize_user_config: top-level keys '-'→'_', host groups merged. */
-function normalizeUserConfig(config: YMap): YMap {
+/**
+ * 33.x generate.py _normalize_user_config: top-level keys '-'→'_'; two host groups that now
+ * share a name are merged like dict.update (a host in both keeps its place, takes the later
+ * entry); a host given two different IPs makes OSA stop with MultipleIpForHostError.
+ */
+function normalizeUserConfig(config: YMap, notes: Inventory['notes']): YMap {
   const entries: YMap['entries'] = [];
   for (const e of config.entries) {
     const key = e.key.replace(/-/g, '_');
     const i = entries.findIndex((x) => x.key === key);
-    if (i < 0) entries.push({ ...e, key });
-    else if (entries[i]!.value.kind === 'map' && e.value.kind === 'map') {
-      const prev = entries[i]!.value as YMap;
-      const merged = [
-        ...prev.entries.filter(
-          (x) => !e.value.kind || !(e.value as YMap).entries.some((y) => y.key === x.key),
-        ),
-        ...(e.value as YMap).entries,
-      ];
-      entries[i] = { ...entries[i]!, value: { ...prev, entries: merged } };
-    } else entries[i] = { ...e, key };
+    const prev = i >= 0 ? entries[i]!.value : null;
+    if (prev?.kind !== 'map' || e.value.kind !== 'map') {
+      if (i >= 0) entries[i] = { ...e, key };
+      else entries.push({ ...e, key });
+      continue;
+    }
+    const merged = [...prev.entries];
+    for (const h of e.value.entries) {
+      const j = merged.findIndex((x) => x.key === h.key);
+      if (j < 0) {
+        merged.push(h);
+        continue;
+      }
+      const ipA = toPlain(entry(merged[j]!.value, 'ip')?.value ?? null);
+      const ipB = toPlain(entry(h.value, 'ip')?.value ?? null);
+      if (ipA !== ipB) {
+        notes.push({
+          message: `${h.key} has ip ${String(ipA)} and ${String(ipB)} in ${e.key} and its underscore twin: OSA 33.x stops with MultipleIpForHostError`,
+          location: h.keyLoc,
+        });
+      }
+      merged[j] = h;
+    }
+    entries[i] = { ...entries[i]!, value: { ...prev, entries: merged } };
   }
   return { ...config, entries };
 }
@@ -148,9 +165,11 @@ function physicalGroupOf(containerGroup: string, suffix: string): string {
 }
 
 export function buildInventory(deploy: DeployDir, release: Release): Inventory {
-  const config = release.major >= 33 ? normalizeUserConfig(deploy.userConfig) : deploy.userConfig;
-  const skeleton = effectiveSkeleton(release, deploy.envd);
   const notes: Inventory['notes'] = [];
+  const config = release.major >= 33 ? normalizeUserConfig(deploy.userConfig, notes) : deploy.userConfig;
+  const skeleton = effectiveSkeleton(release, deploy.envd);
+  // 33.x generate.py also writes the physical host group of a container type with underscores.
+  const norm = (g: string) => (release.major >= 33 ? g.replace(/-/g, '_') : g);
   const hosts = new Map<string, InventoryHost>();
   const globalOverrides = entry(config, 'global_overrides')?.value;
   const globalNoContainers = toPlain(entry(globalOverrides, 'no_containers')?.value ?? null) === true;
@@ -199,10 +218,7 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
   for (const [cname, c] of Object.entries(skeleton.containers)) {
     for (const assignment of c.contains) {
       for (const containerType of c.belongsTo) {
-        const physicalType = physicalGroupOf(containerType, 'hosts').replace(
-          release.major >= 33 ? /-/g : /$^/,
-          '_',
-        );
+        const physicalType = norm(physicalGroupOf(containerType, 'hosts'));
         const members = byGroup.get(physicalType);
         if (!members) continue;
         const allGroup = physicalGroupOf(containerType, 'all').replace(/-/g, '_');
@@ -259,7 +275,7 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
   };
   const hasContainers = new Set(
     Object.values(skeleton.containers).flatMap((c) =>
-      c.belongsTo.map((t) => physicalGroupOf(t, 'hosts').replace(release.major >= 33 ? /-/g : /$^/, '_')),
+      c.belongsTo.map((t) => norm(physicalGroupOf(t, 'hosts'))),
     ),
   );
   for (const g of hostGroups) {
