@@ -2,15 +2,11 @@
 // (../shared/spec/nova-neutron.md §3.1): oslo.config ListOpt/DictOpt splitting, then
 // neutron_lib parse_mappings, parse_exclude_devices, parse_rp_bandwidths,
 // parse_rp_inventory_defaults, and SriovNicAgentConfigParser._validate, with their messages.
+import { pyStrip as strip } from '../python.js';
 
 /** A ValueError the agent raises; it then logs "Failed on Agent configuration parse. Agent terminated!" and exits 1. */
 export class AgentConfigError extends Error {
   readonly errorClass = 'ValueError';
-}
-
-/** Python's str.strip() without arguments (ASCII white space and the Unicode spaces). */
-function strip(s: string): string {
-  return s.replace(/^[\s\u001c-\u001f\u0085]+|[\s\u001c-\u001f\u0085]+$/gu, '');
 }
 
 /** oslo.config's ini parser drops one pair of matching quotes around a value (OSA writes them). */

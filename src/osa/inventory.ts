@@ -1,8 +1,9 @@
 // OSA's dynamic inventory (osa_toolkit/generate.py), reduced to what SR-IOV needs: which
 // inventory hosts exist, their Ansible groups, whether they are metal, and the inventory
 // host vars (host_vars:, container_vars: with their prefix leak, openstack_inventory.json).
+
+import { isDict, type PyValue } from '../python.js';
 import { type DeployDir, entry, mergeDict, type YMap } from './load.js';
-import { isDict, type PyValue } from './python.js';
 import { type Loc, toPlain, type YNode } from './pyyaml.js';
 import type { Release } from './releases.js';
 import { baseSkeleton, type ContainerSkel, type Skeleton } from './skeleton.js';

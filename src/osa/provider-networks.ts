@@ -13,7 +13,7 @@ import {
   pyStrip,
   pyType,
   split,
-} from './python.js';
+} from '../python.js';
 import type { Release } from './releases.js';
 
 export interface ProviderNetworksBehaviour {

@@ -14,7 +14,7 @@ import {
   parseDocument,
   type Scalar,
 } from 'yaml';
-import { pyStr } from './python.js';
+import { pyStr } from '../python.js';
 
 export interface Loc {
   file: string;

@@ -1,6 +1,8 @@
 // Each host's effective SR-IOV configuration as OSA would render it: the provider_networks
 // module result, ml2_conf.ini, sriov_nic_agent.ini, the OVS/LXB agent [FDB] section and
 // nova.conf [pci]/[filter_scheduler], per release, with where every value came from.
+
+import { isDict, type PyException, type PyValue, pyRepr, pyStr } from '../python.js';
 import type { Inventory, InventoryHost, VarDef } from './inventory.js';
 import type { DeployDir } from './load.js';
 import {
@@ -8,7 +10,6 @@ import {
   type ProviderNetworksOutput,
   providerNetworksBehaviour,
 } from './provider-networks.js';
-import { isDict, type PyException, type PyValue, pyRepr, pyStr } from './python.js';
 import type { Loc, YNode } from './pyyaml.js';
 import { atLeast, type Release } from './releases.js';
 import { roleDefaultsLookup, schedulerFiltersAreString } from './role-defaults-lookup.js';

@@ -2,8 +2,9 @@
 // and where it matters per point release, as VarDefs at the lowest precedence level. Read from
 // the roles' eol/eom tags and stable branches; point releases located through the integrated
 // repo's ansible-role-requirements.yml.
+
+import type { PyValue } from '../python.js';
 import type { VarDef } from './inventory.js';
-import type { PyValue } from './python.js';
 import { atLeast, type Release } from './releases.js';
 import type { DefaultsLookup } from './vars.js';
 

@@ -1,9 +1,10 @@
 // Variable resolution for one inventory host, in the precedence order Ansible applies to
 // OSA's sources (../shared/spec/osa.md §4), with every definition kept for provenance, and
 // the small part of Jinja that OSA's defaults use.
+
+import { isDict, type PyValue, pyStr } from '../python.js';
 import type { Inventory, InventoryHost, VarDef, VarLevel } from './inventory.js';
 import { type DeployDir, entry } from './load.js';
-import { isDict, type PyValue, pyStr } from './python.js';
 import { toPlain } from './pyyaml.js';
 import type { Release } from './releases.js';
 
