@@ -11,6 +11,7 @@ import {
   isSeq,
   LineCounter,
   type Node,
+  Parser,
   parseDocument,
   type Scalar,
 } from 'yaml';
@@ -131,6 +132,39 @@ class Builder {
     return { file: this.file, line: p.line, column: p.col };
   }
 
+  /**
+   * PyYAML allows a tab only inside quoted and block scalars and comments: anywhere else (as
+   * separation, indentation, inside a plain scalar, trailing) it stops with a ScannerError.
+   * eemeli/yaml is more lenient, so the token stream is checked when the text has a tab.
+   */
+  checkTabs(): void {
+    if (!this.text.includes('\t')) return;
+    const visit = (t: unknown): void => {
+      if (Array.isArray(t)) {
+        for (const x of t) visit(x);
+        return;
+      }
+      if (typeof t !== 'object' || t === null) return;
+      const tok = t as { type?: string; source?: string; offset?: number };
+      if (
+        (tok.type === 'space' || tok.type === 'scalar') &&
+        typeof tok.source === 'string' &&
+        typeof tok.offset === 'number'
+      ) {
+        const i = tok.source.indexOf('\t');
+        if (i >= 0)
+          throw new YamlError(
+            "found character '\\t' that cannot start any token (PyYAML allows tabs only in quoted or block scalars and comments)",
+            this.loc(tok.offset + i),
+          );
+      }
+      if (tok.type === 'block-scalar' || tok.type === 'comment' || tok.type?.endsWith('quoted-scalar'))
+        return;
+      for (const v of Object.values(t)) if (typeof v === 'object') visit(v);
+    };
+    for (const token of new Parser().parse(this.text)) visit(token);
+  }
+
   parse(): YNode | null {
     this.doc = parseDocument(this.text, {
       schema: 'failsafe',
@@ -147,6 +181,7 @@ class Builder {
         : first;
       throw new YamlError(message.replace(/ at line \d+, column \d+:?$/, ''), this.loc(err.pos[0]));
     }
+    this.checkTabs();
     const c = this.doc.contents;
     if (c === null) return null;
     if (isScalar(c) && c.type === 'PLAIN' && c.value === '' && !c.tag) return null;
@@ -171,7 +206,11 @@ class Builder {
       return { kind: 'seq', loc, items: n.items.map((i) => this.node(i as Node, depth + 1)) };
     }
     const s = n as Scalar;
-    const raw = String(s.value ?? '');
+    let raw = String(s.value ?? '');
+    // A block scalar that ends the file without a final line break has none to keep (PyYAML).
+    const blockAtEof =
+      (s.type === 'BLOCK_LITERAL' || s.type === 'BLOCK_FOLDED') && (s.range?.[1] ?? 0) >= this.text.length;
+    if (blockAtEof && !this.text.endsWith('\n') && raw.endsWith('\n')) raw = raw.slice(0, -1);
     const quoted = s.type !== 'PLAIN';
     let v: ScalarValue;
     if (tag) v = this.tagged(tag, raw, loc);
@@ -196,7 +235,8 @@ class Builder {
             quoted: false,
           };
       if (isScalar(keyNode) && keyNode.type === 'PLAIN' && keyNode.value === '<<' && !keyNode.tag) {
-        for (const src of value.kind === 'seq' ? value.items : [value]) {
+        // Of several merged mappings the first wins (PyYAML reverses the list before merging).
+        for (const src of value.kind === 'seq' ? [...value.items].reverse() : [value]) {
           if (src.kind !== 'map')
             throw new YamlError('expected a mapping or list of mappings for merging', src.loc);
           for (const e of src.entries) merged.set(slot(e.keyValue), e);
