@@ -40,3 +40,8 @@ export { NEWEST_RELEASE, parseRelease, RELEASES, type Release } from './osa/rele
 export { type HostRender, type IniFiles, renderHost } from './osa/render.js';
 export { renderProbeText } from './report/facts-text.js';
 export { modelJson } from './report/model-json.js';
+export * as neutronAgentConfig from './openstack/neutron-agent-config.js';
+export * as neutronEswitch from './openstack/neutron-eswitch.js';
+export * as neutronMechDriver from './openstack/neutron-mech-driver.js';
+export * as neutronPlacement from './openstack/neutron-placement.js';
+export * as neutronVfState from './openstack/neutron-vf-state.js';
