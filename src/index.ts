@@ -21,6 +21,11 @@ export {
 export { CollectorError, collectorPath, runCollector } from './facts/run-collector.js';
 export { parseSnapshot, SNAPSHOT_HEADER, Snapshot, SnapshotError } from './facts/snapshot.js';
 export { guestVfDriver } from './facts/vf-drivers.js';
+export * as neutronAgentConfig from './openstack/neutron-agent-config.js';
+export * as neutronEswitch from './openstack/neutron-eswitch.js';
+export * as neutronMechDriver from './openstack/neutron-mech-driver.js';
+export * as neutronPlacement from './openstack/neutron-placement.js';
+export * as neutronVfState from './openstack/neutron-vf-state.js';
 export {
   buildInventory,
   type Inventory,
@@ -40,8 +45,3 @@ export { NEWEST_RELEASE, parseRelease, RELEASES, type Release } from './osa/rele
 export { type HostRender, type IniFiles, renderHost } from './osa/render.js';
 export { renderProbeText } from './report/facts-text.js';
 export { modelJson } from './report/model-json.js';
-export * as neutronAgentConfig from './openstack/neutron-agent-config.js';
-export * as neutronEswitch from './openstack/neutron-eswitch.js';
-export * as neutronMechDriver from './openstack/neutron-mech-driver.js';
-export * as neutronPlacement from './openstack/neutron-placement.js';
-export * as neutronVfState from './openstack/neutron-vf-state.js';
