@@ -5,7 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { buildModel, factsFromSnapshot, loadDeployDir, parseRelease, parseSnapshot } from '../dist/index.js';
+import {
+  buildModel,
+  factsFromSnapshot,
+  loadDeployDir,
+  novaDevspec,
+  parseRelease,
+  parseSnapshot,
+} from '../dist/index.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
 function syntheticSnapshot(pfs, vfs) {
@@ -112,6 +119,40 @@ function runCase(name) {
     console.log(`facts_from_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
     return;
   }
+  if (name === 'devspec') {
+    // 100 address/vendor specs against 100,000 devices, first match wins (as Nova's whitelist).
+    const raw = [];
+    for (let i = 0; i < 100; i++) {
+      const bus = (i % 64).toString(16).padStart(2, '0');
+      raw.push(
+        JSON.stringify(
+          i % 2
+            ? { vendor_id: '8086', product_id: '154c', address: `0000:${bus}:*.*` }
+            : { vendor_id: '15b3', address: `*:${bus}:02.*`, physical_network: 'physnet1' },
+        ),
+      );
+    }
+    const specs = novaDevspec.parseDeviceSpecs(raw);
+    const devices = [];
+    for (let i = 0; i < 100000; i++) {
+      const bus = (i % 254).toString(16).padStart(2, '0');
+      const slot = (i % 32).toString(16).padStart(2, '0');
+      devices.push({
+        vendor_id: i % 3 ? '8086' : '15b3',
+        product_id: '154c',
+        address: `0000:${bus}:${slot}.${i % 8}`,
+      });
+    }
+    const matcher = new novaDevspec.DeviceMatcher(specs);
+    const start = performance.now();
+    let matched = 0;
+    for (const d of devices) if (matcher.match(d) !== null) matched++;
+    const s = (performance.now() - start) / 1000;
+    console.log(`devspec-match-evals-per-sec: ${Math.round(matcher.evaluations / s)}`);
+    console.log(`devspec_match_evaluations: ${matcher.evaluations}`);
+    console.log(`devspec_devices_matched: ${matched}`);
+    return;
+  }
   const perHost = name === 'osa-per-host';
   const dir = syntheticDeploy(5000, perHost);
   const label = perHost ? 'osa_5000_computes_host_vars' : 'osa_5000_computes';
@@ -127,7 +168,7 @@ function runCase(name) {
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of ['snapshot', 'osa', 'osa-per-host']) {
+  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec']) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }

@@ -26,6 +26,7 @@ export * as neutronEswitch from './openstack/neutron-eswitch.js';
 export * as neutronMechDriver from './openstack/neutron-mech-driver.js';
 export * as neutronPlacement from './openstack/neutron-placement.js';
 export * as neutronVfState from './openstack/neutron-vf-state.js';
+export * as novaDevspec from './openstack/nova-devspec.js';
 export {
   buildInventory,
   type Inventory,

@@ -174,7 +174,8 @@ export class WhitelistAddress {
     this.isPhysicalFunction = isSingle(this.fields) && host.isPhysicalFunction(dbsf(this.fields));
   }
 
-  private matchFields(a: AddressFields): boolean {
+  /** Matches already-parsed device address fields. */
+  matchParsed(a: AddressFields): boolean {
     const f = this.fields;
     if (this.regexes) {
       const [d, b, s, fn] = this.regexes as [RegExp, RegExp, RegExp, RegExp];
@@ -187,8 +188,8 @@ export class WhitelistAddress {
   }
 
   match(address: string, parentAddr: string | null | undefined): boolean {
-    if (this.isPhysicalFunction && parentAddr && this.matchFields(physicalAddress(parentAddr))) return true;
-    return this.matchFields(physicalAddress(address));
+    if (this.isPhysicalFunction && parentAddr && this.matchParsed(physicalAddress(parentAddr))) return true;
+    return this.matchParsed(physicalAddress(address));
   }
 
   toString(): string {
@@ -394,4 +395,42 @@ export function parseAddress(address: string): [string, string, string, string] 
   const m = address.match(/^([0-9a-fA-F]{4}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2}).([0-7])$/);
   if (!m) throw wrongAddress(address);
   return [m[1]!, m[2]!, m[3]!, m[4]!];
+}
+
+/**
+ * The same first-match decision as firstMatch, for many devices: each device address is parsed
+ * once instead of once per spec, and fields compare as pre-normalised strings. `evaluations`
+ * counts spec evaluations (what Nova's loop would run).
+ */
+export class DeviceMatcher {
+  evaluations = 0;
+
+  constructor(private readonly specs: readonly DeviceSpec[]) {}
+
+  match(dev: NovaDevice): number | null {
+    let own: AddressFields | null = null;
+    let parent: AddressFields | null | undefined;
+    for (let i = 0; i < this.specs.length; i++) {
+      this.evaluations++;
+      const spec = this.specs[i]!;
+      const addr = spec.addressObject();
+      if (!addr) continue;
+      own ??= physicalAddress(dev.address);
+      let where = false;
+      if (addr.isPhysicalFunction && dev.parent_addr) {
+        if (parent === undefined) parent = physicalAddress(dev.parent_addr);
+        where = addr.matchParsed(parent!);
+      }
+      where ||= addr.matchParsed(own);
+      if (
+        where &&
+        (spec.vendorId === ANY || spec.vendorId === dev.vendor_id) &&
+        (spec.productId === ANY || spec.productId === dev.product_id) &&
+        (!spec.remoteManaged || Boolean(dev.capabilities?.vpd?.card_serial_number))
+      ) {
+        return i;
+      }
+    }
+    return null;
+  }
 }

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {
+  DeviceMatcher,
   DeviceSpec,
   firstMatch,
   globAddress,
@@ -204,4 +205,20 @@ describe('device_spec properties', () => {
         assert.equal(again.match(d), once.match(d), `${JSON.stringify(raw)} vs ${JSON.stringify(d)}`);
     }
   });
+});
+
+test('DeviceMatcher decides exactly as firstMatch', () => {
+  const file = vectors<{ vectors: SpecVector[] }>('nova_device_spec.json');
+  let compared = 0;
+  for (const v of file.vectors) {
+    if (!v.device || v.expect_error) continue;
+    const h = host(v.host);
+    const specs =
+      v.spec !== undefined
+        ? [new DeviceSpec(JSON.parse(v.spec), h)]
+        : parseDeviceSpecs(v.device_spec ?? [], h);
+    assert.equal(new DeviceMatcher(specs).match(v.device), firstMatch(specs, v.device), v.id);
+    compared++;
+  }
+  assert.ok(compared > 50);
 });
