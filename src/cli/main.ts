@@ -2,6 +2,7 @@
 // The osa-sriov command line: commander wiring only; the work is in the library.
 import { Command, CommanderError } from 'commander';
 import { registerCollect } from './collect.js';
+import { registerDevspec } from './devspec.js';
 import { formatUserError, UserError } from './errors.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerCollect(program);
   registerProbe(program);
   registerRender(program);
+  registerDevspec(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
@@ -24,7 +26,7 @@ export function buildProgram(): Command {
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv, { from: 'user' });
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     if (e instanceof CommanderError) {
       // Help and --version "fail" with exit code 0; usage errors were already printed.

@@ -176,3 +176,78 @@ describe('osa-sriov render', () => {
     assertUserError(cli('render', dir), /openstack_user_config\.yml:\d+:\d+: /);
   });
 });
+
+describe('osa-sriov devspec', () => {
+  function withStdin(input: string, ...args: string[]) {
+    const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
+      cwd: REPO,
+      encoding: 'utf8',
+      input,
+      timeout: 60_000,
+    });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  test('match: PF address covers its VF, first match wins, match-time errors per device', () => {
+    const r = withStdin(
+      JSON.stringify({
+        specs: [
+          '{"address": "0000:0a:00.0", "physical_network": "physnet1"}',
+          '[{"vendor_id": "8086", "managed": "yes"}]',
+        ],
+        devices: [
+          { address: '0000:0a:10.1', vendor_id: '8086', product_id: '1515', parent_addr: '0000:0a:00.0' },
+          { address: '0000:0b:00.0', vendor_id: '8086', product_id: '1017' },
+          { address: '0000:0c:00.0', vendor_id: '15b3', product_id: '1017' },
+          { address: '10000:00:00.0', vendor_id: '8086', product_id: '1017' },
+        ],
+        pfs: { '0000:0a:00.0': 64 },
+      }),
+      'devspec',
+      'match',
+    );
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.error, null);
+    assert.deepEqual(out.matches, [
+      { device: 0, spec: 0, tags: { physical_network: 'physnet1' } },
+      { device: 1, spec: 1, tags: { managed: 'true' } },
+      null,
+      null,
+    ]);
+    assert.equal(out.deviceErrors[0].device, 3);
+    assert.match(
+      out.deviceErrors[0].message,
+      /property domain \(10000\) is greater than the maximum allowable value \(FFFF\)/,
+    );
+  });
+
+  test("match: an invalid spec is Nova's error; bad JSON is status 2", () => {
+    const bad = JSON.parse(
+      withStdin(JSON.stringify({ specs: ['{"address": "0000:0a:00.8"}'], devices: [] }), 'devspec', 'match')
+        .stdout,
+    );
+    assert.deepEqual(bad.error, {
+      class: 'PciConfigInvalidSpec',
+      message:
+        'Invalid [pci]device_spec config: property func (8) is greater than the maximum allowable value (7).',
+    });
+    const r = withStdin('not json', 'devspec', 'match');
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /not JSON/);
+  });
+
+  test('explain: warnings, and status 1 for a value Nova rejects', () => {
+    const r = cli(
+      'devspec',
+      'explain',
+      '{"address": "0000:81:00.*", "physical_network": "physnet1", "trusted": "yes"}',
+    );
+    assert.equal(r.status, 0);
+    assert.match(r.stdout, /warning: a wildcard address never matches VFs/);
+    assert.match(r.stdout, /trusted is "yes"/);
+    const bad = cli('devspec', 'explain', '{"devname": "p1", "address": "0000:81:00.0"}');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stdout, /PciDeviceInvalidDeviceName/);
+  });
+});
