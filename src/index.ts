@@ -28,6 +28,7 @@ export * as neutronPlacement from './openstack/neutron-placement.js';
 export * as neutronVfState from './openstack/neutron-vf-state.js';
 export * as novaDevspec from './openstack/nova-devspec.js';
 export * as novaHost from './openstack/nova-host.js';
+export * as novaPciMatch from './openstack/nova-pci-match.js';
 export * as novaPortRequests from './openstack/nova-port-requests.js';
 export {
   buildInventory,
