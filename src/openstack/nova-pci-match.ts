@@ -34,3 +34,59 @@ export function pciDevicePropMatch(
 ): boolean {
   return specs.some((s) => specMatches(pool, s));
 }
+
+export interface PciPool extends Record<string, unknown> {
+  count: number;
+}
+
+export interface PciRequestSpec {
+  spec: Array<Record<string, unknown>>;
+  count?: number;
+  alias_name?: string | null;
+  request_id?: string | null;
+}
+
+const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
+const boolFromString = (v: unknown): boolean =>
+  typeof v === 'boolean' ? v : TRUE_STRINGS.includes(String(v).trim().toLowerCase());
+
+/**
+ * PciDeviceStats._filter_pools without NUMA or placement (steps 1, 3, 4, 5 of §2.4): the pools
+ * that can serve the request, or null when they hold fewer devices than it asks for.
+ */
+export function filterPools(pools: readonly PciPool[], request: PciRequestSpec): PciPool[] | null {
+  const need = request.count ?? 1;
+  const enough = (ps: PciPool[]) => ps.reduce((n, p) => n + p.count, 0) >= need;
+  let out = pools.filter((p) => pciDevicePropMatch(p, request.spec));
+  if (!enough(out)) return null;
+  if (!request.spec.some((s) => s.dev_type === 'type-PF')) out = out.filter((p) => p.dev_type !== 'type-PF');
+  if (!enough(out)) return null;
+  if (!request.spec.some((s) => s.dev_type === 'vdpa')) out = out.filter((p) => p.dev_type !== 'vdpa');
+  if (!enough(out)) return null;
+  // "...remote-managed devices whichwe have not requested" (sic, Nova's debug log).
+  if (!request.spec.some((s) => boolFromString(s.remote_managed)))
+    out = out.filter((p) => !boolFromString(p.remote_managed));
+  if (!enough(out)) return null;
+  return out;
+}
+
+/**
+ * PciDeviceStats.support_requests as the PciPassthroughFilter runs it: requests are applied in
+ * turn to a copy of the pools, counts only decremented (the compute claim also removes a VF's
+ * parent PF, so it can still fail where the scheduler passed).
+ */
+export function supportRequests(pools: readonly PciPool[], requests: readonly PciRequestSpec[]): boolean {
+  const copy = pools.map((p) => ({ ...p }));
+  for (const r of requests) {
+    const usable = filterPools(copy, r);
+    if (!usable) return false;
+    let left = r.count ?? 1;
+    for (const p of usable) {
+      const take = Math.min(left, p.count);
+      p.count -= take;
+      left -= take;
+      if (left === 0) break;
+    }
+  }
+  return true;
+}
