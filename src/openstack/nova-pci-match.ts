@@ -90,3 +90,58 @@ export function supportRequests(pools: readonly PciPool[], requests: readonly Pc
   }
   return true;
 }
+
+/** A device as the compute node tracks it (libvirt's report). */
+export interface TrackedDevice {
+  address: string;
+  vendor_id: string;
+  product_id: string;
+  numa_node?: number | null;
+  dev_type?: string;
+  parent_addr?: string | null;
+  parent_ifname?: string | null;
+}
+
+const IGNORED_POOL_TAGS = ['resource_class', 'traits'];
+
+/**
+ * PciDeviceStats pools on the compute node: devices that match a spec grouped by product,
+ * vendor, NUMA node, dev_type, the matching spec's tags (values not str-coerced here, unlike
+ * the scheduler's copy), the parent address for VFs and the parent netdev. PF, VF and vDPA
+ * pools without a remote_managed tag get remote_managed="false".
+ */
+export function buildPools(
+  devices: readonly TrackedDevice[],
+  tagsFor: (dev: TrackedDevice) => Record<string, unknown> | null,
+): PciPool[] {
+  const pools: PciPool[] = [];
+  const keys: string[] = [];
+  for (const dev of devices) {
+    const tags = tagsFor(dev);
+    if (tags === null) continue;
+    const devType = dev.dev_type ?? 'type-PCI';
+    const pool: Record<string, unknown> = {
+      product_id: dev.product_id,
+      vendor_id: dev.vendor_id,
+      numa_node: dev.numa_node ?? null,
+      dev_type: devType,
+    };
+    for (const [k, v] of Object.entries(tags)) if (!IGNORED_POOL_TAGS.includes(k)) pool[k] = v;
+    pool.address = dev.parent_addr || dev.address;
+    if (dev.parent_ifname) pool.parent_ifname = dev.parent_ifname;
+    if (['type-PF', 'type-VF', 'vdpa'].includes(devType) && !('remote_managed' in pool))
+      pool.remote_managed = 'false';
+    const key = JSON.stringify(Object.entries(pool).sort(([a], [b]) => (a < b ? -1 : 1)));
+    const i = keys.indexOf(key);
+    if (i >= 0) pools[i]!.count++;
+    else {
+      keys.push(key);
+      pools.push({ ...pool, count: 1 });
+    }
+  }
+  // Nova keeps its pools sorted by their number of keys (a stable sort): untagged pools first.
+  return pools
+    .map((p, i) => [p, i] as const)
+    .sort((a, b) => Object.keys(a[0]).length - Object.keys(b[0]).length || a[1] - b[1])
+    .map(([p]) => p);
+}
