@@ -2,6 +2,7 @@
 // (current code, pyroute2) and, for old agents, by parsing `ip link show` text with a regex
 // that only understands the iproute2 < 5.3 format (LP#1878042).
 import type { LinkState } from '../facts/host-facts.js';
+import { parseIpLinkText } from '../facts/parse-ip-link.js';
 
 /** IFLA_VF_LINK_STATE values. */
 export const LINK_STATE: Readonly<Record<LinkState, number>> = { auto: 0, enable: 1, disable: 2 };
@@ -90,4 +91,15 @@ export function legacyVfState(output: string, vfIndex: number): string | { crash
   if (lines.length === 0) return 'disable';
   const d = legacyParse(lines[0]!);
   return d['link-state'] ?? { crash: 'UnboundLocalError' };
+}
+
+/**
+ * A VF's link state from `ip link show` text in either iproute2 format (what the current agent
+ * reads over netlink); 'disable' for a VF not listed, as get_vf_state answers.
+ */
+export function vfStateFromIpLink(output: string, vfIndex: number): LinkState | null {
+  const vf = parseIpLinkText(output)
+    .flatMap((l) => l.vfs)
+    .find((v) => v.index === vfIndex);
+  return vf ? vf.linkState : 'disable';
 }

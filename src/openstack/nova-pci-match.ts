@@ -145,3 +145,55 @@ export function buildPools(
     .sort((a, b) => Object.keys(a[0]).length - Object.keys(b[0]).length || a[1] - b[1])
     .map(([p]) => p);
 }
+
+/**
+ * The compute node's claim (PciDeviceStats.consume_requests): like the scheduler, but with the
+ * devices themselves, and taking a VF removes its parent PF from the free devices while taking
+ * a PF removes its VFs (_handle_device_dependents). So the scheduler can pass a host whose claim
+ * then fails: "Insufficient compute resources: Claim pci failed."
+ */
+export function claimRequests(
+  devices: readonly TrackedDevice[],
+  tagsFor: (dev: TrackedDevice) => Record<string, unknown> | null,
+  requests: readonly PciRequestSpec[],
+): boolean {
+  const tracked = devices.filter((d) => tagsFor(d) !== null);
+  const free = new Set(tracked);
+  const poolOf = new Map<TrackedDevice, string>();
+  const members = new Map<string, TrackedDevice[]>();
+  const poolByKey = new Map<string, PciPool>();
+  for (const d of tracked) {
+    const [pool] = buildPools([d], tagsFor);
+    const { count: _, ...shape } = pool!;
+    const key = JSON.stringify(Object.entries(shape).sort(([a], [b]) => (a < b ? -1 : 1)));
+    poolOf.set(d, key);
+    members.set(key, [...(members.get(key) ?? []), d]);
+    if (!poolByKey.has(key)) poolByKey.set(key, { ...shape, count: 0 });
+  }
+  const pools = () =>
+    [...poolByKey.entries()]
+      .map(([key, p]) => ({ ...p, count: (members.get(key) ?? []).filter((d) => free.has(d)).length, key }))
+      .sort((a, b) => Object.keys(a).length - Object.keys(b).length);
+  const remove = (d: TrackedDevice) => free.delete(d);
+  for (const r of requests) {
+    const usable = filterPools(pools(), r) as Array<PciPool & { key: string }> | null;
+    if (!usable) return false;
+    let left = r.count ?? 1;
+    for (const p of usable) {
+      const available = (members.get(p.key) ?? []).filter((d) => free.has(d));
+      const take = Math.min(left, available.length);
+      for (const d of available.slice(available.length - take).reverse()) {
+        remove(d);
+        if ((d.dev_type ?? 'type-PCI') === 'type-PF') {
+          for (const vf of tracked) if (vf.parent_addr === d.address) remove(vf);
+        } else if (d.parent_addr) {
+          for (const pf of tracked) if (pf.address === d.parent_addr) remove(pf);
+        }
+      }
+      left -= take;
+      if (left === 0) break;
+    }
+    if (left > 0) return false;
+  }
+  return true;
+}

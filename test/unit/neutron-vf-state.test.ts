@@ -11,6 +11,7 @@ import {
   type NetlinkVf,
   spoofcheckConfig,
   vfStateConfig,
+  vfStateFromIpLink,
 } from '../../src/openstack/neutron-vf-state.js';
 import { vectors } from '../helpers.js';
 
@@ -65,4 +66,15 @@ describe('neutron_ip_link_legacy_regex vectors (the pre-pyroute2 agent)', () => 
       }
     });
   }
+});
+
+test('VF state from ip link text: the iproute2 >= 5.3 format reads like the < 5.3 one did', () => {
+  const all = vectors<LegacyVector[]>('neutron_ip_link_legacy_regex.json');
+  const old = all.find((v) => v.id === 'legacy.iproute_lt_5_3_format')!;
+  const neu = all.find((v) => v.id === 'legacy.iproute_ge_5_3_format_breaks_regex')!;
+  for (const i of neu.vf_list)
+    assert.equal(vfStateFromIpLink(neu.ip_link_show_output, i), old.expect_vf_state[String(i)]);
+  for (const [i, s] of Object.entries(old.expect_vf_state))
+    assert.equal(vfStateFromIpLink(old.ip_link_show_output, Number(i)), s);
+  assert.equal(vfStateFromIpLink(old.ip_link_show_output, 99), 'disable');
 });

@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import { firstMatch, type NovaDevice, parseDeviceSpecs } from '../../src/openstack/nova-devspec.js';
 import {
   buildPools,
+  claimRequests,
   type PciPool,
   type PciRequestSpec,
   pciDevicePropMatch,
@@ -53,6 +54,16 @@ describe('nova_pci_compute_pools vectors (device_spec + devices → pools → re
       });
       assert.deepEqual(pools, v.resulting_pools);
       assert.equal(supportRequests(pools, v.requests), v.expect === 'pass');
+      // The compute claim agrees, except where the vector records that it fails after the scheduler passed.
+      const claim = claimRequests(
+        devices,
+        (d) => {
+          const i = firstMatch(specs, d as NovaDevice);
+          return i === null ? null : specs[i]!.tags;
+        },
+        v.requests,
+      );
+      assert.equal(claim, v.expect === 'pass' && !v.id.includes('compute_claim_fails'));
     });
   }
 });
