@@ -97,3 +97,19 @@ export function pyStrip(s: string): string {
   while (b > a && space(s[b - 1]!)) b--;
   return s.slice(a, b);
 }
+
+const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
+const FALSE_STRINGS = ['0', 'f', 'false', 'off', 'n', 'no'];
+
+/**
+ * oslo_utils.strutils.bool_from_string: a bool stays; anything else is str()-ed, stripped and
+ * lower-cased. Unknown words are False, or with strict an error naming the accepted values.
+ */
+export function boolFromString(v: unknown, strict = false): boolean {
+  if (typeof v === 'boolean') return v;
+  const s = pyStrip(pyStr(v)).toLowerCase();
+  if (TRUE_STRINGS.includes(s)) return true;
+  if (FALSE_STRINGS.includes(s) || !strict) return false;
+  const accepted = [...TRUE_STRINGS, ...FALSE_STRINGS].sort().map((x) => `'${x}'`);
+  throw new Error(`Unrecognized value '${pyStr(v)}', acceptable values are: ${accepted.join(', ')}`);
+}

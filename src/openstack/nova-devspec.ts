@@ -2,7 +2,7 @@
 // messages, and matching devices the way nova-compute does (../shared/spec/nova-neutron.md §1).
 // Host lookups (is this address a PF, which address has this netdev) go through NovaHost, so
 // matching works offline on collected facts.
-import { isDict, pyRepr, pyStr, pyStrip } from '../python.js';
+import { boolFromString, isDict, pyRepr, pyStr, pyStrip } from '../python.js';
 
 /** A Nova exception: its class name and its message (str(exc)). */
 export class NovaError extends Error {
@@ -195,23 +195,6 @@ export class WhitelistAddress {
   toString(): string {
     return dbsf(this.fields);
   }
-}
-
-const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
-const FALSE = ['0', 'f', 'false', 'off', 'n', 'no'];
-
-/** oslo strutils.bool_from_string. */
-function boolFromString(v: unknown, strict: boolean): boolean {
-  if (typeof v === 'boolean') return v;
-  const s = pyStrip(pyStr(v)).toLowerCase();
-  if (TRUE.includes(s)) return true;
-  if (FALSE.includes(s) || !strict) return false;
-  throw new Error(
-    `Unrecognized value '${pyStr(v)}', acceptable values are: ${[...TRUE, ...FALSE]
-      .sort()
-      .map((x) => `'${x}'`)
-      .join(', ')}`,
-  );
 }
 
 export interface NovaDevice {

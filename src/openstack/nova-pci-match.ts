@@ -1,6 +1,7 @@
 // nova/pci/utils.py pci_device_prop_match: does a pool satisfy any of a request's specs?
 // Strings compare case-insensitively, a list value must be a subset of the pool's list, and a
 // key the pool lacks reads as None (so physical_network=None matches untagged pools only).
+import { boolFromString } from '../python.js';
 
 type Value = unknown;
 
@@ -45,10 +46,6 @@ export interface PciRequestSpec {
   alias_name?: string | null;
   request_id?: string | null;
 }
-
-const TRUE_STRINGS = ['1', 't', 'true', 'on', 'y', 'yes'];
-const boolFromString = (v: unknown): boolean =>
-  typeof v === 'boolean' ? v : TRUE_STRINGS.includes(String(v).trim().toLowerCase());
 
 /**
  * PciDeviceStats._filter_pools without NUMA or placement (steps 1, 3, 4, 5 of §2.4): the pools

@@ -1,5 +1,6 @@
 // Which PCI request Nova makes for a Neutron port (nova/network/neutron.py
 // create_resource_requests), and how it finds the port's physnet (§2.3 of the spec).
+import { boolFromString } from '../python.js';
 
 export const VNIC_TYPES_SRIOV = [
   'direct',
@@ -21,14 +22,6 @@ export interface PciRequest {
   requester_id?: string;
 }
 
-const TRUE = ['1', 't', 'true', 'on', 'y', 'yes'];
-
-/** oslo bool_from_string (non-strict), as Nova reads binding:profile.trusted. */
-function truthy(v: unknown): boolean {
-  if (typeof v === 'boolean') return v;
-  return TRUE.includes(String(v).trim().toLowerCase());
-}
-
 /**
  * The InstancePCIRequest for a port, or null when its vnic_type needs none (normal, baremetal,
  * and the accelerator-* types, which go through Cyborg). `trusted` is set only when the port's
@@ -48,7 +41,7 @@ export function pciRequestForPort(port: {
   const devType = DEVICE_TYPE_FOR_VNIC_TYPE[port.vnicType];
   if (devType) spec.dev_type = devType;
   if (port.bindingProfileTrusted !== undefined && port.bindingProfileTrusted !== null)
-    spec.trusted = truthy(port.bindingProfileTrusted) ? 'True' : 'False';
+    spec.trusted = boolFromString(port.bindingProfileTrusted) ? 'True' : 'False';
   return { count: 1, spec: [spec], ...(port.id ? { requester_id: port.id } : {}) };
 }
 
