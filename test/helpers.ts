@@ -47,3 +47,14 @@ export function keyValues(text: string): Map<string, string> {
   }
   return out;
 }
+
+/** A small seeded PRNG (mulberry32) for property tests: the same cases on every run. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -3,7 +3,7 @@
 // host vars (host_vars:, container_vars: with their prefix leak, openstack_inventory.json).
 
 import { isDict, type PyValue } from '../python.js';
-import { type DeployDir, entry, mergeDict, type YMap } from './load.js';
+import { type DeployDir, entry, type YMap } from './load.js';
 import { type Loc, toPlain, type YNode } from './pyyaml.js';
 import type { Release } from './releases.js';
 import { baseSkeleton, type ContainerSkel, type Skeleton } from './skeleton.js';
@@ -362,5 +362,3 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
   }
   return { hosts, skeleton, staleVars, notes };
 }
-
-export { mergeDict };

@@ -154,10 +154,6 @@ class IniBuilder {
   }
 }
 
-export interface RenderOptions {
-  release: Release;
-}
-
 /** Renders one inventory host. */
 export function renderHost(
   deploy: DeployDir,

@@ -11,14 +11,17 @@ import { FIXTURES, REPO, SEED } from '../helpers.js';
 const MAIN = join(REPO, 'src/cli/main.ts');
 const SNAP = join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot');
 
-function cli(...args: string[]) {
+function withStdin(input: string | undefined, ...args: string[]) {
   const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
     cwd: REPO,
     encoding: 'utf8',
+    input,
     timeout: 60_000,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
+
+const cli = (...args: string[]) => withStdin(undefined, ...args);
 
 function assertUserError(r: ReturnType<typeof cli>, pattern: RegExp) {
   assert.equal(r.status, 2, r.stderr);
@@ -178,16 +181,6 @@ describe('osa-sriov render', () => {
 });
 
 describe('osa-sriov devspec', () => {
-  function withStdin(input: string, ...args: string[]) {
-    const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-      cwd: REPO,
-      encoding: 'utf8',
-      input,
-      timeout: 60_000,
-    });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-
   test('match: PF address covers its VF, first match wins, match-time errors per device', () => {
     const r = withStdin(
       JSON.stringify({

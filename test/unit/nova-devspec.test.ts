@@ -18,7 +18,7 @@ import {
   regexAddress,
   WhitelistAddress,
 } from '../../src/openstack/nova-devspec.js';
-import { vectors } from '../helpers.js';
+import { rng, vectors } from '../helpers.js';
 
 interface HostFixture {
   pf_addresses?: string[];
@@ -140,15 +140,6 @@ describe('nova_pci_address vectors', () => {
 });
 
 describe('device_spec properties', () => {
-  function rng(seed: number) {
-    let a = seed >>> 0;
-    return () => {
-      a = (a + 0x6d2b79f5) >>> 0;
-      let t = Math.imul(a ^ (a >>> 15), a | 1);
-      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    };
-  }
   const r = rng(4242);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   const hex = (max: number, w: number) =>
