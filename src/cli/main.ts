@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The osa-sriov command line: commander wiring only; the work is in the library.
 import { Command, CommanderError } from 'commander';
+import { TOOL_VERSION } from '../version.js';
+import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { formatUserError, UserError } from './errors.js';
@@ -12,13 +14,14 @@ export function buildProgram(): Command {
   program
     .name('osa-sriov')
     .description('Discover, model and check SR-IOV networking for OpenStack-Ansible clouds')
-    .version('0.1.0')
+    .version(TOOL_VERSION)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
   registerCollect(program);
   registerProbe(program);
   registerRender(program);
   registerDevspec(program);
+  registerCheck(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

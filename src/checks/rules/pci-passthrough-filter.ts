@@ -1,0 +1,57 @@
+import { atLeast } from '../../osa/releases.js';
+import { NOVA_CONF } from '../context.js';
+import type { RuleFinding } from '../finding.js';
+import type { Rule } from '../rule.js';
+
+const FILTER = 'PciPassthroughFilter';
+
+export const rule: Rule = {
+  id: 'SRIOV-SCHED-001',
+  severity: 'error',
+  title: 'PciPassthroughFilter is not an enabled scheduler filter',
+  rationale:
+    'Without the filter the scheduler ignores PCI requests: SR-IOV instances land on hosts without a free VF, fail the compute claim and are rescheduled until "No valid host was found".',
+  needs: 'config',
+  run(ctx) {
+    const computes = ctx.allHosts().filter((h) => h.isCompute && (h.devspec()?.lines.length ?? 0) > 0);
+    if (computes.length === 0) return [];
+    const schedulers = ctx
+      .hosts()
+      .filter((h) => h.hasOption(NOVA_CONF, 'filter_scheduler', 'enabled_filters'));
+    const scheduling = schedulers.filter((h) => h.groups.has('nova_scheduler'));
+    const out: RuleFinding[] = [];
+    for (const h of scheduling.length > 0 ? scheduling : schedulers) {
+      const value = h.option(NOVA_CONF, 'filter_scheduler', 'enabled_filters').at(-1) ?? '';
+      const filters = value.split(',').map((f) => f.trim());
+      if (filters.includes(FILTER)) continue;
+      const fromVar = h.optionVar(NOVA_CONF, 'filter_scheduler', 'enabled_filters');
+      let fix: string;
+      let location = fromVar ? h.varLocation(fromVar) : undefined;
+      if (fromVar === 'nova_nova_conf_overrides') {
+        fix = `add ${FILTER} to filter_scheduler.enabled_filters in nova_nova_conf_overrides (the override replaces OSA's list)`;
+      } else if (!atLeast(ctx.release, 20)) {
+        fix = `OSA ${ctx.release.series} has no nova_scheduler_extra_filters: set the whole string in /etc/openstack_deploy/user_variables.yml: nova_scheduler_default_filters: "${[...filters.filter((f) => f !== ''), FILTER].join(', ')}"`;
+      } else {
+        const extra = h.variable('nova_scheduler_extra_filters');
+        if (extra?.winner?.loc && extra.winner.loc.line > 0) {
+          location = h.varLocation('nova_scheduler_extra_filters');
+          fix = `add ${FILTER} to the nova_scheduler_extra_filters list defined here`;
+        } else {
+          fix = `add to /etc/openstack_deploy/user_variables.yml: nova_scheduler_extra_filters: [${FILTER}] (keeps OSA's default filters)`;
+        }
+      }
+      out.push({
+        host: h.name,
+        severity: 'error',
+        message: `${FILTER} is not in [filter_scheduler] enabled_filters: the scheduler ignores the PCI requests of SR-IOV ports, the compute claim fails ("Insufficient compute resources: Claim pci failed.") and the instance ends with "No valid host was found"`,
+        ...(location ? { location } : {}),
+        evidence: [
+          `nova.conf [filter_scheduler] enabled_filters = ${value}`,
+          `device_spec set on ${computes.length} compute host(s): ${computes.map((c) => c.name).join(', ')}`,
+        ],
+        fix,
+      });
+    }
+    return out;
+  },
+};

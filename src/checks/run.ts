@@ -1,0 +1,103 @@
+// Runs the selected rules over a deployment model (and facts), and returns the findings in a
+// stable order: deployment-wide first, then hosts in inventory order; errors before warnings.
+import type { DeploymentModel } from '../osa/model.js';
+import { CheckContext, type FactsForHost } from './context.js';
+import { compareSeverity, type Finding } from './finding.js';
+import { RULES, ruleById } from './registry.js';
+import type { Rule } from './rule.js';
+
+export interface CheckOptions {
+  /** Only these rule ids (all when empty). */
+  rules?: readonly string[];
+  /** Never these rule ids. */
+  skip?: readonly string[];
+  /** Only these inventory hosts (all when empty). */
+  hosts?: readonly string[];
+}
+
+export interface CheckResult {
+  findings: Finding[];
+  rules: readonly Rule[];
+  hosts: string[];
+  hostsWithFacts: string[];
+}
+
+export class UnknownRuleError extends Error {
+  constructor(readonly ids: string[]) {
+    super(`unknown rule ${ids.join(', ')}`);
+  }
+}
+
+export function selectRules(only: readonly string[] = [], skip: readonly string[] = []): Rule[] {
+  const unknown = [...only, ...skip].filter((id) => !ruleById(id));
+  if (unknown.length > 0) throw new UnknownRuleError(unknown);
+  const wanted = new Set(only.map((id) => id.toUpperCase()));
+  const skipped = new Set(skip.map((id) => id.toUpperCase()));
+  return RULES.filter((r) => (wanted.size === 0 || wanted.has(r.id)) && !skipped.has(r.id));
+}
+
+function key(f: Finding): string {
+  const l = f.location;
+  return [f.ruleId, f.severity, f.message, l ? `${l.file}:${l.line}:${l.column}` : '', f.fix ?? ''].join(
+    '\u0000',
+  );
+}
+
+/**
+ * A problem in a shared variable shows up once per host; report it once, for the deployment,
+ * naming the hosts it affects.
+ */
+function mergeAcrossHosts(findings: Finding[]): Finding[] {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const k = key(f);
+    const g = groups.get(k);
+    if (g) g.push(f);
+    else groups.set(k, [f]);
+  }
+  const out: Finding[] = [];
+  for (const g of groups.values()) {
+    const hosts = [...new Set(g.map((f) => f.host).filter((h): h is string => h !== undefined))];
+    if (hosts.length <= 1) {
+      out.push(g[0]!);
+      continue;
+    }
+    const { host: _host, ...rest } = g[0]!;
+    out.push({
+      ...rest,
+      evidence: [`affects ${hosts.length} hosts: ${hosts.join(', ')}`, ...(rest.evidence ?? [])],
+    });
+  }
+  return out;
+}
+
+export function runChecks(
+  model: DeploymentModel,
+  facts: ReadonlyMap<string, FactsForHost> = new Map(),
+  opts: CheckOptions = {},
+): CheckResult {
+  const rules = selectRules(opts.rules, opts.skip);
+  const ctx = new CheckContext(model, facts, opts.hosts ?? []);
+  ctx.factsRules = rules.filter((r) => r.needs === 'facts').map((r) => r.id);
+  const raw: Finding[] = [];
+  for (const rule of rules) {
+    for (const f of rule.run(ctx)) raw.push({ ...f, ruleId: rule.id });
+  }
+  const order = new Map(ctx.hosts().map((h, i) => [h.name, i]));
+  const findings = mergeAcrossHosts(raw).sort(
+    (a, b) =>
+      (a.host === undefined ? -1 : (order.get(a.host) ?? 0)) -
+        (b.host === undefined ? -1 : (order.get(b.host) ?? 0)) ||
+      compareSeverity(a.severity, b.severity) ||
+      (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
+  return {
+    findings,
+    rules,
+    hosts: ctx.hosts().map((h) => h.name),
+    hostsWithFacts: ctx
+      .hosts()
+      .filter((h) => h.facts)
+      .map((h) => h.name),
+  };
+}

@@ -1,0 +1,108 @@
+import { type Command, Option } from 'commander';
+import { matchFacts } from '../checks/facts-match.js';
+import { atLeastSeverity, type Severity } from '../checks/finding.js';
+import { RULES } from '../checks/registry.js';
+import { runChecks, selectRules, UnknownRuleError } from '../checks/run.js';
+import { buildModel } from '../osa/model.js';
+import { releaseLabel } from '../osa/releases.js';
+import { findingsJson } from '../report/findings-json.js';
+import { findingsSarif } from '../report/findings-sarif.js';
+import { renderFindingsText } from '../report/findings-text.js';
+import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
+import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+import { writeAtomically } from './io.js';
+
+interface CheckOptions {
+  facts?: string[];
+  host?: string[];
+  release?: string;
+  format: 'text' | 'json' | 'sarif';
+  failOn: Severity;
+  rule?: string[];
+  skip?: string[];
+  output?: string;
+}
+
+export function check(dir: string, opts: CheckOptions): number {
+  const release = releaseOption(opts.release);
+  try {
+    selectRules(opts.rule, opts.skip);
+  } catch (e) {
+    if (e instanceof UnknownRuleError)
+      throw new UserError(e.message, null, `rule ids: ${RULES.map((r) => r.id).join(', ')}`);
+    throw e;
+  }
+  const factsFiles = readFactsPaths(opts.facts ?? []);
+  const deploy = readDeployDir(dir);
+  const model = buildModel(deploy, release, opts.host);
+  requireHosts(model, opts.host, dir);
+  const match = matchFacts(model.inventory, factsFiles);
+  if (match.conflicts.length > 0) {
+    const c = match.conflicts[0]!;
+    throw new UserError(
+      `several facts files describe host ${c.host}: ${c.files.join(', ')}`,
+      { file: c.files[0]! },
+      'keep one facts file per host in the --facts directories',
+    );
+  }
+  for (const f of match.unmatched) {
+    process.stderr.write(
+      `osa-sriov: warning: ${f.file}: no inventory host named ${f.stem}${f.facts.hostname && f.facts.hostname !== f.stem ? ` or ${f.facts.hostname}` : ''}; these facts are not used\n`,
+    );
+  }
+  const result = runChecks(model, match.byHost, { rules: opts.rule, skip: opts.skip, hosts: opts.host });
+  let text: string;
+  if (opts.format === 'json') {
+    text = `${JSON.stringify(findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }), null, 2)}\n`;
+  } else if (opts.format === 'sarif') {
+    text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
+  } else {
+    const color = !opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+    text = renderFindingsText(result, {
+      color,
+      title: `${dir} (OSA ${releaseLabel(release)})`,
+      failOn: opts.failOn,
+    });
+  }
+  if (opts.output) writeAtomically(opts.output, text);
+  else process.stdout.write(text);
+  return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
+}
+
+export function registerCheck(program: Command): void {
+  program
+    .command('check')
+    .description(
+      'find SR-IOV mistakes in an OpenStack-Ansible deployment before it is applied (rules: docs/rules/)',
+    )
+    .argument('<deploy-dir>', 'the OSA config directory (like /etc/openstack_deploy)')
+    .addOption(
+      new Option(
+        '--facts <path>',
+        'a host snapshot, HostFacts JSON, or a directory of them (repeatable)',
+      ).argParser(repeatable),
+    )
+    .addOption(new Option('--host <name>', 'only this inventory host (repeatable)').argParser(repeatable))
+    .option('--release <release>', RELEASE_HELP)
+    .addOption(
+      new Option('--format <format>', 'text, json (docs/check-json.md) or sarif (SARIF 2.1.0)')
+        .choices(['text', 'json', 'sarif'])
+        .default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
+        .choices(['error', 'warning', 'info'])
+        .default('error'),
+    )
+    .addOption(new Option('--rule <id>', 'run only this rule (repeatable)').argParser(repeatable))
+    .addOption(new Option('--skip <id>', 'do not run this rule (repeatable)').argParser(repeatable))
+    .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.',
+    )
+    .action((dir: string, opts: CheckOptions) => {
+      process.exitCode = check(dir, opts);
+    });
+}

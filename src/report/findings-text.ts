@@ -1,0 +1,59 @@
+// `check --format text`: findings grouped by host, each with its location, evidence and fix;
+// colour only when asked (the CLI asks on a TTY without NO_COLOR).
+import type { Finding, Severity } from '../checks/finding.js';
+import type { CheckResult } from '../checks/run.js';
+
+export interface TextOptions {
+  color: boolean;
+  /** Shown in the header: the deploy dir and release. */
+  title: string;
+  failOn: Severity;
+}
+
+const COLOR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
+const BOLD = '\x1b[1m';
+const DIM = '\x1b[2m';
+const RESET = '\x1b[0m';
+
+export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
+  const c: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
+  for (const f of findings) c[f.severity]++;
+  return c;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function renderFindingsText(result: CheckResult, opts: TextOptions): string {
+  const paint = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const lines: string[] = [];
+  const withFacts = result.hostsWithFacts.length;
+  lines.push(
+    paint(BOLD, `osa-sriov check: ${opts.title}`) +
+      ` — ${plural(result.hosts.length, 'host')}, facts for ${withFacts}, ${plural(result.rules.length, 'rule')}`,
+  );
+  let group: string | null | undefined;
+  for (const f of result.findings) {
+    const g = f.host ?? null;
+    if (g !== group) {
+      group = g;
+      lines.push('', paint(BOLD, g === null ? 'deployment' : `host ${g}`));
+    }
+    const sev = paint(COLOR[f.severity], f.severity.padEnd(7));
+    lines.push(`  ${sev} ${f.ruleId}  ${f.message}`);
+    const pad = '           ';
+    if (f.location)
+      lines.push(`${pad}${paint(DIM, 'at')} ${f.location.file}:${f.location.line}:${f.location.column}`);
+    for (const e of f.evidence ?? []) lines.push(`${pad}${paint(DIM, 'evidence:')} ${e}`);
+    if (f.fix) lines.push(`${pad}${paint(DIM, 'fix:')} ${f.fix}`);
+  }
+  const c = countBySeverity(result.findings);
+  if (result.findings.length === 0) lines.push('', 'no findings');
+  lines.push(
+    '',
+    `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info` +
+      ` (failing on ${opts.failOn}${opts.failOn === 'error' ? 's' : opts.failOn === 'warning' ? 's and above' : ' and above'})`,
+  );
+  return `${lines.join('\n')}\n`;
+}
