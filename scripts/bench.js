@@ -1,6 +1,6 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,16 +9,20 @@ import {
   buildModel,
   factsFromSnapshot,
   loadDeployDir,
+  matchFacts,
   novaDevspec,
   parseRelease,
   parseSnapshot,
+  readHostFacts,
+  runChecks,
 } from '../dist/index.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
-function syntheticSnapshot(pfs, vfs) {
+function syntheticSnapshot(pfs, vfs, hostname = 'bench', netdev = (p) => `ens${p}`) {
   const lines = [
     'osa-sriov-snapshot 1',
-    'v host.hostname bench',
+    `v host.hostname ${hostname}`,
+    'v kernel.cmdline BOOT_IMAGE=/vmlinuz root=/dev/sda1 ro intel_iommu=on iommu=pt',
     'v count./sys/kernel/iommu_groups 4096',
     'n /sys/class/iommu dmar0',
   ];
@@ -39,9 +43,10 @@ function syntheticSnapshot(pfs, vfs) {
       `l ${P}/driver ../../bus/pci/drivers/i40e`,
     );
     lines.push(
-      `n ${P}/net ens${p}`,
-      `v /sys/class/net/ens${p}/mtu 9000`,
-      `v /sys/class/net/ens${p}/operstate up`,
+      `n ${P}/net ${netdev(p)}`,
+      `v /sys/class/net/${netdev(p)}/mtu 9000`,
+      `v /sys/class/net/${netdev(p)}/operstate up`,
+      `v /sys/class/net/${netdev(p)}/carrier 1`,
     );
     const vfinfo = [];
     for (let v = 0; v < vfs; v++) {
@@ -61,13 +66,17 @@ function syntheticSnapshot(pfs, vfs) {
     }
     links.push({
       ifindex: p + 2,
-      ifname: `ens${p}`,
+      ifname: netdev(p),
       mtu: 9000,
       operstate: 'UP',
       address: '3c:fd:fe:00:00:01',
       vfinfo_list: vfinfo,
     });
   }
+  lines.push('v persist.udev.searched 1', 'v persist.udev.0.file /etc/udev/rules.d/70-sriov.rules');
+  lines.push(
+    `v persist.udev.0.lines 1:${Array.from({ length: pfs }, (_, p) => `KERNEL=="${netdev(p)}", ATTR{device/sriov_numvfs}="${vfs}"`).join(' ')}`,
+  );
   const hex = Buffer.from(JSON.stringify(links)).toString('hex');
   lines.push('b cmd.ip-j-d-link 0');
   for (let i = 0; i < hex.length; i += 32) lines.push(`x ${hex.slice(i, i + 32)}`);
@@ -80,10 +89,12 @@ function syntheticSnapshot(pfs, vfs) {
  * physnet2). perHost: every compute carries its own nova_device_spec in host_vars: (as when NIC
  * names differ per host); otherwise the computes share group_vars/compute_hosts.yml.
  */
-function syntheticDeploy(n, perHost) {
+function syntheticDeploy(n, perHost, byAddress = false) {
   const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-'));
   const spec = (indent) =>
-    `${indent}nova_device_spec:\n${indent}  - devname: ens1f0\n${indent}    physical_network: physnet1\n${indent}  - devname: ens1f1\n${indent}    physical_network: physnet2`;
+    byAddress
+      ? `${indent}nova_device_spec:\n${indent}  - address: "0000:10:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet1\n${indent}  - address: "0000:11:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet2`
+      : `${indent}nova_device_spec:\n${indent}  - devname: ens1f0\n${indent}    physical_network: physnet1\n${indent}  - devname: ens1f1\n${indent}    physical_network: physnet2`;
   const hosts = [];
   for (let i = 0; i < n; i++) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -153,6 +164,43 @@ function runCase(name) {
     console.log(`devspec_devices_matched: ${matched}`);
     return;
   }
+  if (name === 'check') {
+    // 5,000 computes, each with a snapshot of 2 PFs x 64 VFs on disk: read, parse, match, check.
+    const n = 5000;
+    const dir = syntheticDeploy(n, false, true);
+    const factsDir = join(dir, 'facts');
+    mkdirSync(factsDir);
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const text = syntheticSnapshot(2, 64, `compute${i}`, (p) => `ens1f${p}`);
+      bytes += text.length;
+      writeFileSync(join(factsDir, `compute${i}.snapshot`), text);
+    }
+    const rssBefore = process.memoryUsage().rss;
+    const start = performance.now();
+    const files = readdirSync(factsDir).map((f) => ({
+      file: join(factsDir, f),
+      stem: f.replace(/\.snapshot$/, ''),
+      facts: readHostFacts(readFileSync(join(factsDir, f))),
+    }));
+    const parsed = performance.now();
+    const model = buildModel(loadDeployDir(dir), parseRelease('33'));
+    const modelled = performance.now();
+    const match = matchFacts(model.inventory, files);
+    const result = runChecks(model, match.byHost);
+    const ms = performance.now() - start;
+    rmSync(dir, { recursive: true, force: true });
+    console.log(`check_5000_computes_facts_mib: ${(bytes / 1048576).toFixed(0)}`);
+    console.log(`check_5000_computes_read_parse_facts_ms: ${(parsed - start).toFixed(0)}`);
+    console.log(`check_5000_computes_load_render_ms: ${(modelled - parsed).toFixed(0)}`);
+    console.log(`check_5000_computes_rules_ms: ${(performance.now() - modelled).toFixed(0)}`);
+    console.log(`check_5000_computes_total_ms: ${ms.toFixed(0)}`);
+    console.log(`check_5000_computes_hosts_with_facts: ${result.hostsWithFacts.length}`);
+    console.log(`check_5000_computes_findings: ${result.findings.length}`);
+    console.log(`check_5000_computes_peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
+    console.log(`check_5000_computes_rss_before_mib: ${(rssBefore / 1048576).toFixed(0)}`);
+    return;
+  }
   const perHost = name === 'osa-per-host';
   const dir = syntheticDeploy(5000, perHost);
   const label = perHost ? 'osa_5000_computes_host_vars' : 'osa_5000_computes';
@@ -168,7 +216,7 @@ function runCase(name) {
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec']) {
+  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check']) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }

@@ -118,6 +118,8 @@ export class HostView {
     readonly render: HostRender,
     readonly facts: HostFacts | null,
     readonly factsSource: string | null,
+    /** The physical host's management address from openstack_user_config.yml (ip / management_ip). */
+    readonly managementAddress: string | null = null,
   ) {
     this.groups = new Set(render.groups);
   }
@@ -314,7 +316,11 @@ export class CheckContext {
     for (const [name, render] of model.hosts) {
       const host = model.inventory.hosts.get(name);
       const f = factsByHost.get(name) ?? (host ? factsByHost.get(host.physicalHost) : undefined);
-      this.views.set(name, new HostView(render, f?.facts ?? null, f?.source ?? null));
+      const physical = host ? model.inventory.hosts.get(host.physicalHost) : undefined;
+      this.views.set(
+        name,
+        new HostView(render, f?.facts ?? null, f?.source ?? null, physical?.address ?? host?.address ?? null),
+      );
     }
     this.selected = [...this.views.values()].filter(
       (v) => onlyHosts.length === 0 || onlyHosts.includes(v.name),

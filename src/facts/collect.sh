@@ -184,6 +184,11 @@ done
 # Tools: iproute2 (JSON when it has -j, text always), ethtool and lspci per PF.
 cmd cmd.ip-d-link 10 ip -d link show
 cmd cmd.ip-j-d-link 10 ip -j -d link show
+# Addresses and default routes: a mapped PF (or a bond, bridge or VLAN on it) may carry the
+# host's own traffic.
+cmd cmd.ip-o-addr 10 ip -o addr show
+cmd cmd.ip-route-default 10 ip route show default
+cmd cmd.ip6-route-default 10 ip -6 route show default
 for a in $pfs; do
   for nd in "$R"/sys/bus/pci/devices/"$a"/net/*; do
     [ -e "$nd" ] || continue

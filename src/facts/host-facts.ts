@@ -88,6 +88,31 @@ export const PersistenceEvidenceSchema = z.object({
   text: z.string(),
 });
 
+export const NetworkSchema = z.object({
+  /** Every address (`ip -o addr show`). */
+  addresses: z.array(
+    z.object({
+      dev: z.string(),
+      family: z.enum(['inet', 'inet6']),
+      address: z.string(),
+      prefixLength: z.number().int().nonnegative(),
+      scope: z.string().nullable(),
+    }),
+  ),
+  /** Default routes (`ip route show default`, `ip -6 route show default`). */
+  defaultRoutes: z.array(
+    z.object({
+      dev: z.string().nullable(),
+      family: z.enum(['inet', 'inet6']),
+      via: z.string().nullable(),
+      /** "ra" for a route learned from a router advertisement; null when ip shows none. */
+      proto: z.string().nullable().default(null),
+    }),
+  ),
+  /** How netdevs stack: each link's master (bond, bridge, ovs-system) and lower device (VLAN, macvtap). */
+  links: z.array(z.object({ name: z.string(), master: z.string().nullable(), lower: z.string().nullable() })),
+});
+
 export const IniSectionSchema = z.record(z.string(), z.array(z.string()));
 
 export const HostFactsSchema = z.object({
@@ -112,6 +137,8 @@ export const HostFactsSchema = z.object({
   }),
   pfs: z.array(PfSchema),
   otherNics: z.array(OtherNicSchema),
+  /** null when not collected (older snapshots, pasted outputs). */
+  network: NetworkSchema.nullable().default(null),
   persistence: z
     .object({
       evidence: z.array(PersistenceEvidenceSchema),
@@ -143,3 +170,4 @@ export type LinkState = z.infer<typeof LinkStateSchema>;
 export type SriovCapability = z.infer<typeof SriovCapabilitySchema>;
 export type OtherNic = z.infer<typeof OtherNicSchema>;
 export type PersistenceEvidence = z.infer<typeof PersistenceEvidenceSchema>;
+export type HostNetwork = z.infer<typeof NetworkSchema>;

@@ -3,7 +3,7 @@
 export const SNAPSHOT_HEADER = 'osa-sriov-snapshot 1';
 
 export type SnapshotRecord =
-  | { kind: 'value'; bytes: Buffer }
+  | { kind: 'value'; text: string }
   | { kind: 'blob'; bytes: Buffer; status: string }
   | { kind: 'link'; target: string }
   | { kind: 'missing' };
@@ -26,7 +26,7 @@ export class Snapshot {
   text(name: string): string | null {
     const r = this.records.get(name);
     if (!r) return null;
-    if (r.kind === 'value') return r.bytes.toString('utf8');
+    if (r.kind === 'value') return r.text;
     if (r.kind === 'blob' && r.status === '0') return r.bytes.toString('utf8');
     return null;
   }
@@ -121,8 +121,8 @@ export function parseSnapshot(input: string | Buffer): Snapshot {
     if (rec) {
       const [, kind, name, rest] = rec as unknown as [string, string, string, string | undefined];
       if (kind === 'v') {
-        // Inline values were one printable line; latin1 keeps the collector's bytes as they were.
-        snap.records.set(name, { kind: 'value', bytes: Buffer.from(`${rest ?? ''}\n`, 'latin1') });
+        // Inline values are one printable ASCII line, so the text is the bytes.
+        snap.records.set(name, { kind: 'value', text: `${rest ?? ''}\n` });
         continue;
       }
       if (kind === 'b' && rest !== undefined && /^\S+$/.test(rest)) {
@@ -138,7 +138,9 @@ export function parseSnapshot(input: string | Buffer): Snapshot {
         continue;
       }
       if (kind === 'n' && rest !== undefined && /^\S+$/.test(rest)) {
-        snap.entries.set(name, [...(snap.entries.get(name) ?? []), rest]);
+        const list = snap.entries.get(name);
+        if (list) list.push(rest);
+        else snap.entries.set(name, [rest]);
         continue;
       }
     }

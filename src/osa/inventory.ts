@@ -42,6 +42,8 @@ export interface InventoryHost {
   groups: string[];
   /** Inventory-level host vars, in the order generate.py applies them (later wins). */
   inventoryVars: VarDef[];
+  /** A physical host's management address: `management_ip` (2023.1+) or `ip`; null for containers. */
+  address: string | null;
 }
 
 export interface Inventory {
@@ -193,8 +195,14 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
           directGroups: new Set(),
           groups: [],
           inventoryVars: [],
+          address: null,
         };
         hosts.set(h.name, host);
+      }
+      if (host.address === null) {
+        const mgmt = release.major >= 27 ? toPlain(entry(h.node, 'management_ip')?.value ?? null) : null;
+        const ip = mgmt ?? toPlain(entry(h.node, 'ip')?.value ?? null);
+        host.address = typeof ip === 'string' ? ip : null;
       }
       host.directGroups.add(e.key);
       const hv = entry(h.node, 'host_vars')?.value;
@@ -247,6 +255,7 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
               directGroups: new Set([cname, `${h.name}_host_containers`]),
               groups: [],
               inventoryVars: [],
+              address: null,
             };
             hosts.set(name, target);
             hosts.get(h.name)!.directGroups.add('lxc_hosts');

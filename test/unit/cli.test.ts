@@ -1,33 +1,14 @@
 // The command line as users run it: exit codes, error messages, no partial files.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { HostFactsSchema } from '../../src/facts/host-facts.js';
+import { assertUserError, cli, withStdin } from '../cli-helpers.js';
 import { FIXTURES, REPO, SEED } from '../helpers.js';
 
-const MAIN = join(REPO, 'src/cli/main.ts');
 const SNAP = join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot');
-
-function withStdin(input: string | undefined, ...args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    input,
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const cli = (...args: string[]) => withStdin(undefined, ...args);
-
-function assertUserError(r: ReturnType<typeof cli>, pattern: RegExp) {
-  assert.equal(r.status, 2, r.stderr);
-  assert.match(r.stderr, pattern);
-  assert.doesNotMatch(r.stderr, /^\s+at /m, 'no stack trace');
-}
 
 describe('osa-sriov probe', () => {
   test('--from a snapshot prints the readiness report', () => {

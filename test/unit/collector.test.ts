@@ -210,7 +210,9 @@ for (const [label, shell] of shells) {
 
     test('config files: only the SR-IOV sections and persistence lines, never secrets', () => {
       const decoded = [...parseSnapshot(r.stdout).records.values()]
-        .map((rec) => (rec.kind === 'value' || rec.kind === 'blob' ? rec.bytes.toString('latin1') : ''))
+        .map((rec) =>
+          rec.kind === 'value' ? rec.text : rec.kind === 'blob' ? rec.bytes.toString('latin1') : '',
+        )
         .join('\n');
       assert.doesNotMatch(decoded, /SECRET/);
       assert.doesNotMatch(raw, /SECRET/);

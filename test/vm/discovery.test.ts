@@ -83,6 +83,25 @@ describe('discovery on a real kernel (sriov-vm)', { skip }, () => {
     }
 
     assert.deepEqual(facts.pfs.find((p) => p.netdev === pf1)!.master, { kind: 'bond', name: 'bond0' });
+    // The management address and default route the guest put on bond0.120, over pf1's bond.
+    assert.equal(setup.get('mgmt'), 'ok');
+    const net = facts.network!;
+    assert.ok(
+      net.addresses.some(
+        (a) => a.dev === 'bond0.120' && a.address === '172.29.236.16' && a.prefixLength === 22,
+      ),
+      JSON.stringify(net.addresses),
+    );
+    assert.ok(net.addresses.some((a) => a.dev === 'lo' && a.address === '127.0.0.1'));
+    assert.deepEqual(
+      net.defaultRoutes.filter((r) => r.family === 'inet'),
+      [{ dev: 'bond0.120', family: 'inet', via: '172.29.236.1', proto: null }],
+    );
+    assert.deepEqual(
+      net.links.find((l) => l.name === 'bond0.120'),
+      { name: 'bond0.120', master: null, lower: 'bond0' },
+    );
+    assert.equal(net.links.find((l) => l.name === pf1)?.master, 'bond0');
     assert.deepEqual(
       facts.persistence?.evidence.map((e) => [e.kind, e.file, e.line]),
       [['udev', '/etc/udev/rules.d/70-sriov vfs.rules', 1]],

@@ -28,6 +28,11 @@ if [ "$MODE" = full ]; then
     echo vfio-pci > /sys/bus/pci/devices/$vf/driver_override
     echo "$vf" > /sys/bus/pci/drivers_probe
     ip link set $PF0 up
+    # The host's management network on a VLAN of the bond, with the default route.
+    ip link set bond0 up
+    ip link add link bond0 name bond0.120 type vlan id 120 && ip link set bond0.120 up &&
+      ip addr add 172.29.236.16/22 dev bond0.120 &&
+      ip route add default via 172.29.236.1 dev bond0.120 onlink && echo "set mgmt ok"
     mkdir -p /etc/udev/rules.d
     printf 'ACTION=="add", SUBSYSTEM=="net", KERNEL=="%s", ATTR{device/sriov_numvfs}="3"\n' $PF0 > "/etc/udev/rules.d/70-sriov vfs.rules"
   } > $OUT/setup.txt 2>&1

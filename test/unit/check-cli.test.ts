@@ -1,0 +1,223 @@
+// `osa-sriov check` as users run it: exit codes, the three formats (SARIF validated against
+// the OASIS schema), facts matching, and bad input that must exit 2 with a location.
+import assert from 'node:assert/strict';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import ajvDraft04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { assertUserError, cli } from '../cli-helpers.js';
+import { FIXTURES } from '../helpers.js';
+
+const RULES = join(FIXTURES, 'rules');
+const BASE = join(RULES, '_base');
+const BASE_FACTS = join(RULES, '_base-facts');
+const SCHED_FAIL = join(RULES, 'SRIOV-SCHED-001/fail');
+
+function copyBase(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'osa-check-'));
+  cpSync(BASE, dir, { recursive: true });
+  return dir;
+}
+
+// ajv-draft-04 is CommonJS: its class is the module's default property.
+const Ajv04 = ajvDraft04.default;
+
+function sarifValidator() {
+  const schema = JSON.parse(readFileSync(join(FIXTURES, 'sarif/sarif-schema-2.1.0.json'), 'utf8'));
+  const ajv = new Ajv04({ strict: false, allErrors: true });
+  (addFormats as unknown as (a: InstanceType<typeof Ajv04>) => void)(ajv);
+  return ajv.compile(schema);
+}
+
+describe('check: exit status and formats', () => {
+  test('a clean deployment with facts: exit 0, "no findings"', () => {
+    const r = cli('check', BASE, '--facts', BASE_FACTS);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /no findings/);
+    assert.match(r.stdout, /0 errors, 0 warnings, 0 info/);
+    assert.doesNotMatch(r.stdout, /\x1b\[/, 'no colour when stdout is not a terminal');
+  });
+
+  test('an error finding: exit 1; --fail-on applies; text groups by host with location and fix', () => {
+    const r = cli('check', SCHED_FAIL, '--facts', BASE_FACTS, '--rule', 'sriov-sched-001');
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^host infra1-nova-api-container$/m);
+    assert.match(r.stdout, /^ {2}error {3}SRIOV-SCHED-001 {2}PciPassthroughFilter is not/m);
+    assert.match(
+      r.stdout,
+      /fix: add to \/etc\/openstack_deploy\/user_variables\.yml: nova_scheduler_extra_filters/,
+    );
+    assert.match(r.stdout, /1 error, 0 warnings, 0 info/);
+    assert.equal(cli('check', SCHED_FAIL, '--skip', 'SRIOV-SCHED-001', '--facts', BASE_FACTS).status, 0);
+  });
+
+  test('info findings fail only with --fail-on info', () => {
+    // No facts: SRIOV-FACTS-001 says which host checks were skipped.
+    const r = cli('check', BASE, '--format', 'json');
+    const out = JSON.parse(r.stdout);
+    assert.ok(out.summary.info >= 1, r.stdout);
+    assert.equal(out.summary.error, 0);
+    assert.equal(r.status, 0);
+    assert.equal(cli('check', BASE, '--fail-on', 'info').status, 1);
+  });
+
+  test('JSON: the documented shape', () => {
+    const r = cli('check', SCHED_FAIL, '--format', 'json', '--facts', BASE_FACTS);
+    const out = JSON.parse(r.stdout);
+    assert.equal(out.schema, 'osa-sriov/findings@1');
+    assert.equal(out.failOn, 'error');
+    assert.deepEqual(out.hosts.withFacts, ['compute1', 'compute2']);
+    const f = out.findings.find((x: { ruleId: string }) => x.ruleId === 'SRIOV-SCHED-001');
+    assert.ok(f);
+    assert.equal(f.severity, 'error');
+    assert.equal(typeof f.message, 'string');
+    assert.ok(Array.isArray(f.evidence));
+    assert.deepEqual(Object.keys(out.summary), ['error', 'warning', 'info']);
+    assert.ok(out.rules.length > 0 && out.rules.every((x: { id: string }) => /^SRIOV-/.test(x.id)));
+  });
+
+  test('SARIF: valid against the SARIF 2.1.0 schema, with locations for located findings', () => {
+    const validate = sarifValidator();
+    for (const dir of [SCHED_FAIL, join(RULES, 'SRIOV-PHYSNET-001/fail'), BASE]) {
+      const r = cli('check', dir, '--format', 'sarif');
+      const log = JSON.parse(r.stdout) as {
+        version: string;
+        runs: Array<{
+          tool: { driver: { rules: Array<{ id: string }> } };
+          results: Array<{ ruleId: string; ruleIndex: number }>;
+        }>;
+      };
+      assert.ok(validate(log), JSON.stringify(validate.errors, null, 2));
+      assert.equal(log.version, '2.1.0');
+      const results = log.runs[0]!.results;
+      for (const res of results) {
+        assert.equal(log.runs[0]!.tool.driver.rules[res.ruleIndex]?.id, res.ruleId);
+      }
+    }
+    const physnet = JSON.parse(
+      cli('check', join(RULES, 'SRIOV-PHYSNET-001/fail'), '--format', 'sarif').stdout,
+    );
+    const located = physnet.runs[0].results.find((x: { ruleId: string }) => x.ruleId === 'SRIOV-PHYSNET-001');
+    const loc = located.locations[0].physicalLocation;
+    assert.match(loc.artifactLocation.uri, /SRIOV-PHYSNET-001\/fail\/host_vars\/compute2\.yml$/);
+    assert.equal(loc.region.startLine, 3);
+    // A broken log must fail the validator (the test can fail).
+    const broken = JSON.parse(cli('check', SCHED_FAIL, '--format', 'sarif').stdout);
+    broken.runs[0].results[0].level = 'fatal';
+    assert.equal(validate(broken), false);
+  });
+
+  test('-o writes the report atomically', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'osa-check-out-')), 'report.sarif');
+    const r = cli('check', SCHED_FAIL, '--format', 'sarif', '-o', out);
+    assert.equal(r.status, 1);
+    assert.equal(r.stdout, '');
+    assert.equal(JSON.parse(readFileSync(out, 'utf8')).version, '2.1.0');
+  });
+});
+
+describe('check: facts matching', () => {
+  test('by hostname inside the file when the file name is not the host (FQDN too)', () => {
+    const facts = mkdtempSync(join(tmpdir(), 'osa-facts-'));
+    const f = JSON.parse(readFileSync(join(BASE_FACTS, 'compute1.json'), 'utf8'));
+    f.hostname = 'compute1.example.net';
+    writeFileSync(join(facts, 'collected-1.json'), JSON.stringify(f));
+    const r = cli('check', BASE, '--facts', facts, '--format', 'json');
+    assert.deepEqual(JSON.parse(r.stdout).hosts.withFacts, ['compute1']);
+  });
+
+  test('a facts file for no inventory host is reported and ignored', () => {
+    const facts = mkdtempSync(join(tmpdir(), 'osa-facts-'));
+    cpSync(join(BASE_FACTS, 'compute1.json'), join(facts, 'compute9.json'));
+    const f = JSON.parse(readFileSync(join(facts, 'compute9.json'), 'utf8'));
+    f.hostname = 'compute9';
+    writeFileSync(join(facts, 'compute9.json'), JSON.stringify(f));
+    const r = cli('check', BASE, '--facts', facts);
+    assert.equal(r.status, 0);
+    assert.match(r.stderr, /compute9\.json: no inventory host named compute9; these facts are not used/);
+  });
+
+  test('two facts files for one host: exit 2', () => {
+    const facts = mkdtempSync(join(tmpdir(), 'osa-facts-'));
+    cpSync(join(BASE_FACTS, 'compute1.json'), join(facts, 'compute1.json'));
+    cpSync(join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot'), join(facts, 'compute1.snapshot'));
+    assertUserError(cli('check', BASE, '--facts', facts), /several facts files describe host compute1/);
+  });
+});
+
+describe('check: bad input exits 2 with a location, never a stack trace', () => {
+  test('malformed YAML', () => {
+    const dir = copyBase();
+    writeFileSync(join(dir, 'user_variables.yml'), 'neutron_plugin_types:\n  - ml2.sriov\n bad: [\n');
+    assertUserError(cli('check', dir), /user_variables\.yml:\d+:\d+: /);
+  });
+
+  test('tabs in YAML (PyYAML refuses them)', () => {
+    const dir = copyBase();
+    writeFileSync(join(dir, 'user_variables.yml'), 'neutron_plugin_types:\n\t- ml2.sriov\n');
+    assertUserError(cli('check', dir), /user_variables\.yml:2:\d+: /);
+  });
+
+  test('a directory with no OSA configuration, a missing directory', () => {
+    assertUserError(cli('check', mkdtempSync(join(tmpdir(), 'osa-empty-'))), /no openstack_user_config\.yml/);
+    assertUserError(cli('check', join(tmpdir(), 'no-such-osa-dir')), /no-such-osa-dir/);
+  });
+
+  test('an empty openstack_user_config.yml', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-empty-'));
+    writeFileSync(join(dir, 'openstack_user_config.yml'), '');
+    assertUserError(cli('check', dir), /openstack_user_config\.yml/);
+  });
+
+  test('a facts file that is neither a snapshot nor HostFacts, and HostFacts with a wrong field', () => {
+    const facts = mkdtempSync(join(tmpdir(), 'osa-facts-'));
+    writeFileSync(join(facts, 'compute1.snapshot'), 'hello\n');
+    assertUserError(
+      cli('check', BASE, '--facts', facts),
+      /compute1\.snapshot:1:1: not an osa-sriov snapshot/,
+    );
+    const json = mkdtempSync(join(tmpdir(), 'osa-facts-'));
+    const f = JSON.parse(readFileSync(join(BASE_FACTS, 'compute1.json'), 'utf8'));
+    f.pfs[0].numVfs = 'three';
+    writeFileSync(join(json, 'compute1.json'), JSON.stringify(f));
+    assertUserError(cli('check', BASE, '--facts', json), /compute1\.json: not HostFacts \(pfs\.0\.numVfs/);
+  });
+
+  test('unknown rule id, unknown host, unknown release, bad --format', () => {
+    assertUserError(cli('check', BASE, '--rule', 'SRIOV-NOPE-001'), /unknown rule SRIOV-NOPE-001/);
+    assertUserError(cli('check', BASE, '--host', 'compute7'), /unknown host compute7/);
+    assertUserError(cli('check', BASE, '--release', 'folsom'), /unknown OSA release "folsom"/);
+    assert.equal(cli('check', BASE, '--format', 'xml').status, 2);
+  });
+
+  test('unknown keys are not input errors: OSA ignores them, and so does check', () => {
+    const dir = copyBase();
+    writeFileSync(
+      join(dir, 'user_variables.yml'),
+      `${readFileSync(join(BASE, 'user_variables.yml'), 'utf8')}my_site_flag: true\n`,
+    );
+    const r = cli('check', dir, '--facts', BASE_FACTS);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+  });
+
+  test('a non-JSON device_spec is a located finding (exit 1), not unreadable input', () => {
+    const dir = copyBase();
+    mkdirSync(join(dir, 'host_vars'), { recursive: true });
+    writeFileSync(
+      join(dir, 'host_vars/compute1.yml'),
+      "nova_device_spec:\n  - \"{'address': '0000:01:00.0'}\"\n",
+    );
+    const r = cli('check', dir, '--format', 'json');
+    assert.equal(r.status, 1, r.stderr);
+    const out = JSON.parse(r.stdout);
+    assert.ok(
+      out.findings.some((f: { location?: { file: string } }) =>
+        f.location?.file.endsWith('host_vars/compute1.yml'),
+      ),
+      r.stdout,
+    );
+    assert.ok(existsSync(dir));
+  });
+});
