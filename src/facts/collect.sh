@@ -98,7 +98,7 @@ cmd() {
 base() { printf '%s' "${1##*/}"; }
 
 printf 'osa-sriov-snapshot 1\n'
-printf 'v meta.collector %s\n' "collect.sh 1"
+printf 'v meta.collector %s\n' "collect.sh 2"
 printf 'v meta.date %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)"
 
 attr host.hostname /proc/sys/kernel/hostname
