@@ -1,4 +1,17 @@
 // The osa-sriov library API.
+
+export { CheckContext, type FactsForHost, HostView } from './checks/context.js';
+export { type FactsFile, type FactsMatch, matchFacts } from './checks/facts-match.js';
+export { atLeastSeverity, type Finding, type FindingLocation, type Severity } from './checks/finding.js';
+export { RULES, ruleById } from './checks/registry.js';
+export type { Rule } from './checks/rule.js';
+export {
+  type CheckOptions,
+  type CheckResult,
+  runChecks,
+  selectRules,
+  UnknownRuleError,
+} from './checks/run.js';
 export { factsFromPasted, factsFromSnapshot, iommuWords, type PastedOutputs } from './facts/build.js';
 export * from './facts/host-facts.js';
 export { FactsInputError, readHostFacts } from './facts/load.js';
@@ -48,13 +61,7 @@ export { type Loc, parseYaml, toPlain, YamlError, type YNode } from './osa/pyyam
 export { NEWEST_RELEASE, parseRelease, RELEASES, type Release } from './osa/releases.js';
 export { type HostRender, type IniFiles, renderHost } from './osa/render.js';
 export { renderProbeText } from './report/facts-text.js';
-export { modelJson } from './report/model-json.js';
-export { CheckContext, type FactsForHost, HostView } from './checks/context.js';
-export { type FactsFile, type FactsMatch, matchFacts } from './checks/facts-match.js';
-export { atLeastSeverity, type Finding, type FindingLocation, type Severity } from './checks/finding.js';
-export { RULES, ruleById } from './checks/registry.js';
-export type { Rule } from './checks/rule.js';
-export { type CheckOptions, type CheckResult, runChecks, selectRules, UnknownRuleError } from './checks/run.js';
-export { findingsJson, FINDINGS_SCHEMA } from './report/findings-json.js';
+export { FINDINGS_SCHEMA, findingsJson } from './report/findings-json.js';
 export { findingsSarif } from './report/findings-sarif.js';
 export { renderFindingsText } from './report/findings-text.js';
+export { modelJson } from './report/model-json.js';

@@ -12,11 +12,11 @@ import { type DeviceSpec, NO_HOST, NovaError, parseDeviceSpecs } from '../openst
 import { novaHostFromFacts } from '../openstack/nova-host.js';
 import type { VarDef } from '../osa/inventory.js';
 import type { DeploymentModel } from '../osa/model.js';
-import type { Loc, YNode } from '../osa/pyyaml.js';
+import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
-import type { HostRender, IniValue } from '../osa/render.js';
+import { type HostRender, type IniValue, jsonDumps } from '../osa/render.js';
 import type { ResolvedVar } from '../osa/vars.js';
-import { boolFromString } from '../python.js';
+import { boolFromString, type PyValue } from '../python.js';
 import type { FindingLocation } from './finding.js';
 
 export const AGENT_INI = 'plugins/ml2/sriov_nic_agent.ini';
@@ -119,7 +119,8 @@ export class HostView {
     readonly facts: HostFacts | null,
     readonly factsSource: string | null,
     /** The physical host's management address from openstack_user_config.yml (ip / management_ip). */
-    readonly managementAddress: string | null = null,
+    readonly managementAddress: string | null,
+    readonly release: Release,
   ) {
     this.groups = new Set(render.groups);
   }
@@ -184,14 +185,25 @@ export class HostView {
     return defLocation(def);
   }
 
-  /** Where a device_spec entry's tag is written (or the variable, for a JSON string). */
+  /**
+   * Where a device_spec entry's tag is written (or the variable, for a JSON string). The
+   * rendered lines are sorted (config_template), so the YAML item is found by its content.
+   */
   devspecLocation(entry: DevspecEntry | null, tag?: string): FindingLocation | undefined {
-    const name = this.devspec()?.varName;
-    if (!name) return undefined;
+    const view = this.devspec();
+    const name = view?.varName;
+    if (!view || !name) return undefined;
     if (!entry) return this.varLocation(name);
-    const item = nodeAt(this.variable(name)?.winner?.node ?? null, [entry.line]);
-    if (item?.kind !== 'map') return this.varLocation(name, [entry.line]);
-    return this.varLocation(name, tag && nodeAt(item, [tag]) ? [entry.line, tag] : [entry.line]);
+    const list = this.variable(name)?.winner?.node ?? null;
+    if (list?.kind !== 'seq') return this.varLocation(name);
+    const text = view.lines[entry.line];
+    const index = list.items.findIndex((item) => {
+      const v = toPlain(item) as PyValue;
+      return typeof v === 'string' ? iniValue(v) === text : jsonDumps(v) === text;
+    });
+    if (index < 0) return this.varLocation(name);
+    const item = list.items[index]!;
+    return this.varLocation(name, tag && item.kind === 'map' && nodeAt(item, [tag]) ? [index, tag] : [index]);
   }
 
   mechanismDrivers(): string[] {
@@ -240,15 +252,18 @@ export class HostView {
   }
 
   private readDevspec(): DevspecView | null {
-    const candidates = [
-      ['pci', 'device_spec'],
-      ['pci', 'passthrough_whitelist'],
+    // oslo.config reads every name of the option, deprecated names first, and joins the
+    // values; Nova before Zed (OSA 26) has no device_spec name at all.
+    const names = [
       ['DEFAULT', 'pci_passthrough_whitelist'],
+      ['pci', 'passthrough_whitelist'],
+      ...(this.release.major >= 26 ? ([['pci', 'device_spec']] as const) : []),
     ] as const;
-    const found = candidates.find(([s, o]) => this.hasOption(NOVA_CONF, s, o));
-    if (!found) return null;
-    const [section, option] = found;
-    const lines = this.option(NOVA_CONF, section, option)
+    const present = names.filter(([s, o]) => this.hasOption(NOVA_CONF, s, o));
+    if (present.length === 0) return null;
+    const [section, option] = present.at(-1)!;
+    const lines = present
+      .flatMap(([s, o]) => this.option(NOVA_CONF, s, o))
       .map(iniValue)
       .filter((l) => l.trim() !== '');
     if (lines.length === 0) return null;
@@ -319,7 +334,13 @@ export class CheckContext {
       const physical = host ? model.inventory.hosts.get(host.physicalHost) : undefined;
       this.views.set(
         name,
-        new HostView(render, f?.facts ?? null, f?.source ?? null, physical?.address ?? host?.address ?? null),
+        new HostView(
+          render,
+          f?.facts ?? null,
+          f?.source ?? null,
+          physical?.address ?? host?.address ?? null,
+          model.release,
+        ),
       );
     }
     this.selected = [...this.views.values()].filter(

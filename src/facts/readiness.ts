@@ -35,9 +35,10 @@ const GRUB_HOWTO =
   'add them to GRUB_CMDLINE_LINUX in /etc/default/grub, run update-grub (grub2-mkconfig -o /boot/grub2/grub.cfg on RHEL), and reboot';
 
 function iommuArgs(vendor: string | null): string {
-  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return 'amd_iommu=on iommu=pt';
+  // AMD's IOMMU is on whenever firmware enables AMD-Vi; the kernel has no amd_iommu=on.
+  if (vendor === 'AuthenticAMD' || vendor === 'HygonGenuine') return 'iommu=pt';
   if (vendor === 'GenuineIntel') return 'intel_iommu=on iommu=pt';
-  return 'intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD)';
+  return 'intel_iommu=on iommu=pt (Intel) or iommu=pt (AMD, with AMD-Vi enabled in the firmware)';
 }
 
 function cpuVerdicts(f: HostFacts): Verdict[] {

@@ -69,6 +69,7 @@ const INVENTORY_INTERNAL = new Set([
   'properties',
   'is_metal',
   'ansible_ssh_host',
+  'container_tech',
 ]);
 
 function skeletonToPlain(s: Skeleton): Record<string, Record<string, PyValue>> {
@@ -296,7 +297,9 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
       for (const targetName of withPrefix(h.name)) {
         const target = hosts.get(targetName)!;
         if (!component.has(targetName)) continue;
-        if (targetName !== h.name && !target.isContainer) {
+        // Another physical host, or a container on another physical host (compute10-…).
+        const leaked = targetName !== h.name && (!target.isContainer || target.physicalHost !== h.name);
+        if (leaked && !target.isContainer) {
           notes.push({
             message: `container_vars of ${h.name} also apply to ${targetName}, whose name starts with "${h.name}" (generate.py matches hosts by prefix); use host_vars or rename`,
             location: cv.loc,
@@ -317,9 +320,7 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
             node: v.value,
             loc: v.keyLoc,
             level: 'inventory container_vars',
-            ...(targetName !== h.name && !target.isContainer
-              ? { note: `container_vars of ${h.name}, leaked by name prefix` }
-              : {}),
+            ...(leaked ? { note: `container_vars of ${h.name}, leaked by name prefix` } : {}),
           });
         }
       }

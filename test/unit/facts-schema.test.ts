@@ -9,7 +9,11 @@ import { HostFactsSchema } from '../../src/facts/host-facts.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
 import { FIXTURES, REPO } from '../helpers.js';
 
-const dirs = [join(FIXTURES, 'snapshots'), join(REPO, 'examples/snapshots'), join(REPO, 'examples/blog-lab/facts')];
+const dirs = [
+  join(FIXTURES, 'snapshots'),
+  join(REPO, 'examples/snapshots'),
+  join(REPO, 'examples/blog-lab/facts'),
+];
 
 test('every bundled snapshot gives HostFacts that the schema accepts as they are', () => {
   let n = 0;

@@ -54,7 +54,7 @@ describe('ip route show default', () => {
     ]);
     assert.deepEqual(
       parseDefaultRoutes('default dev ppp0 scope link\n10.0.0.0/8 via 10.1.1.1 dev eth1\n', 'inet'),
-      [{ dev: 'ppp0', family: 'inet', via: null }],
+      [{ dev: 'ppp0', family: 'inet', via: null, proto: null }],
     );
   });
 });

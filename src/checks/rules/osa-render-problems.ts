@@ -1,0 +1,56 @@
+import { toLocation } from '../context.js';
+import type { RuleFinding } from '../finding.js';
+import type { Rule } from '../rule.js';
+import { neutronPlaybook, novaPlaybook } from '../vars-helpers.js';
+
+/** Problems about the Nova PCI variables belong to SRIOV-DEVSPEC-001. */
+const DEVSPEC_VARS = /\b(nova_device_spec|nova_pci_passthrough_whitelist|nova_pci_alias)\b/;
+
+function fixFor(
+  message: string,
+  release: { major: number; series: string },
+  playbooks: [string, string],
+): string {
+  const [neutron, nova] = playbooks;
+  const plugin = message.match(/^neutron plugin "([^"]*)"/);
+  if (plugin) {
+    const names = [
+      ...(release.major <= 30 ? ['ml2.lxb'] : []),
+      'ml2.ovs',
+      'ml2.ovs.dvr',
+      ...(release.major >= 19 ? ['ml2.ovn'] : []),
+      'ml2.sriov',
+    ];
+    return `use a plugin name OSA ${release.series} knows in neutron_plugin_type / neutron_plugin_types (${names.join(', ')}${release.major >= 31 ? '; Linux bridge (ml2.lxb) was removed in 2025.1' : ''}) where the variable is defined (normally /etc/openstack_deploy/user_variables.yml, set once for every host), then run ${neutron}`;
+  }
+  if (message.startsWith('nova_scheduler_default_filters is a string'))
+    return `write nova_scheduler_default_filters as a YAML list (one filter per item) where it is defined (normally /etc/openstack_deploy/user_variables.yml), or leave OSA's default and add PciPassthroughFilter to nova_scheduler_extra_filters; then run ${nova}`;
+  return 'change the variable at this location so that OSA can render it';
+}
+
+export const rule: Rule = {
+  id: 'SRIOV-OSA-001',
+  severity: 'error',
+  title: 'OpenStack-Ansible would fail while rendering the SR-IOV configuration',
+  rationale:
+    'Some values make the os_neutron or os_nova role itself fail (an unknown neutron plugin name, the scheduler filters as a string where a list is needed): the playbook stops before any service is configured.',
+  needs: 'config',
+  run(ctx) {
+    const out: RuleFinding[] = [];
+    const playbooks: [string, string] = [neutronPlaybook(ctx), novaPlaybook(ctx)];
+    for (const h of ctx.hosts()) {
+      for (const p of h.render.problems) {
+        if (DEVSPEC_VARS.test(p.message)) continue;
+        const location = toLocation(p.location);
+        out.push({
+          host: h.name,
+          severity: 'error',
+          message: p.message,
+          ...(location ? { location } : {}),
+          fix: fixFor(p.message, ctx.release, playbooks),
+        });
+      }
+    }
+    return out;
+  },
+};
