@@ -3,7 +3,7 @@
 // variable takes in each OSA release, the devices nova-compute's libvirt driver reports (built
 // from HostFacts), and name suggestions for typos.
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
-import type { DeviceSpec, NovaDevice } from '../openstack/nova-devspec.js';
+import { DeviceMatcher, type DeviceSpec, type NovaDevice } from '../openstack/nova-devspec.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
@@ -214,6 +214,15 @@ export interface HostDevice extends NovaDevice {
  * Ids the facts do not know are "" (idsKnown false): rules must not conclude from them.
  */
 export function hostDevices(facts: HostFacts): HostDevice[] {
+  let cached = DEVICES.get(facts);
+  if (!cached) {
+    cached = computeHostDevices(facts);
+    DEVICES.set(facts, cached);
+  }
+  return cached;
+}
+
+function computeHostDevices(facts: HostFacts): HostDevice[] {
   const out: HostDevice[] = [];
   const dev = (
     address: string,
@@ -280,6 +289,18 @@ export function matches(spec: DeviceSpec, dev: NovaDevice): boolean {
   } catch {
     return false;
   }
+}
+
+/** The devices a spec matches (the same decision as matches(), address parsed once per device). */
+export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices: readonly D[]): D[] {
+  const one = new DeviceMatcher([spec]);
+  return devices.filter((d) => {
+    try {
+      return one.match(d) !== null;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Whitelist.get_devspec: the index of the first spec that matches, or null. */
@@ -397,13 +418,32 @@ export interface MatchedHost {
   first: Map<HostDevice, number | null>;
 }
 
+// Several rules read the same matching; hosts and facts are immutable during a run.
+const MATCHED = new WeakMap<HostView, MatchedHost | null>();
+const DEVICES = new WeakMap<HostFacts, HostDevice[]>();
+
 export function matchHost(h: HostView): MatchedHost | null {
+  if (MATCHED.has(h)) return MATCHED.get(h)!;
+  const m = computeMatchHost(h);
+  MATCHED.set(h, m);
+  return m;
+}
+
+function computeMatchHost(h: HostView): MatchedHost | null {
   if (!h.facts) return null;
   const pairs = pairedSpecs(h.devspec());
   if (pairs.length === 0) return null;
   const specs = pairs.map((p) => p.spec);
   const devices = hostDevices(h.facts);
-  return { pairs, devices, first: new Map(devices.map((d) => [d, firstMatching(specs, d)])) };
+  const matcher = new DeviceMatcher(specs);
+  const first = (d: HostDevice) => {
+    try {
+      return matcher.match(d);
+    } catch {
+      return firstMatching(specs, d);
+    }
+  };
+  return { pairs, devices, first: new Map(devices.map((d) => [d, first(d)])) };
 }
 
 /** A spec meant for Neutron SR-IOV ports: it has a physical_network key (even null) or a devname. */

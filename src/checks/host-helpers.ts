@@ -15,6 +15,7 @@ import type { Release } from '../osa/releases.js';
 import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
+import { matchingDevices } from './devspec-helpers.js';
 import type { FindingLocation } from './finding.js';
 
 export { pfLabel };
@@ -146,7 +147,7 @@ export function devspecSelection(h: HostView, pf: Pf): DevspecSelection {
       }
     };
     if (pfDev && matches(pfDev)) out.pf.push(entry);
-    if (vfDevs.some(matches)) out.vfs.push(entry);
+    if (matchingDevices(s, vfDevs).length > 0) out.vfs.push(entry);
   });
   return out;
 }
@@ -161,7 +162,18 @@ export interface HostPf {
 }
 
 /** The PFs that matter on a host: mapped by the SR-IOV agent (found by netdev) or selected by the device_spec. */
+const HOST_PFS = new WeakMap<HostView, HostPf[]>();
+
 export function hostPfs(h: HostView): HostPf[] {
+  let cached = HOST_PFS.get(h);
+  if (!cached) {
+    cached = computeHostPfs(h);
+    HOST_PFS.set(h, cached);
+  }
+  return cached;
+}
+
+function computeHostPfs(h: HostView): HostPf[] {
   const f = h.facts;
   if (!f) return [];
   const mapped = mappedDevices(h);

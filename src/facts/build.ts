@@ -69,10 +69,12 @@ function masterOf(snap: Snapshot, netdev: string, link: IpLink | undefined): Mas
   return { kind: 'other', name };
 }
 
-function vfFromTable(
-  index: number,
-  t: IpVf | undefined,
-): Omit<Vf, 'pciAddress' | 'driver' | 'netdev' | 'iommuGroup' | 'uppers'> {
+type VfPlace = Pick<Vf, 'pciAddress' | 'driver' | 'netdev' | 'iommuGroup' | 'uppers'>;
+
+const NO_PLACE: VfPlace = { pciAddress: null, driver: null, netdev: null, iommuGroup: null, uppers: [] };
+
+/** One VF from its PF's VF table entry and where it sits; one literal (spreading per VF is slow). */
+function vfFromTable(index: number, t: IpVf | undefined, place: VfPlace = NO_PLACE): Vf {
   return {
     index,
     mac: t?.mac ?? null,
@@ -83,6 +85,11 @@ function vfFromTable(
     linkState: t?.linkState ?? null,
     maxTxRateMbps: t ? t.maxTxRateMbps : null,
     minTxRateMbps: t ? t.minTxRateMbps : null,
+    pciAddress: place.pciAddress,
+    driver: place.driver,
+    netdev: place.netdev,
+    iommuGroup: place.iommuGroup,
+    uppers: place === NO_PLACE ? [] : place.uppers,
   };
 }
 
@@ -176,8 +183,7 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
       .map(([index, vfAddr]) => {
         const VP = PCI(vfAddr);
         const vfNetdev = snap.list(`${VP}/net`)[0] ?? null;
-        return {
-          ...vfFromTable(index, link ? table.get(index) : undefined),
+        return vfFromTable(index, link ? table.get(index) : undefined, {
           pciAddress: vfAddr,
           driver: snap.linkBase(`${VP}/driver`),
           netdev: vfNetdev,
@@ -189,7 +195,7 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
                   .list(NET(vfNetdev))
                   .filter((e) => e.startsWith('upper_'))
                   .map((e) => e.slice('upper_'.length)),
-        };
+        });
       });
     const autoprobe = snap.attr(`${P}/sriov_drivers_autoprobe`);
     const carrier = netdev === null ? null : snap.attr(`${NET(netdev)}/carrier`);

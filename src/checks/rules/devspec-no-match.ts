@@ -10,8 +10,8 @@ import {
   type HostDevice,
   idsSelect,
   isNetworkSpec,
-  matches,
   matchHost,
+  matchingDevices,
   novaPlaybook,
   pfIdInsteadOfVfId,
   physnetOf,
@@ -117,7 +117,7 @@ export const rule: Rule = {
         const tag = p.spec.devname ? 'devname' : 'address';
         const location = entryLocation(h, p.entry, tag);
         const evidence = [`${label} (Nova's order): ${specText(p.entry.raw)}`];
-        const hit = m.devices.filter((d) => matches(p.spec, d));
+        const hit = matchingDevices(p.spec, m.devices);
         // Devices at the spec's address whose ids the facts lack could match: no conclusion.
         const unknown = m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
         if (hit.length === 0 && unknown && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
