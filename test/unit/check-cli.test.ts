@@ -228,3 +228,26 @@ describe('check: bad input exits 2 with a location, never a stack trace', () => 
     assert.ok(existsSync(dir));
   });
 });
+
+describe('check: text colours', () => {
+  test('severity colours only when asked (the CLI asks on a TTY without NO_COLOR)', async () => {
+    const { renderFindingsText } = await import('../../src/report/findings-text.js');
+    const result = {
+      findings: [{ ruleId: 'SRIOV-SCHED-001', severity: 'error' as const, message: 'm', fix: 'f' }],
+      rules: [],
+      hosts: ['h'],
+      hostsWithFacts: [],
+    };
+    const plain = renderFindingsText(result, { color: false, title: 't', failOn: 'error' });
+    const coloured = renderFindingsText(result, { color: true, title: 't', failOn: 'error' });
+    assert.ok(!plain.includes('\u001b['));
+    assert.ok(coloured.includes('\u001b[31merror'));
+    assert.equal(
+      coloured
+        .split(/\[\d+m/)
+        .join('')
+        .replaceAll('\u001b', ''),
+      plain,
+    );
+  });
+});

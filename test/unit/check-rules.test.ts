@@ -15,6 +15,16 @@ describe('rule registry', () => {
     assert.equal(new Set(ids).size, ids.length);
     for (const id of ids) assert.match(id, /^SRIOV-[A-Z0-9]+-\d{3}$/);
   });
+  test('docs/rules/README.md lists every rule with its severity, needs and title', () => {
+    const index = readFileSync(resolve(REPO, 'docs/rules/README.md'), 'utf8');
+    for (const r of RULES)
+      assert.ok(
+        index.includes(
+          `| [${r.id}](${r.id}.md) | ${r.severity} | ${r.needs} | ${r.title.replace(/\|/g, '\\|')} |`,
+        ),
+        `${r.id} is missing or stale in docs/rules/README.md`,
+      );
+  });
   test('every fixture directory belongs to a rule', () => {
     const ids = new Set(RULES.map((r) => r.id));
     for (const d of readdirSync(RULE_FIXTURES, { withFileTypes: true }))
