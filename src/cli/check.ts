@@ -35,7 +35,9 @@ export function check(dir: string, opts: CheckOptions): number {
   }
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const deploy = readDeployDir(dir);
-  const model = buildModel(deploy, release, opts.host);
+  // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
+  // selects whose findings are reported.
+  const model = buildModel(deploy, release);
   requireHosts(model, opts.host, dir);
   const match = matchFacts(model.inventory, factsFiles);
   if (match.conflicts.length > 0) {

@@ -251,3 +251,79 @@ describe('check: text colours', () => {
     );
   });
 });
+
+describe('check: no false alarms on correct variations', () => {
+  test('--host selects whose findings are shown; rules still see the gateway, servers and schedulers', () => {
+    for (const host of ['compute1', 'infra1-neutron-server-container', 'infra1-nova-api-container']) {
+      const r = cli('check', BASE, '--facts', BASE_FACTS, '--host', host, '--format', 'json');
+      assert.equal(r.status, 0, r.stdout);
+      assert.deepEqual(JSON.parse(r.stdout).findings, [], host);
+    }
+  });
+
+  test('a GPU-only device_spec on OVN without ml2.sriov needs no SR-IOV networking', () => {
+    const dir = copyBase();
+    writeFileSync(
+      join(dir, 'user_variables.yml'),
+      'nova_scheduler_extra_filters:\n  - PciPassthroughFilter\n',
+    );
+    writeFileSync(
+      join(dir, 'openstack_user_config.yml'),
+      readFileSync(join(BASE, 'openstack_user_config.yml'), 'utf8').replace(
+        '        sriov_host_interfaces: "eth0"\n',
+        '',
+      ),
+    );
+    for (const h of ['compute1', 'compute2'])
+      writeFileSync(
+        join(dir, `host_vars/${h}.yml`),
+        'nova_device_spec:\n  - vendor_id: "10de"\n    product_id: "20b5"\nnova_pci_alias:\n  - \'{"vendor_id": "10de", "product_id": "20b5", "name": "a100"}\'\n',
+      );
+    const r = cli('check', dir, '--format', 'json');
+    const out = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; severity: string }> };
+    assert.deepEqual(
+      out.findings.filter((f) => f.severity !== 'info'),
+      [],
+      r.stdout,
+    );
+  });
+
+  test('one list for all computes naming NICs only some of them have: info, not errors', () => {
+    const dir = copyBase();
+    writeFileSync(
+      join(dir, 'openstack_user_config.yml'),
+      readFileSync(join(BASE, 'openstack_user_config.yml'), 'utf8').replace(
+        'sriov_host_interfaces: "eth0"',
+        'sriov_host_interfaces: "eth0,ens9f0"',
+      ),
+    );
+    for (const h of ['compute1', 'compute2'])
+      writeFileSync(
+        join(dir, `host_vars/${h}.yml`),
+        [
+          'nova_device_spec:',
+          '  - {address: "0000:01:00.0", vendor_id: "8086", product_id: "10ca", physical_network: physnet1}',
+          '  - {address: "0000:5e:00.0", vendor_id: "15b3", product_id: "1018", physical_network: physnet1}',
+          '',
+        ].join('\n'),
+      );
+    const r = cli(
+      'check',
+      dir,
+      '--facts',
+      BASE_FACTS,
+      '--format',
+      'json',
+      '--rule',
+      'SRIOV-HOST-002',
+      '--rule',
+      'SRIOV-DEVSPEC-007',
+    );
+    const out = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; severity: string }> };
+    assert.equal(r.status, 0, r.stdout);
+    assert.deepEqual([...new Set(out.findings.map((f) => `${f.ruleId} ${f.severity}`))].sort(), [
+      'SRIOV-DEVSPEC-007 info',
+      'SRIOV-HOST-002 info',
+    ]);
+  });
+});

@@ -122,6 +122,25 @@ export const rule: Rule = {
         const unknown = m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
         if (hit.length === 0 && unknown && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
         if (hit.length === 0) {
+          // A group-wide list may name devices other hosts have: harmless while another entry
+          // serves the same physnet here (Nova ignores a spec that matches nothing).
+          const physnet = String(p.entry.raw.physical_network ?? '').toLowerCase();
+          const served = m.pairs.some(
+            (o) =>
+              o !== p &&
+              String(o.entry.raw.physical_network ?? '').toLowerCase() === physnet &&
+              m.devices.some((d) => m.first.get(d) === o.index),
+          );
+          if (served) {
+            out.push({
+              host: h.name,
+              severity: 'info',
+              message: `${label} matches no device on this host; other entries serve ${physnetOf(p.entry.raw)} here, so nothing breaks (a list shared by a group may name devices that only other hosts have)`,
+              ...(location ? { location } : {}),
+              evidence,
+            });
+            continue;
+          }
           out.push({
             host: h.name,
             severity: 'error',

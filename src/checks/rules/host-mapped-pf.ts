@@ -1,5 +1,6 @@
 import type { Pf } from '../../facts/host-facts.js';
 import type { HostView } from '../context.js';
+import { neutronPlaybook } from '../devspec-helpers.js';
 import type { RuleFinding, Severity } from '../finding.js';
 import {
   factsLine,
@@ -28,7 +29,20 @@ function novaPfsOn(h: HostView, physnet: string): Pf[] {
 
 /** The PFs other than `dev` whose VFs Nova offers on these physnets here. */
 function offeredElsewhere(h: HostView, dev: string, physnets: string[]): Pf[] {
-  return [...new Set(physnets.flatMap((p) => novaPfsOn(h, p)))].filter((pf) => pf.netdev !== dev);
+  // PFs the agent itself maps on these physnets are managed: their ports do go ACTIVE.
+  const served = new Set(servedBy(h, dev, physnets).map((pf) => pf.netdev));
+  return [...new Set(physnets.flatMap((p) => novaPfsOn(h, p)))].filter(
+    (pf) => pf.netdev !== dev && !served.has(pf.netdev),
+  );
+}
+
+/** Other PFs of this host that the agent maps on the same physnets (they keep them working). */
+function servedBy(h: HostView, dev: string, physnets: string[]): Pf[] {
+  const mappings = h.agent()?.mappings ?? {};
+  const names = new Set(physnets.flatMap((p) => mappings[p] ?? []).filter((n) => n !== dev));
+  return (h.facts?.pfs ?? []).filter(
+    (pf) => pf.netdev !== null && names.has(pf.netdev) && (pf.numVfs ?? 0) > 0,
+  );
 }
 
 /** What happens to instances when the agent manages no VF for these physnets on this host. */
@@ -58,10 +72,10 @@ function mappingFix(h: HostView, physnet: string, name: string, current: string 
     ? `map ${current} instead of ${name}`
     : `map the PF's real netdev name instead of ${name}`;
   if (v === 'neutron_provider_networks')
-    return `${use} in network_sriov_mappings of the hand-written neutron_provider_networks for ${h.name}, then re-run os-neutron-install.yml (openstack.osa.neutron from 2024.2)`;
+    return `${use} in network_sriov_mappings of the hand-written neutron_provider_networks for ${h.name}, then re-run ${neutronPlaybook(h.release)}`;
   if (v && v !== 'provider_networks')
-    return `${use} in ${v} (physical_device_mappings), then re-run os-neutron-install.yml (openstack.osa.neutron from 2024.2)`;
-  return `${use}: sriov_host_interfaces of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml; for one host only, a provider_networks copy in host_vars/${h.name}.yml or a reference_group entry), then re-run os-neutron-install.yml (openstack.osa.neutron from 2024.2)`;
+    return `${use} in ${v} (physical_device_mappings), then re-run ${neutronPlaybook(h.release)}`;
+  return `${use}: sriov_host_interfaces of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml; for one host only, a provider_networks copy in host_vars/${h.name}.yml or a reference_group entry), then re-run ${neutronPlaybook(h.release)}`;
 }
 
 interface Problem {
@@ -77,6 +91,17 @@ function problemFor(h: HostView, dev: string, physnets: string[], r: Resolved): 
   const skipped = `the SR-IOV agent manages no VF under ${dev} (it looks for /sys/class/net/${dev}/device and its virtfn* links)`;
   switch (r.kind) {
     case 'missing': {
+      const served = servedBy(h, dev, physnets);
+      if (!r.renamedTo && served.length > 0 && offeredElsewhere(h, dev, physnets).length === 0) {
+        // "p1p1,p4p1" in one entry for computes that do not all have both NICs: the agent skips
+        // the absent one and the other keeps the physnet working.
+        return {
+          severity: 'info',
+          what: `${subj} does not exist on this host: the SR-IOV agent skips it, and ${physnets.join(', ')} is served here by ${served.map(pfLabel).join(', ')}, so ports work; harmless when the entry lists NICs that only other hosts have`,
+          fix: `nothing to do unless ${dev} was meant to add capacity here; to keep the mappings exact, give this host its own list (a provider_networks copy in host_vars/${h.name}.yml or a reference_group entry)`,
+          evidence: [`PFs on this host: ${h.facts!.pfs.map(pfLabel).join(', ') || 'none'}`],
+        };
+      }
       const likely = r.renamedTo ?? likelyPf(h, dev, physnets);
       const hint = r.renamedTo
         ? ` — the PF is probably ${pfLabel(r.renamedTo)} now (a driver or udev update added a name suffix)`

@@ -7,8 +7,16 @@ function sriovEvidence(h: HostView): string[] {
   const out: string[] = [];
   const sriov = h.render.providerNetworks?.network_sriov_mappings ?? '';
   if (sriov !== '') out.push(`${h.name}: network_sriov_mappings = ${sriov}`);
+  // Only specs for Neutron SR-IOV ports: a physnet tag, not remote-managed (OVN binds those),
+  // not a GPU or other PCI passthrough device.
   const spec = h.devspec();
-  if (spec) out.push(`${h.name}: nova.conf [${spec.section}] ${spec.option} = ${spec.lines.join(' ')}`);
+  const forPorts = (spec?.entries ?? []).filter(
+    (e) =>
+      typeof e.raw.physical_network === 'string' &&
+      !['true', 'yes', '1', 'on', 't', 'y'].includes(String(e.raw.remote_managed ?? '').toLowerCase()),
+  );
+  if (spec && forPorts.length > 0)
+    out.push(`${h.name}: nova.conf [${spec.section}] ${spec.option} = ${spec.lines.join(' ')}`);
   return out;
 }
 

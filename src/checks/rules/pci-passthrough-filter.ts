@@ -1,4 +1,4 @@
-import { atLeast } from '../../osa/releases.js';
+import { atLeast, releaseLabel } from '../../osa/releases.js';
 import { NOVA_CONF } from '../context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
@@ -10,7 +10,7 @@ export const rule: Rule = {
   severity: 'error',
   title: 'PciPassthroughFilter is not an enabled scheduler filter',
   rationale:
-    'Without the filter the scheduler ignores PCI requests: SR-IOV instances land on hosts without a free VF, fail the compute claim and are rescheduled until "No valid host was found".',
+    'Without the filter the scheduler ignores PCI requests: SR-IOV instances can land on hosts without a free VF, fail the compute claim and are rescheduled until the retries run out.',
   needs: 'config',
   run(ctx) {
     const computes = ctx.allHosts().filter((h) => h.isCompute && (h.devspec()?.lines.length ?? 0) > 0);
@@ -30,7 +30,7 @@ export const rule: Rule = {
       if (fromVar === 'nova_nova_conf_overrides') {
         fix = `add ${FILTER} to filter_scheduler.enabled_filters in nova_nova_conf_overrides (the override replaces OSA's list)`;
       } else if (!atLeast(ctx.release, 20)) {
-        fix = `OSA ${ctx.release.series} has no nova_scheduler_extra_filters: set the whole string in /etc/openstack_deploy/user_variables.yml: nova_scheduler_default_filters: "${[...filters.filter((f) => f !== ''), FILTER].join(', ')}"`;
+        fix = `OSA ${releaseLabel(ctx.release)} has no nova_scheduler_extra_filters: set the whole string in /etc/openstack_deploy/user_variables.yml: nova_scheduler_default_filters: "${[...filters.filter((f) => f !== ''), FILTER].join(', ')}"`;
       } else {
         const extra = h.variable('nova_scheduler_extra_filters');
         if (extra?.winner?.loc && extra.winner.loc.line > 0) {
@@ -43,7 +43,7 @@ export const rule: Rule = {
       out.push({
         host: h.name,
         severity: 'error',
-        message: `${FILTER} is not in [filter_scheduler] enabled_filters: the scheduler ignores the PCI requests of SR-IOV ports, the compute claim fails ("Insufficient compute resources: Claim pci failed.") and the instance ends with "No valid host was found"`,
+        message: `${FILTER} is not in [filter_scheduler] enabled_filters: the scheduler ignores the PCI requests of SR-IOV ports, so an instance can be sent to a host without a free VF on its physnet; the compute claim then fails ("Insufficient compute resources: Claim pci failed."), Nova retries on alternate hosts, and when they are used up the instance goes to ERROR with "Exceeded maximum number of retries"`,
         ...(location ? { location } : {}),
         evidence: [
           `nova.conf [filter_scheduler] enabled_filters = ${value}`,

@@ -45,7 +45,14 @@ export const rule: Rule = {
       .inGroup('neutron_server')
       .filter((s) => s.hasOption(ML2_INI, 'ml2', 'mechanism_drivers'))
       .map((s) => ({ host: s, ...serverPhysnets(s) }));
-    const known = (p: string) => servers.some((s) => s.vlan.has(p) || s.flat.has(p) || s.flat.has('*'));
+    // Neutron compares physnet names exactly; Nova's pools compare the device_spec tag with the
+    // network's physnet ignoring case.
+    const known = (p: string, ignoreCase: boolean) =>
+      servers.some(
+        (s) =>
+          s.flat.has('*') ||
+          [...s.vlan, ...s.flat].some((n) => (ignoreCase ? n.toLowerCase() === p.toLowerCase() : n === p)),
+      );
     for (const h of ctx.hosts()) {
       const agent = h.agent();
       const spec = h.devspec();
@@ -88,8 +95,8 @@ export const rule: Rule = {
       const fromSpec = new Map([...(h.isCompute ? specNets.values() : [])].map((s) => [s.name, s.entry]));
       const mine = new Set([...agentNets, ...fromSpec.keys()]);
       for (const p of mine) {
-        if (known(p)) continue;
         const inAgent = agentNets.includes(p);
+        if (known(p, !inAgent)) continue;
         const loc = inAgent
           ? h.providerNetworkLocation(p)
           : h.devspecLocation(fromSpec.get(p) ?? null, 'physical_network');
