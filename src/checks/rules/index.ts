@@ -9,6 +9,7 @@ export { rule as devspecPfAndVfs } from './devspec-pf-and-vfs.js';
 export { rule as devspecPfProductId } from './devspec-pf-product-id.js';
 export { rule as devspecTagValues } from './devspec-tag-values.js';
 export { rule as devspecUnknownTag } from './devspec-unknown-tag.js';
+export { rule as excludedVfsOffered } from './excluded-vfs-offered.js';
 export { rule as factsMissing } from './facts-missing.js';
 export { rule as fdbEmptyMappings } from './fdb-empty-mappings.js';
 export { rule as groupBindsDashes } from './group-binds-dashes.js';
