@@ -234,7 +234,12 @@ function computeHostDevices(facts: HostFacts): HostDevice[] {
     product_id: product ?? '',
     address,
     idsKnown: vendor !== null && product !== null,
-    ...rest,
+    // Named, not spread: this runs for every VF of a fleet.
+    parent_addr: rest.parent_addr,
+    dev_type: rest.dev_type,
+    netdev: rest.netdev,
+    pf: rest.pf,
+    vf: rest.vf,
   });
   for (const pf of facts.pfs) {
     if (!pf.pciAddress) continue;

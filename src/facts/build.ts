@@ -155,8 +155,9 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
   // VF links of each PF: "/sys/bus/pci/devices/<pf>/virtfn<N>" → VF address.
   const virtfns = new Map<string, Map<number, string>>();
   for (const [name, rec] of snap.records) {
+    if (rec.kind !== 'link' || !name.includes('/virtfn')) continue;
     const m = name.match(/^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/);
-    if (!m || rec.kind !== 'link') continue;
+    if (!m) continue;
     const vfAddr = normalisePciAddress(rec.target.split('/').pop() ?? '');
     if (!vfAddr) continue;
     const map = virtfns.get(m[1]!) ?? new Map<number, string>();
