@@ -20,6 +20,8 @@ import {
 } from './context.js';
 import type { FindingLocation } from './finding.js';
 
+export { neutronPlaybook, novaPlaybook } from './playbooks.js';
+
 /** The keys Nova pops out of a spec to match devices; every other key is a tag. */
 export const MATCH_KEYS = ['vendor_id', 'product_id', 'address', 'devname'] as const;
 
@@ -389,11 +391,6 @@ export function closestName(name: string, candidates: readonly string[]): string
   return bestD <= Math.max(2, Math.floor(best.length / 3)) || (prefix && n.length >= 4) ? best : null;
 }
 
-/** The playbook that renders nova.conf in a release (wrappers with the old name remain). */
-export function novaPlaybook(r: Release): string {
-  return r.major >= 30 ? 'openstack-ansible openstack.osa.nova' : 'openstack-ansible os-nova-install.yml';
-}
-
 /** The device specs an operator meant, from the variable's value (mappings, JSON strings, lists of them). */
 export function intendedSpecs(value: unknown): Array<Record<string, unknown>> | null {
   const out: Array<Record<string, unknown>> = [];
@@ -495,13 +492,6 @@ export function pfIdInsteadOfVfId(spec: DeviceSpec, devices: readonly HostDevice
 export function physnetOf(raw: Record<string, unknown>): string {
   const p = raw.physical_network;
   return typeof p === 'string' && p !== '' ? p : 'a network without a physnet';
-}
-
-/** The playbook that renders the neutron agents' configuration in a release. */
-export function neutronPlaybook(r: Release): string {
-  return r.major >= 30
-    ? 'openstack-ansible openstack.osa.neutron'
-    : 'openstack-ansible os-neutron-install.yml';
 }
 
 /**

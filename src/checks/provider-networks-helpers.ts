@@ -6,10 +6,11 @@ import { relative } from 'node:path';
 import type { VarDef } from '../osa/inventory.js';
 import { type ProviderNetworksBehaviour, providerNetworksBehaviour } from '../osa/provider-networks.js';
 import { toPlain, type YNode } from '../osa/pyyaml.js';
-import type { Release } from '../osa/releases.js';
 import { isDict, type PyValue, pySet, pyStr } from '../python.js';
 import { AGENT_INI, type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
 import type { FindingLocation } from './finding.js';
+
+export { neutronPlaybook } from './playbooks.js';
 
 export const DEPLOY = '/etc/openstack_deploy';
 
@@ -212,11 +213,4 @@ export function varWhere(ctx: CheckContext, h: HostView, name: string): string {
 /** A variable defined in user_*.yml applies to every host and beats host_vars (osa.md §4). */
 export function isExtraVar(h: HostView, name: string): boolean {
   return h.variable(name)?.winner?.level === 'extra vars (user_*.yml)';
-}
-
-/** The playbook that writes the neutron configuration in a release (collection playbooks from 2024.2). */
-export function neutronPlaybook(r: Release): string {
-  return r.major >= 30
-    ? 'openstack-ansible openstack.osa.neutron'
-    : 'openstack-ansible os-neutron-install.yml';
 }

@@ -12,6 +12,8 @@ import { isDict, type PyValue } from '../python.js';
 import { type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
 import type { FindingLocation } from './finding.js';
 
+export { neutronPlaybook, novaPlaybook } from './playbooks.js';
+
 export const EXTRA_VARS: VarLevel = 'extra vars (user_*.yml)';
 
 /** Levels that set a variable for one host or one group (what an extra var silently masks). */
@@ -149,19 +151,6 @@ export function mappingPhysnets(text: string): string[] {
         .map((m) => m.split(':')[0]!.trim()),
     ),
   ];
-}
-
-/** The playbook that renders neutron's configuration, by release. */
-export function neutronPlaybook(ctx: CheckContext): string {
-  return ctx.release.major >= 30
-    ? 'openstack-ansible openstack.osa.neutron'
-    : 'openstack-ansible os-neutron-install.yml';
-}
-
-export function novaPlaybook(ctx: CheckContext): string {
-  return ctx.release.major >= 30
-    ? 'openstack-ansible openstack.osa.nova'
-    : 'openstack-ansible os-nova-install.yml';
 }
 
 /**

@@ -108,7 +108,7 @@ export const rule: Rule = {
           `${s.ini} [FDB] shared_physical_device_mappings = ${s.mappingsText}`,
           `network_sriov_mappings = ${h.render.providerNetworks?.network_sriov_mappings ?? '(none)'}`,
         ],
-        fix: `on hosts without SR-IOV NICs, drop the extension: set ${s.overridesVar}: {agent: {extensions: "${keep}"}} in /etc/openstack_deploy/host_vars/<host>.yml, or group_vars/<group>.yml for a group of such hosts (${s.agent === 'openvswitch' ? 'e.g. network_hosts' : 'Linux bridge adds fdb on computes only: a group of the computes without SR-IOV NICs'})${masked}; or, if the host does have an SR-IOV NIC, bind it to the SR-IOV provider network entry (group_binds and sriov_host_interfaces in openstack_user_config.yml). Then run ${neutronPlaybook(ctx)}`,
+        fix: `on hosts without SR-IOV NICs, drop the extension: set ${s.overridesVar}: {agent: {extensions: "${keep}"}} in /etc/openstack_deploy/host_vars/<host>.yml, or group_vars/<group>.yml for a group of such hosts (${s.agent === 'openvswitch' ? 'e.g. network_hosts' : 'Linux bridge adds fdb on computes only: a group of the computes without SR-IOV NICs'})${masked}; or, if the host does have an SR-IOV NIC, bind it to the SR-IOV provider network entry (group_binds and sriov_host_interfaces in openstack_user_config.yml). Then run ${neutronPlaybook(ctx.release)}`,
       });
     }
     return out;

@@ -37,7 +37,7 @@ export const rule: Rule = {
   needs: 'config',
   run(ctx) {
     const out: RuleFinding[] = [];
-    const playbooks: [string, string] = [neutronPlaybook(ctx), novaPlaybook(ctx)];
+    const playbooks: [string, string] = [neutronPlaybook(ctx.release), novaPlaybook(ctx.release)];
     for (const h of ctx.hosts()) {
       for (const p of h.render.problems) {
         if (DEVSPEC_VARS.test(p.message)) continue;

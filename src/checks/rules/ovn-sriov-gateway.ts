@@ -86,8 +86,8 @@ export const rule: Rule = {
         ],
         fix:
           ctx.release.major >= 26
-            ? `add ${group} to group_binds of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml) so the gateway hosts get a ${physnet} bridge mapping (their bridge needs an uplink on that network: network_interface), ${gateways.length === 0 ? `list the gateway hosts under ${gatewayHostGroup(ctx)}, ` : ''}then run ${neutronPlaybook(ctx)}`
-            : `give the neutron_ovn_controller hosts (OSA ${ctx.release.series} makes them all gateways) a bridge mapping for ${physnet}: include neutron_ovn_controller in group_binds of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml), then run ${neutronPlaybook(ctx)}`,
+            ? `add ${group} to group_binds of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml) so the gateway hosts get a ${physnet} bridge mapping (their bridge needs an uplink on that network: network_interface), ${gateways.length === 0 ? `list the gateway hosts under ${gatewayHostGroup(ctx)}, ` : ''}then run ${neutronPlaybook(ctx.release)}`
+            : `give the neutron_ovn_controller hosts (OSA ${ctx.release.series} makes them all gateways) a bridge mapping for ${physnet}: include neutron_ovn_controller in group_binds of the provider_networks entry with net_name ${physnet} (openstack_user_config.yml), then run ${neutronPlaybook(ctx.release)}`,
       });
     }
     return out;
