@@ -1,0 +1,162 @@
+// The plan intent: a short YAML file saying which PFs of which hosts serve which physnet, with
+// how many VFs. Validated with a schema; every error names its file:line:col (docs/intent.md).
+import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import { z } from 'zod';
+import { parseRelease, type Release } from '../osa/releases.js';
+
+/** Linux IFNAMSIZ is 16 with the NUL: 15 characters, no '/', ':', ',', whitespace or quotes. */
+const IFNAME = /^(?!\.{1,2}$)[^\s/:,'"\\]{1,15}$/;
+const PCI = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
+const HEX4 = /^[0-9a-fA-F]{4}$/;
+/** Neutron physnet names: no ':' or ',' (mapping separators), no whitespace. */
+const PHYSNET = /^[A-Za-z0-9_.-]{1,64}$/;
+/** A host group, a host name, or a glob over host names (Ansible-ish: letters, digits, - _ . * ?). */
+const SELECTOR = /^[A-Za-z0-9_.*?[\]-]+$/;
+
+const InterfaceSchema = z.union([
+  z.string().regex(IFNAME, 'an interface name: at most 15 characters, no "/", ":", ",", quotes or spaces'),
+  z.strictObject({ pciAddress: z.string().regex(PCI, 'a PCI address like 0000:3b:00.0') }),
+  z.strictObject({
+    vendorId: z.string().regex(HEX4, 'four hex digits, like "8086"'),
+    deviceId: z.string().regex(HEX4, 'four hex digits, like "1572"'),
+  }),
+]);
+
+const VlanRangeSchema = z
+  .string()
+  .regex(/^\d{1,4}:\d{1,4}$/, 'a quoted "first:last" VLAN range such as "101:200"')
+  .refine((r) => {
+    const [a, b] = r.split(':').map(Number) as [number, number];
+    return a >= 1 && b <= 4094 && a <= b;
+  }, 'VLAN ids go from 1 to 4094, first ≤ last');
+
+const HostSpecSchema = z.strictObject({
+  interfaces: z.array(InterfaceSchema).min(1, 'name at least one interface'),
+  numVfs: z.number().int().min(1).max(256),
+  trusted: z.boolean().default(false),
+});
+
+const PhysnetSchema = z
+  .strictObject({
+    name: z.string().regex(PHYSNET, 'letters, digits, "_", "-" or "." (no ":" or ",")'),
+    type: z.enum(['vlan', 'flat']),
+    vlanRanges: z.array(VlanRangeSchema).optional(),
+    hosts: z
+      .record(z.string().regex(SELECTOR, 'a host group, a host name or a glob'), HostSpecSchema)
+      .refine((h) => Object.keys(h).length > 0, 'list at least one host, group or glob'),
+  })
+  .superRefine((p, c) => {
+    if (p.type === 'flat' && p.vlanRanges)
+      c.addIssue({ code: 'custom', path: ['vlanRanges'], message: 'a flat physnet has no VLAN ranges' });
+  });
+
+const IntentSchema = z
+  .strictObject({
+    osaRelease: z.union([z.string(), z.number()]).transform((v) => String(v)),
+    plugin: z.enum(['ovn', 'ovs', 'lxb']),
+    physnets: z.array(PhysnetSchema).min(1, 'define at least one physnet'),
+  })
+  .superRefine((i, c) => {
+    const seen = new Map<string, number>();
+    i.physnets.forEach((p, n) => {
+      if (seen.has(p.name))
+        c.addIssue({
+          code: 'custom',
+          path: ['physnets', n, 'name'],
+          message: `physnet ${p.name} is defined twice`,
+        });
+      seen.set(p.name, n);
+    });
+  });
+
+export type IntentInterface = z.infer<typeof InterfaceSchema>;
+export type IntentHostSpec = z.infer<typeof HostSpecSchema>;
+export type IntentPhysnet = z.infer<typeof PhysnetSchema>;
+
+export interface Intent {
+  release: Release;
+  plugin: 'ovn' | 'ovs' | 'lxb';
+  physnets: IntentPhysnet[];
+}
+
+export interface IntentLocation {
+  file: string;
+  line: number;
+  column: number;
+}
+
+export class IntentError extends Error {
+  constructor(
+    message: string,
+    readonly location: IntentLocation,
+    readonly hint: string,
+  ) {
+    super(message);
+  }
+}
+
+function locate(
+  doc: Document,
+  lines: LineCounter,
+  file: string,
+  path: ReadonlyArray<PropertyKey>,
+): IntentLocation {
+  // The deepest node the path reaches (a missing key points at its parent).
+  let node: unknown = doc.contents;
+  for (let i = path.length; i >= 0; i--) {
+    const n = doc.getIn(path.slice(0, i) as Array<string | number>, true);
+    if (isNode(n)) {
+      node = n;
+      break;
+    }
+  }
+  const offset = isNode(node) && node.range ? node.range[0] : 0;
+  const { line, col } = lines.linePos(offset);
+  return { file, line, column: col };
+}
+
+/** Reads and validates an intent file's text; throws IntentError with the location of the first problem. */
+export function parseIntent(text: string, file: string): Intent {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const { line, col } = lines.linePos(yamlError.pos[0]);
+    throw new IntentError(
+      `not valid YAML: ${yamlError.message.split('\n')[0]}`,
+      { file, line, column: col },
+      'fix the YAML syntax (docs/intent.md has a complete example)',
+    );
+  }
+  const parsed = IntentSchema.safeParse(doc.toJS());
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    throw new IntentError(
+      `${where}${issue.message}`,
+      locate(doc, lines, file, issue.path),
+      'see docs/intent.md for every field of the intent file',
+    );
+  }
+  const release = parseRelease(parsed.data.osaRelease);
+  if (!release)
+    throw new IntentError(
+      `osaRelease: unknown OSA release "${parsed.data.osaRelease}"`,
+      locate(doc, lines, file, ['osaRelease']),
+      'give a major (18…33), a series (rocky…2026.1) or a point release (27.4.1)',
+    );
+  const { plugin, physnets } = parsed.data;
+  if (plugin === 'lxb' && release.major >= 31)
+    throw new IntentError(
+      `plugin: Linux bridge (ml2.lxb) was removed from OSA in 2025.1; OSA ${release.series} offers ovn or ovs`,
+      locate(doc, lines, file, ['plugin']),
+      'use plugin: ovn or plugin: ovs',
+    );
+  if (plugin === 'ovn' && release.major < 19)
+    throw new IntentError(
+      `plugin: OSA ${release.series} has no OVN plugin (ml2.ovn arrived in Stein, 19.x)`,
+      locate(doc, lines, file, ['plugin']),
+      'use plugin: ovs or lxb, or a newer osaRelease',
+    );
+  return { release, plugin, physnets };
+}
