@@ -1,6 +1,6 @@
 // The plan intent: a short YAML file saying which PFs of which hosts serve which physnet, with
 // how many VFs. Validated with a schema; every error names its file:line:col (docs/intent.md).
-import { type Document, isNode, LineCounter, parseDocument } from 'yaml';
+import { type Document, isCollection, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { parseRelease, type Release } from '../osa/releases.js';
 
@@ -77,6 +77,8 @@ export interface Intent {
   release: Release;
   plugin: 'ovn' | 'ovs' | 'lxb';
   physnets: IntentPhysnet[];
+  /** Where a value of the intent is written (for errors found later, against the deployment). */
+  at(path: ReadonlyArray<string | number>): IntentLocation;
 }
 
 export interface IntentLocation {
@@ -100,6 +102,7 @@ function locate(
   lines: LineCounter,
   file: string,
   path: ReadonlyArray<PropertyKey>,
+  atKey = false,
 ): IntentLocation {
   // The deepest node the path reaches (a missing key points at its parent).
   let node: unknown = doc.contents;
@@ -109,6 +112,15 @@ function locate(
       node = n;
       break;
     }
+  }
+  // A mapping or list under a key is shown at its key (the line that names it).
+  const last = path.at(-1);
+  if ((atKey || isCollection(node)) && typeof last === 'string') {
+    const parent = doc.getIn(path.slice(0, -1) as Array<string | number>, true);
+    const pair = isMap(parent)
+      ? parent.items.find((p) => isScalar(p.key) && p.key.value === last)
+      : undefined;
+    if (pair && isNode(pair.key)) node = pair.key;
   }
   const offset = isNode(node) && node.range ? node.range[0] : 0;
   const { line, col } = lines.linePos(offset);
@@ -132,9 +144,11 @@ export function parseIntent(text: string, file: string): Intent {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+    // An unknown key is shown where it is written.
+    const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
     throw new IntentError(
       `${where}${issue.message}`,
-      locate(doc, lines, file, issue.path),
+      locate(doc, lines, file, unknown ? [...issue.path, unknown] : issue.path, unknown !== undefined),
       'see docs/intent.md for every field of the intent file',
     );
   }
@@ -158,5 +172,5 @@ export function parseIntent(text: string, file: string): Intent {
       locate(doc, lines, file, ['plugin']),
       'use plugin: ovs or lxb, or a newer osaRelease',
     );
-  return { release, plugin, physnets };
+  return { release, plugin, physnets, at: (path) => locate(doc, lines, file, path) };
 }

@@ -59,11 +59,11 @@ describe('plan intent', () => {
   test('unknown keys, with their location', () => {
     refused(
       EXAMPLE.replace('        numVfs: 8\n', '        numVfs: 8\n        numvfs: 8\n'),
-      9,
+      11,
       9,
       /unrecognized key|numvfs/i,
     );
-    refused(`${EXAMPLE}extra: 1\n`, 1, 1, /extra/);
+    refused(`${EXAMPLE}extra: 1\n`, 23, 1, /extra/);
   });
 
   test('values that would inject or break generated files are refused', () => {
@@ -79,11 +79,11 @@ describe('plan intent', () => {
     refused(
       EXAMPLE.replace('    type: flat\n', '    type: flat\n    vlanRanges: ["1:2"]\n'),
       19,
-      17,
+      5,
       /flat physnet has no VLAN ranges/,
     );
     refused(EXAMPLE.replace('name: sriovflat', 'name: sriovnet1'), 17, 11, /defined twice/);
-    refused('osaRelease: "2025.1"\nplugin: ovn\nphysnets: []\n', 3, 11, /at least one physnet/);
+    refused('osaRelease: "2025.1"\nplugin: ovn\nphysnets: []\n', 3, 1, /at least one physnet/);
   });
 
   test('release and plugin must exist together', () => {
