@@ -6,6 +6,7 @@ import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { formatUserError, UserError } from './errors.js';
+import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
 
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerRender(program);
   registerDevspec(program);
   registerCheck(program);
+  registerPlan(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

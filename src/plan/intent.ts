@@ -144,11 +144,13 @@ export function parseIntent(text: string, file: string): Intent {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-    // An unknown key is shown where it is written.
+    // An unknown key is shown where it is written; a missing one at the mapping that lacks it.
     const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
+    const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
+    const path = unknown ? [...issue.path, unknown] : missing ? issue.path.slice(0, -1) : issue.path;
     throw new IntentError(
-      `${where}${issue.message}`,
-      locate(doc, lines, file, unknown ? [...issue.path, unknown] : issue.path, unknown !== undefined),
+      missing ? `${where}missing (a required key)` : `${where}${issue.message}`,
+      locate(doc, lines, file, path, unknown !== undefined || missing),
       'see docs/intent.md for every field of the intent file',
     );
   }
