@@ -156,5 +156,19 @@ describe('discovery on a real kernel (sriov-vm)', { skip }, () => {
       amd ? /fix: add iommu=pt to the kernel command line/ : /fix: add intel_iommu=on iommu=pt/,
     );
     if (amd) assert.match(report, /enable VT-d\/AMD-Vi and SR-IOV in the BIOS/);
+
+    // After the discovery: the host-setup VF script (plan --host-setup) rendered by the built
+    // project, on the real kernel: 0 -> 3, a rerun that changes nothing, then 3 -> 5 through 0,
+    // which the kernel requires (the direct write is refused).
+    assert.match(r.stdout, /^rc numvfs-gen 0$/m);
+    const vf = keyValues(parts.get('numvfs.txt') ?? '');
+    const pf = truth.get('pfs') ?? '';
+    const label = `PF ${pf} (${truth.get(`pf.${pf}.address`)})`;
+    const step = (name: string) => ['rc', 'out', 'numvfs', 'virtfn'].map((k) => vf.get(`${k}.${name}`));
+    assert.deepEqual(step('first'), ['0', `${label}: 0 -> 3 VFs`, '3', '3'], parts.get('numvfs.txt'));
+    assert.deepEqual(step('again'), ['0', '', '3', '3'], parts.get('numvfs.txt'));
+    assert.equal(vf.get('direct.change'), 'refused');
+    assert.equal(vf.get('numvfs.direct'), '3');
+    assert.deepEqual(step('change'), ['0', `${label}: 3 -> 5 VFs`, '5', '5'], parts.get('numvfs.txt'));
   });
 });

@@ -79,7 +79,45 @@ if [ "$MODE" = full ]; then
   run probe-json /dev/null chroot /host /bin/sh -c "cd $REPO && node bin/osa-sriov.js probe --from /tmp/out/dash.snapshot --json > /tmp/out/facts.json"
 fi
 run probe-live /dev/null chroot /host /bin/sh -c "cd $REPO && node bin/osa-sriov.js probe > /tmp/out/probe.txt"
-for f in setup.txt truth.txt dash.snapshot busybox.snapshot cli.snapshot facts.json probe.txt; do
+
+# "plain", after the discovery: the host-setup playbook's VF script, as the built project
+# renders it for PF0 (3 VFs, then 5), run by the guest's dash on the real kernel.
+if [ "$MODE" = plain ]; then
+  cat > $OUT/gen.mjs <<'EOF'
+import { writeFileSync } from 'node:fs';
+import { parse } from 'yaml';
+const [repo, netdev, pciAddress] = process.argv.slice(2);
+const { renderHostSetup } = await import(`${repo}/dist/plan/host-setup.js`);
+for (const numVfs of [3, 5]) {
+  const pfs = [{ netdev, pciAddress, numVfs }];
+  const files = renderHostSetup([{ host: 'guest', cpuVendor: 'GenuineIntel', cmdline: null, pfs }]);
+  writeFileSync('/tmp/out/osa-sriov-numvfs', files.get('files/osa-sriov-numvfs'));
+  const [play] = parse(files.get('sriov-host-setup.yml'));
+  writeFileSync(`/tmp/out/numvfs-${numVfs}.conf`, play.vars.osa_sriov_hosts.guest.numvfs_conf);
+}
+EOF
+  d=/sys/class/net/$PF0/device
+  run numvfs-gen /dev/null chroot /host /bin/sh -c \
+    "cd $REPO && node --input-type=module - $REPO $PF0 $(basename "$(readlink $d)") < /tmp/out/gen.mjs"
+  # numvfs_step NAME N: the script with the N-VF configuration, then what sysfs says.
+  numvfs_step() {
+    out=$(dash $OUT/osa-sriov-numvfs $OUT/numvfs-$2.conf 2>&1)
+    echo "rc.$1 $?"
+    echo "out.$1 $out"
+    echo "numvfs.$1 $(cat $d/sriov_numvfs)"
+    echo "virtfn.$1 $(ls -d $d/virtfn* 2>/dev/null | wc -l)"
+  }
+  {
+    numvfs_step first 3
+    numvfs_step again 3
+    # What the script avoids: the kernel refuses a change between two non-zero counts.
+    if echo 5 2>/dev/null > $d/sriov_numvfs; then echo "direct.change ok"; else echo "direct.change refused"; fi
+    echo "numvfs.direct $(cat $d/sriov_numvfs)"
+    numvfs_step change 5
+    echo 0 > $d/sriov_numvfs
+  } > $OUT/numvfs.txt 2>&1
+fi
+for f in setup.txt truth.txt dash.snapshot busybox.snapshot cli.snapshot facts.json probe.txt numvfs.txt; do
   [ -f $OUT/$f ] || continue
   echo "=== $f"; cat $OUT/$f
 done
