@@ -1,19 +1,31 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
+import { verifyPlan, WriteError, writeChanges } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
+import { planEdits } from '../plan/edits.js';
+import { HostSetupError, type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
 import { IntentError, parseIntent } from '../plan/intent.js';
-import { renderPlanText } from '../report/plan-text.js';
+import { YamlEditError } from '../plan/yaml-edit.js';
+import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
-import { readInput } from './io.js';
+import { readInput, writeAtomically } from './io.js';
 
 interface PlanOptions {
   deploy: string;
   facts?: string[];
   format: 'text' | 'json';
+  write?: boolean;
+  hostSetup?: string;
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
 export function plan(intentFile: string, opts: PlanOptions): number {
@@ -29,39 +41,79 @@ export function plan(intentFile: string, opts: PlanOptions): number {
   const match = matchFacts(model.inventory, factsFiles);
   const facts = new Map<string, HostFacts>([...match.byHost].map(([h, f]) => [h, f.facts]));
   const derived = derivePlan(intent, model.inventory, facts);
-  if (opts.format === 'json') {
-    const json = {
-      schema: 'osa-sriov/plan@0',
-      release: intent.release.series,
-      plugin: intent.plugin,
-      problems: derived.problems,
-      hosts: derived.hosts.map((h) => ({
-        host: h.host,
-        pfs: h.pfs.map((p) => ({
-          physnet: p.physnet,
-          netdev: p.pf.netdev,
-          pciAddress: p.pf.pciAddress,
-          numVfs: p.numVfs,
-          trusted: p.trusted,
-          hostUsedVfs: p.hostUsedVfs,
-        })),
-        mappings: h.mappings,
-        deviceSpec: h.deviceSpec,
-        excludedDevices: h.excludedDevices,
-      })),
-    };
-    process.stdout.write(`${JSON.stringify(json, null, 2)}\n`);
-  } else {
-    process.stdout.write(renderPlanText(derived, intent, facts, `${intentFile} for ${opts.deploy}`));
+  const outcome: PlanOutcome = { derived, edits: null, verification: null, written: null, hostSetup: null };
+  if (derived.problems.length === 0) {
+    try {
+      outcome.edits = planEdits(intent, derived, model);
+    } catch (e) {
+      if (e instanceof YamlEditError) throw new UserError(e.message, null, 'fix the YAML of that file first');
+      throw e;
+    }
+    if (outcome.edits.problems.length === 0)
+      outcome.verification = verifyPlan(intent, derived, outcome.edits.changes, opts.deploy, match.byHost);
   }
-  return derived.problems.length > 0 ? 1 : 0;
+  const valid =
+    derived.problems.length === 0 &&
+    outcome.edits !== null &&
+    outcome.edits.problems.length === 0 &&
+    outcome.verification !== null &&
+    outcome.verification.errors.length === 0 &&
+    outcome.verification.mismatches.length === 0;
+
+  if (valid && opts.hostSetup) {
+    const hosts: HostSetupHost[] = derived.hosts.map((h) => ({
+      host: h.host,
+      cpuVendor: facts.get(h.host)?.cpu.vendor ?? null,
+      cmdline: facts.get(h.host)?.kernel.cmdline ?? null,
+      pfs: h.pfs.map((p) => ({ netdev: p.pf.netdev!, pciAddress: p.pf.pciAddress!, numVfs: p.numVfs })),
+    }));
+    let files: Map<string, string>;
+    try {
+      files = renderHostSetup(hosts);
+    } catch (e) {
+      if (e instanceof HostSetupError)
+        throw new UserError(e.message, { file: intentFile }, 'fix the names in the facts or the intent');
+      throw e;
+    }
+    for (const [name, text] of files) {
+      const target = join(opts.hostSetup, name);
+      mkdirSync(dirname(target), { recursive: true });
+      writeAtomically(target, text);
+    }
+    outcome.hostSetup = { dir: opts.hostSetup, files: [...files.keys()], hosts };
+  }
+  if (valid && opts.write && outcome.edits && outcome.edits.changes.length > 0) {
+    try {
+      outcome.written = { backups: writeChanges(outcome.edits.changes, stamp()) };
+    } catch (e) {
+      if (e instanceof WriteError)
+        throw new UserError(
+          `cannot write the plan (nothing was changed): ${e.message}`,
+          { file: e.file },
+          'check the permissions of the deploy directory',
+        );
+      throw e;
+    }
+  }
+  if (opts.format === 'json') {
+    process.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+  } else {
+    process.stdout.write(
+      renderPlanText(outcome, intent, facts, {
+        intentFile,
+        deployDir: opts.deploy,
+        write: opts.write === true,
+      }),
+    );
+  }
+  return valid ? 0 : 1;
 }
 
 export function registerPlan(program: Command): void {
   program
     .command('plan')
     .description(
-      "derive each host's SR-IOV PFs, VF counts, agent mappings and Nova device_spec from an intent file (docs/intent.md); edits and host setup are not generated yet",
+      'from an intent file (docs/intent.md), derive the SR-IOV configuration of an OSA deployment: print a summary and a unified diff of the deploy directory, apply it with --write, generate the host-setup playbook with --host-setup',
     )
     .argument('<intent>', 'the intent YAML file (docs/intent.md)')
     .requiredOption('--deploy <dir>', 'the OSA config directory (like /etc/openstack_deploy)')
@@ -71,10 +123,18 @@ export function registerPlan(program: Command): void {
         'host snapshots or HostFacts JSON, or a directory of them (repeatable)',
       ).argParser(repeatable),
     )
+    .option(
+      '--write',
+      'apply the edits to the deploy directory (atomically, keeping <file>.osa-sriov-<time>.bak)',
+    )
+    .option(
+      '--host-setup <dir>',
+      'write the host-setup Ansible playbook (IOMMU kernel arguments, VFs at boot) to this directory',
+    )
     .addOption(new Option('--format <format>', 'text or json').choices(['text', 'json']).default('text'))
     .addHelpText(
       'after',
-      '\nExit status: 0 the intent can be satisfied, 1 it cannot (each reason located in the intent), 2 bad usage or input.',
+      '\nExit status: 0 the plan is valid (whether or not it changes anything), 1 the intent cannot be satisfied (nothing is written), 2 bad usage or input.',
     )
     .action((intentFile: string, opts: PlanOptions) => {
       process.exitCode = plan(intentFile, opts);

@@ -121,6 +121,13 @@ export function mergeDict(
 function varFiles(base: string): Map<string, SourceFile[]> {
   const out = new Map<string, SourceFile[]>();
   if (!existsSync(base)) return out;
+  if (!statSync(base).isDirectory()) {
+    throw new DeployLoadError(
+      'not a directory',
+      { file: base, line: 0, column: 0 },
+      'Ansible reads group_vars/ and host_vars/ as directories of YAML files: move this file away',
+    );
+  }
   for (const name of readdirSync(base).sort()) {
     const p = join(base, name);
     if (statSync(p).isDirectory()) {

@@ -93,7 +93,7 @@ function hostUses(facts: HostFacts, vf: Vf): boolean {
 }
 
 /** The addresses the PF's first n VFs will have (existing VFs first, then the capability's rule). */
-function plannedVfAddresses(pf: Pf, n: number): Array<string | null> {
+export function plannedVfAddresses(pf: Pf, n: number): Array<string | null> {
   const out: Array<string | null> = [];
   const cap = pf.sriovCapability;
   for (let i = 0; i < n; i++) {
@@ -196,6 +196,14 @@ export function derivePlan(
               continue;
             }
             const used = pf.vfs.filter((v) => v.index < spec.numVfs && hostUses(facts, v));
+            if (used.length >= spec.numVfs) {
+              problems.push({
+                host,
+                message: `${label}: the host itself uses ${used.length === 1 ? 'its VF' : `all ${used.length} VFs`} among the first ${spec.numVfs} (${used.map((v) => v.netdev ?? v.pciAddress).join(', ')}), so none would be left for instances: raise numVfs above ${used.length}`,
+                location: intent.at([...base, 'numVfs']),
+              });
+              continue;
+            }
             plan.pfs.push({
               physnet: physnet.name,
               pf,
@@ -229,4 +237,51 @@ export function derivePlan(
     plan.excludedDevices = excluded.join(',');
   }
   return { hosts: [...plans.values()].filter((p) => p.pfs.length > 0), problems };
+}
+
+/**
+ * The hosts' facts as they will be once the host setup has run: each planned PF with its
+ * planned VF count, new VFs at the addresses the SR-IOV capability gives them.
+ */
+export function projectFacts(
+  plan: DerivedPlan,
+  facts: ReadonlyMap<string, HostFacts>,
+): Map<string, HostFacts> {
+  const out = new Map(facts);
+  for (const h of plan.hosts) {
+    const f = facts.get(h.host);
+    if (!f) continue;
+    const pfs = f.pfs.map((pf) => {
+      const p = h.pfs.find((x) => x.pf.pciAddress === pf.pciAddress);
+      if (!p) return pf;
+      const addresses = plannedVfAddresses(pf, p.numVfs);
+      const vfs: Vf[] = addresses.map(
+        (pciAddress, index) =>
+          pf.vfs.find((v) => v.index === index) ?? {
+            index,
+            pciAddress,
+            driver: null,
+            netdev: null,
+            mac: null,
+            vlan: null,
+            qos: null,
+            spoofCheck: null,
+            trust: null,
+            linkState: null,
+            maxTxRateMbps: null,
+            minTxRateMbps: null,
+            iommuGroup: null,
+            uppers: [],
+          },
+      );
+      return {
+        ...pf,
+        numVfs: p.numVfs,
+        vfs,
+        sriovCapability: pf.sriovCapability ? { ...pf.sriovCapability, numVfs: p.numVfs } : null,
+      };
+    });
+    out.set(h.host, { ...f, pfs });
+  }
+  return out;
 }

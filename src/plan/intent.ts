@@ -4,8 +4,12 @@ import { type Document, isCollection, isMap, isNode, isScalar, LineCounter, pars
 import { z } from 'zod';
 import { parseRelease, type Release } from '../osa/releases.js';
 
-/** Linux IFNAMSIZ is 16 with the NUL: 15 characters, no '/', ':', ',', whitespace or quotes. */
-const IFNAME = /^(?!\.{1,2}$)[^\s/:,'"\\]{1,15}$/;
+/**
+ * Linux IFNAMSIZ is 16 with the NUL: 15 characters. The kernel allows more characters, but
+ * names end up in Neutron mappings (no ':' or ','), YAML, shell, systemd and udev: only the
+ * characters interface names really use are accepted.
+ */
+const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 const PCI = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
 /** Neutron physnet names: no ':' or ',' (mapping separators), no whitespace. */
@@ -14,7 +18,7 @@ const PHYSNET = /^[A-Za-z0-9_.-]{1,64}$/;
 const SELECTOR = /^[A-Za-z0-9_.*?[\]-]+$/;
 
 const InterfaceSchema = z.union([
-  z.string().regex(IFNAME, 'an interface name: at most 15 characters, no "/", ":", ",", quotes or spaces'),
+  z.string().regex(IFNAME, 'an interface name: at most 15 letters, digits, ".", "_" or "-"'),
   z.strictObject({ pciAddress: z.string().regex(PCI, 'a PCI address like 0000:3b:00.0') }),
   z.strictObject({
     vendorId: z.string().regex(HEX4, 'four hex digits, like "8086"'),
@@ -173,6 +177,14 @@ export function parseIntent(text: string, file: string): Intent {
       `plugin: OSA ${release.series} has no OVN plugin (ml2.ovn arrived in Stein, 19.x)`,
       locate(doc, lines, file, ['plugin']),
       'use plugin: ovs or lxb, or a newer osaRelease',
+    );
+  // Before Xena the provider_networks module reads `range` of every vlan entry (KeyError).
+  const bare = physnets.findIndex((p) => p.type === 'vlan' && (p.vlanRanges ?? []).length === 0);
+  if (bare >= 0 && release.major < 24)
+    throw new IntentError(
+      `physnets.${bare}: a vlan physnet needs vlanRanges on OSA ${release.series}: its provider_networks module fails without a range (Xena, 24.x, made it optional)`,
+      locate(doc, lines, file, ['physnets', bare, 'name']),
+      'add vlanRanges: ["first:last"] to this physnet',
     );
   return { release, plugin, physnets, at: (path) => locate(doc, lines, file, path) };
 }

@@ -1,12 +1,11 @@
 // `osa-sriov plan` on the bundled lab: the summary, its exit codes, and a round trip: the
 // device_spec it derives, written where it belongs, leaves check's Nova rules silent.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { formatSpecValue } from '../../src/checks/devspec-helpers.js';
-import { parseRelease } from '../../src/osa/releases.js';
+import { WriteError, writeChanges } from '../../src/plan/apply.js';
 import { assertUserError, cli } from '../cli-helpers.js';
 import { REPO } from '../helpers.js';
 
@@ -66,29 +65,130 @@ describe('plan', () => {
     assert.equal(cli('plan', INTENT).status, 2);
   });
 
-  test('round trip: the derived device_spec, in host_vars, satisfies check', () => {
-    const json = JSON.parse(
-      cli('plan', INTENT, '--deploy', LAB, '--facts', FACTS, '--format', 'json').stdout,
-    ) as PlanJson;
+  test('the lab, written: check finds no error, a second plan changes nothing, backups kept', () => {
     const dir = mkdtempSync(join(tmpdir(), 'osa-plan-lab-'));
     cpSync(LAB, dir, { recursive: true });
-    // What plan will edit: drop the global whitelist (it masks host values) and the
-    // container_vars copies, and put each host's value in its host_vars file.
-    writeFileSync(join(dir, 'user_variables.yml'), 'neutron_plugin_types:\n  - ml2.sriov\n');
-    const config = readFileSync(join(dir, 'openstack_user_config.yml'), 'utf8').replace(
-      /\n {8}nova_pci_passthrough_whitelist: .*/g,
-      '',
+    const originals = new Map(
+      ['openstack_user_config.yml', 'user_variables.yml'].map((f) => [f, readFileSync(join(dir, f), 'utf8')]),
     );
-    writeFileSync(join(dir, 'openstack_user_config.yml'), config);
-    mkdirSync(join(dir, 'host_vars'));
-    for (const h of json.hosts)
-      writeFileSync(
-        join(dir, `host_vars/${h.host}.yml`),
-        `${formatSpecValue(parseRelease('rocky')!, h.deviceSpec)}\n`,
-      );
-    const r = cli('check', dir, '--release', 'rocky', '--facts', join(dir, 'facts'), '--format', 'json');
-    const out = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; severity: string }> };
-    const nova = out.findings.filter((f) => /^SRIOV-(DEVSPEC|PHYSNET|VARS)-/.test(f.ruleId));
-    assert.deepEqual(nova, [], r.stdout);
+    const dry = cli('plan', INTENT, '--deploy', dir, '--facts', FACTS);
+    assert.equal(dry.status, 0, dry.stdout + dry.stderr);
+    assert.match(dry.stdout, /^dry run: nothing was written; apply with --write$/m);
+    assert.match(dry.stdout, /^--- a\/user_variables\.yml\n\+\+\+ b\/user_variables\.yml$/m);
+    assert.match(dry.stdout, /^\+nova_scheduler_default_filters: ".*,PciPassthroughFilter"$/m);
+    for (const [f, text] of originals)
+      assert.equal(readFileSync(join(dir, f), 'utf8'), text, `${f} untouched by a dry run`);
+
+    const w = cli('plan', INTENT, '--deploy', dir, '--facts', FACTS, '--write');
+    assert.equal(w.status, 0, w.stdout + w.stderr);
+    assert.match(w.stdout, /^wrote 5 files; backups: /m);
+    for (const [f, text] of originals) {
+      const backups = readdirSync(dir).filter((n) => n.startsWith(`${f}.osa-sriov-`) && n.endsWith('.bak'));
+      assert.equal(backups.length, 1, `one backup of ${f}`);
+      assert.equal(readFileSync(join(dir, backups[0]!), 'utf8'), text);
+    }
+    assert.deepEqual(readdirSync(join(dir, 'host_vars')).sort(), [
+      'hp02-qlogic.yml',
+      'hp03-2x520.yml',
+      'infra1.yml',
+    ]);
+    assert.ok(!readdirSync(dir).some((n) => n.endsWith('.tmp')), 'no temporary file left');
+    // The edits keep the comments of the lab files.
+    assert.ok(
+      readFileSync(join(dir, 'openstack_user_config.yml'), 'utf8').startsWith(
+        originals.get('openstack_user_config.yml')!.split('\n').slice(0, 3).join('\n'),
+      ),
+    );
+
+    const checked = cli('check', dir, '--release', 'rocky', '--facts', FACTS, '--format', 'json');
+    assert.equal(checked.status, 0, checked.stdout);
+    const findings = (JSON.parse(checked.stdout) as { findings: Array<{ ruleId: string; severity: string }> })
+      .findings;
+    assert.deepEqual(
+      findings.filter((f) => f.severity === 'error'),
+      [],
+    );
+    // What remains is host state and the OVS FDB quirk of Rocky, not configuration mistakes.
+    assert.deepEqual([...new Set(findings.map((f) => f.ruleId))].sort(), [
+      'SRIOV-FACTS-001',
+      'SRIOV-HOST-005',
+      'SRIOV-HOST-006',
+    ]);
+
+    const again = cli('plan', INTENT, '--deploy', dir, '--facts', FACTS, '--write');
+    assert.equal(again.status, 0, again.stdout);
+    assert.match(again.stdout, /^no changes needed: /m);
+    assert.doesNotMatch(again.stdout, /^(---|\+\+\+) /m, 'an empty diff');
+    const json = JSON.parse(
+      cli('plan', INTENT, '--deploy', dir, '--facts', FACTS, '--format', 'json').stdout,
+    ) as {
+      changes: unknown[];
+      diff: string;
+      valid: boolean;
+    };
+    assert.deepEqual([json.changes, json.diff, json.valid], [[], '', true]);
+  });
+
+  test('nothing is written when the intent cannot be satisfied or a file cannot be written', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-plan-lab-'));
+    cpSync(LAB, dir, { recursive: true });
+    const snapshot = () => readdirSync(dir, { recursive: true }).map(String).sort();
+    const before = snapshot();
+    const bad = join(dir, 'bad-intent.yml');
+    writeFileSync(
+      bad,
+      readFileSync(INTENT, 'utf8').replace('numVfs: 8\n      hp03', 'numVfs: 99\n      hp03'),
+    );
+    const r = cli(
+      'plan',
+      bad,
+      '--deploy',
+      dir,
+      '--facts',
+      FACTS,
+      '--write',
+      '--host-setup',
+      join(dir, 'setup'),
+    );
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(
+      r.stdout,
+      /bad-intent\.yml:12:17: hp02-qlogic: ens2f1 on hp02-qlogic supports \d+ VFs \(sriov_totalvfs\), not 99/,
+    );
+    assert.match(r.stdout, /nothing was written/);
+    assert.deepEqual(snapshot(), [...before, 'bad-intent.yml'].sort());
+    // host_vars as a file is bad input: exit 2, located, nothing written.
+    writeFileSync(join(dir, 'host_vars'), 'not a directory\n');
+    assertUserError(
+      cli('plan', INTENT, '--deploy', dir, '--facts', FACTS, '--write'),
+      /host_vars: not a directory/,
+    );
+    assert.deepEqual(snapshot(), [...before, 'bad-intent.yml', 'host_vars'].sort());
+  });
+
+  test('a write that fails half way leaves every file as it was', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-plan-write-'));
+    writeFileSync(join(dir, 'a.yml'), 'a: 1\n');
+    writeFileSync(join(dir, 'blocker'), 'a file where a directory is needed\n');
+    const changes = [
+      { file: join(dir, 'a.yml'), before: 'a: 1\n', after: 'a: 2\n', reasons: [] },
+      { file: join(dir, 'blocker/host.yml'), before: null, after: 'b: 1\n', reasons: [] },
+    ];
+    assert.throws(() => writeChanges(changes, 'T'), WriteError);
+    assert.deepEqual(readdirSync(dir).sort(), ['a.yml', 'blocker']);
+    assert.equal(readFileSync(join(dir, 'a.yml'), 'utf8'), 'a: 1\n');
+    assert.deepEqual(writeChanges(changes.slice(0, 1), 'T'), [join(dir, 'a.yml.osa-sriov-T.bak')]);
+    assert.equal(readFileSync(join(dir, 'a.yml'), 'utf8'), 'a: 2\n');
+    assert.equal(readFileSync(join(dir, 'a.yml.osa-sriov-T.bak'), 'utf8'), 'a: 1\n');
+  });
+
+  test('--host-setup writes the playbook for the planned hosts', () => {
+    const out = mkdtempSync(join(tmpdir(), 'osa-plan-setup-'));
+    const r = cli('plan', INTENT, '--deploy', LAB, '--facts', FACTS, '--host-setup', out);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const playbook = readFileSync(join(out, 'sriov-host-setup.yml'), 'utf8');
+    assert.match(playbook, /hp02-qlogic/);
+    assert.match(playbook, /0000:04:00\.0/);
+    assert.match(r.stdout, /run the host setup: cd /);
   });
 });

@@ -113,6 +113,28 @@ describe('plan derivation', () => {
     assert.equal(h.excludedDevices, 'eth0:0000:01:10.0');
   });
 
+  test('a PF whose first numVfs VFs the host all uses is refused at numVfs', () => {
+    const used = new Map([
+      [
+        'compute1',
+        facts('compute1', (f) => {
+          f.pfs[0]!.vfs[0]!.uppers = ['bond5'];
+        }),
+      ],
+    ]);
+    const plan = derivePlan(
+      intent('      compute1:\n        interfaces: [eth0]\n        numVfs: 1\n'),
+      inventory,
+      used,
+    );
+    assert.equal(plan.problems.length, 1);
+    assert.match(
+      plan.problems[0]!.message,
+      /the host itself uses its VF among the first 1 \(eth3\).*raise numVfs above 1/,
+    );
+    assert.deepEqual([plan.problems[0]!.location.line, plan.problems[0]!.location.column], [10, 17]);
+  });
+
   test('more VFs than exist today: the addresses follow the PF capability (offset, stride)', () => {
     const plan = derivePlan(
       intent('      compute1:\n        interfaces: [eth0]\n        numVfs: 5\n'),

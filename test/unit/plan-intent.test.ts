@@ -90,6 +90,10 @@ describe('plan intent', () => {
     refused(EXAMPLE.replace('"2025.1"', 'folsom'), 1, 13, /unknown OSA release "folsom"/);
     refused(EXAMPLE.replace('plugin: ovn', 'plugin: lxb'), 2, 9, /Linux bridge/);
     refused(EXAMPLE.replace('"2025.1"', 'rocky'), 2, 9, /no OVN plugin/);
+    // Before Xena the provider_networks module needs a range on every vlan entry.
+    const bare = EXAMPLE.replace('plugin: ovn', 'plugin: ovs').replace(/ {4}vlanRanges: .*\n/, '');
+    refused(bare.replace('"2025.1"', 'wallaby'), 4, 11, /needs vlanRanges on OSA wallaby/);
+    assert.equal(parseIntent(bare.replace('"2025.1"', 'xena'), 'i.yml').physnets[0]!.vlanRanges, undefined);
   });
 
   test('YAML syntax errors', () => {
