@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { matchFacts } from '../src/checks/facts-match.js';
 import type { CheckResult } from '../src/checks/run.js';
 import { runChecks } from '../src/checks/run.js';
+import { parseMaxAge } from '../src/cli/check.js';
 import { readFactsPaths } from '../src/cli/facts-input.js';
 import { loadDeployDir } from '../src/osa/load.js';
 import { buildModel } from '../src/osa/model.js';
@@ -25,6 +26,9 @@ export interface ExpectedFinding {
 export interface RuleCase {
   release?: string;
   rules?: string[];
+  /** check --max-facts-age for this case (like "7d"), and the time it is measured at. */
+  maxFactsAge?: string;
+  now?: string;
   fail: { release?: string; hosts?: string[]; expect: ExpectedFinding[] };
   pass?: { release?: string; hosts?: string[] };
 }
@@ -38,7 +42,7 @@ export function ruleCase(id: string): RuleCase {
 export function runFixture(
   id: string,
   side: 'fail' | 'pass',
-  opts: { release?: string; hosts?: string[]; rules?: string[] } = {},
+  opts: { release?: string; hosts?: string[]; rules?: string[]; maxFactsAge?: string; now?: string } = {},
 ): CheckResult {
   const dir = resolve(RULE_FIXTURES, id, side);
   const factsDir = resolve(RULE_FIXTURES, id, `${side}-facts`);
@@ -48,5 +52,10 @@ export function runFixture(
   const facts = existsSync(factsDir)
     ? matchFacts(model.inventory, readFactsPaths([factsDir])).byHost
     : new Map();
-  return runChecks(model, facts, { rules: opts.rules ?? [id], hosts: opts.hosts });
+  return runChecks(model, facts, {
+    rules: opts.rules ?? [id],
+    hosts: opts.hosts,
+    ...(opts.maxFactsAge ? { maxFactsAgeMs: parseMaxAge(opts.maxFactsAge) } : {}),
+    ...(opts.now ? { now: new Date(opts.now) } : {}),
+  });
 }

@@ -322,6 +322,10 @@ export class CheckContext {
   private readonly selected: HostView[];
   /** Ids of the selected rules that need facts (set by the runner). */
   factsRules: string[] = [];
+  /** Facts older than this are reported (SRIOV-FACTS-002); null: their age is not checked. */
+  maxFactsAgeMs: number | null = null;
+  /** The time facts ages are measured against. */
+  now: Date = new Date();
 
   constructor(
     readonly model: DeploymentModel,

@@ -13,6 +13,10 @@ export interface CheckOptions {
   skip?: readonly string[];
   /** Only these inventory hosts (all when empty). */
   hosts?: readonly string[];
+  /** Report facts collected longer ago than this (SRIOV-FACTS-002); unset: not checked. */
+  maxFactsAgeMs?: number;
+  /** The time facts ages are measured against (default: now). */
+  now?: Date;
 }
 
 export interface CheckResult {
@@ -79,6 +83,8 @@ export function runChecks(
   const rules = selectRules(opts.rules, opts.skip);
   const ctx = new CheckContext(model, facts, opts.hosts ?? []);
   ctx.factsRules = rules.filter((r) => r.needs === 'facts').map((r) => r.id);
+  ctx.maxFactsAgeMs = opts.maxFactsAgeMs ?? null;
+  if (opts.now) ctx.now = opts.now;
   const raw: Finding[] = [];
   for (const rule of rules) {
     for (const f of rule.run(ctx)) raw.push({ ...f, ruleId: rule.id });

@@ -22,6 +22,29 @@ interface CheckOptions {
   rule?: string[];
   skip?: string[];
   output?: string;
+  maxFactsAge?: string;
+}
+
+const AGE_UNITS: Record<string, number> = {
+  s: 1_000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+  w: 604_800_000,
+};
+
+/** "7d", "36h", "90m", "2w", a bare number of days; "off" or "0" turns the check off. */
+export function parseMaxAge(text: string): number | undefined {
+  const t = text.trim().toLowerCase();
+  if (t === 'off' || t === '0') return undefined;
+  const m = /^(\d+)([smhdw]?)$/.exec(t);
+  if (!m || Number(m[1]) === 0)
+    throw new UserError(
+      `--max-facts-age: "${text}" is not an age`,
+      null,
+      'give a number with a unit (s, m, h, d, w), like 7d or 36h, or off',
+    );
+  return Number(m[1]) * AGE_UNITS[m[2] || 'd']!;
 }
 
 export function check(dir: string, opts: CheckOptions): number {
@@ -53,7 +76,13 @@ export function check(dir: string, opts: CheckOptions): number {
       `osa-sriov: warning: ${f.file}: no inventory host named ${f.stem}${f.facts.hostname && f.facts.hostname !== f.stem ? ` or ${f.facts.hostname}` : ''}; these facts are not used\n`,
     );
   }
-  const result = runChecks(model, match.byHost, { rules: opts.rule, skip: opts.skip, hosts: opts.host });
+  const maxAge = parseMaxAge(opts.maxFactsAge ?? process.env.OSA_SRIOV_MAX_FACTS_AGE ?? '7d');
+  const result = runChecks(model, match.byHost, {
+    rules: opts.rule,
+    skip: opts.skip,
+    hosts: opts.host,
+    ...(maxAge !== undefined ? { maxFactsAgeMs: maxAge } : {}),
+  });
   let text: string;
   if (opts.format === 'json') {
     text = `${JSON.stringify(findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }), null, 2)}\n`;
@@ -99,6 +128,10 @@ export function registerCheck(program: Command): void {
     )
     .addOption(new Option('--rule <id>', 'run only this rule (repeatable)').argParser(repeatable))
     .addOption(new Option('--skip <id>', 'do not run this rule (repeatable)').argParser(repeatable))
+    .option(
+      '--max-facts-age <age>',
+      'warn about facts collected longer ago than this (7d, 36h, 2w; off to disable); default $OSA_SRIOV_MAX_FACTS_AGE or 7d',
+    )
     .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
     .addHelpText(
       'after',

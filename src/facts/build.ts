@@ -247,7 +247,12 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
 
   const facts: HostFacts = {
     schema: HOST_FACTS_SCHEMA,
-    source: { kind: 'snapshot', collector: snap.attr('meta.collector'), collectedAt: snap.attr('meta.date') },
+    source: {
+      kind: 'snapshot',
+      collector: snap.attr('meta.collector'),
+      collectedAt: snap.attr('meta.date'),
+      origin: snap.attr('meta.origin'),
+    },
     hostname: snap.attr('host.hostname'),
     kernel: { release: snap.attr('kernel.release'), cmdline },
     cpu: {
@@ -431,7 +436,7 @@ export function factsFromPasted(input: PastedOutputs): HostFacts {
   }
   return HostFactsSchema.parse({
     schema: HOST_FACTS_SCHEMA,
-    source: { kind: 'pasted', collector: null, collectedAt: null },
+    source: { kind: 'pasted', collector: null, collectedAt: null, origin: null },
     hostname: null,
     kernel: { release: null, cmdline: null },
     cpu: { vendor: null, virtualization: null },

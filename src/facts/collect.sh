@@ -100,6 +100,10 @@ base() { printf '%s' "${1##*/}"; }
 printf 'osa-sriov-snapshot 1\n'
 printf 'v meta.collector %s\n' "collect.sh 2"
 printf 'v meta.date %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ 2>/dev/null)"
+# Who asked for this snapshot (the fleet playbook says "ansible <controller> <inventory name>").
+if [ -n "${OSA_SRIOV_ORIGIN:-}" ]; then
+  printf 'v meta.origin %s\n' "$(printf '%s' "$OSA_SRIOV_ORIGIN" | LC_ALL=C tr -cd ' -~')"
+fi
 
 attr host.hostname /proc/sys/kernel/hostname
 attr kernel.release /proc/sys/kernel/osrelease

@@ -121,6 +121,8 @@ export const HostFactsSchema = z.object({
     kind: z.enum(['snapshot', 'pasted']),
     collector: z.string().nullable(),
     collectedAt: z.string().nullable(),
+    /** Who took it: the fleet playbook writes "ansible <controller> <inventory_hostname>". */
+    origin: z.string().nullable().default(null),
   }),
   hostname: z.string().nullable(),
   kernel: z.object({ release: z.string().nullable(), cmdline: z.string().nullable() }),

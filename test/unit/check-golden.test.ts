@@ -8,7 +8,17 @@ import { describe, test } from 'node:test';
 import { cli } from '../cli-helpers.js';
 import { FIXTURES } from '../helpers.js';
 
-const LAB = ['check', 'examples/blog-lab', '--release', 'rocky', '--facts', 'examples/blog-lab/facts'];
+// --max-facts-age 7d is check's default, given here because the test helper turns it off.
+const LAB = [
+  'check',
+  'examples/blog-lab',
+  '--release',
+  'rocky',
+  '--facts',
+  'examples/blog-lab/facts',
+  '--max-facts-age',
+  '7d',
+];
 
 function golden(name: string, actual: string) {
   const file = join(FIXTURES, 'golden', name);

@@ -50,6 +50,8 @@ for (const rule of RULES) {
         release: c.fail.release ?? c.release,
         hosts: c.fail.hosts,
         rules: c.rules,
+        ...(c.maxFactsAge ? { maxFactsAge: c.maxFactsAge } : {}),
+        ...(c.now ? { now: c.now } : {}),
       });
       const dir = resolve(RULE_FIXTURES, rule.id, 'fail');
       const got = result.findings.filter((f) => f.ruleId === rule.id);
@@ -75,6 +77,8 @@ for (const rule of RULES) {
         release: c.pass?.release ?? c.release,
         hosts: c.pass?.hosts,
         rules: c.rules,
+        ...(c.maxFactsAge ? { maxFactsAge: c.maxFactsAge } : {}),
+        ...(c.now ? { now: c.now } : {}),
       });
       assert.deepEqual(
         result.findings.filter((f) => f.ruleId === rule.id),

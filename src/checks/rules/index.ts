@@ -11,6 +11,7 @@ export { rule as devspecTagValues } from './devspec-tag-values.js';
 export { rule as devspecUnknownTag } from './devspec-unknown-tag.js';
 export { rule as excludedVfsOffered } from './excluded-vfs-offered.js';
 export { rule as factsMissing } from './facts-missing.js';
+export { rule as factsStale } from './facts-stale.js';
 export { rule as fdbEmptyMappings } from './fdb-empty-mappings.js';
 export { rule as groupBindsDashes } from './group-binds-dashes.js';
 export { rule as hostBindOverridePf } from './host-bind-override-pf.js';
