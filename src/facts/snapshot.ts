@@ -52,8 +52,11 @@ export class Snapshot {
   linkBase(name: string): string | null {
     const t = this.link(name);
     if (t === null) return null;
-    const parts = t.split('/').filter(Boolean);
-    return parts.length > 0 ? parts[parts.length - 1]! : null;
+    // Called for every VF's driver and group link: no split or filter per call.
+    let end = t.length;
+    while (end > 0 && t[end - 1] === '/') end--;
+    const base = t.slice(t.lastIndexOf('/', end - 1) + 1, end);
+    return base === '' ? null : base;
   }
 
   list(name: string): string[] {
