@@ -1,19 +1,23 @@
 // Runs the test files with node's own test runner (TypeScript through tsx).
-//   node scripts/run-tests.js           unit tests and the sriov-vm tests
+//   node scripts/run-tests.js           unit tests, the sriov-vm tests and the live-cloud tests
 //   node scripts/run-tests.js --unit    unit tests only
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
-const dirs = process.argv.includes('--unit') ? ['test/unit'] : ['test/unit', 'test/vm'];
-const files = dirs.flatMap((d) =>
-  readdirSync(d)
-    .filter((f) => f.endsWith('.test.ts'))
-    .sort()
-    .map((f) => join(d, f)),
-);
+const dirs = process.argv.includes('--unit') ? ['test/unit'] : ['test/unit', 'test/vm', 'test/live'];
+const files = dirs
+  .filter((d) => existsSync(d))
+  .flatMap((d) =>
+    readdirSync(d)
+      .filter((f) => f.endsWith('.test.ts'))
+      .sort()
+      .map((f) => join(d, f)),
+  );
 // VM tests first: they are the longest, so they start while the unit tests run beside them.
-files.sort((a, b) => Number(b.startsWith('test/vm')) - Number(a.startsWith('test/vm')));
+// The live-cloud tests (../shared/live-openstack) come after the unit tests.
+const rank = (f) => (f.startsWith('test/vm') ? 0 : f.startsWith('test/live') ? 2 : 1);
+files.sort((a, b) => rank(a) - rank(b));
 const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], {
   stdio: 'inherit',
 });

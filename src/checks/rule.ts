@@ -2,6 +2,9 @@
 import type { CheckContext } from './context.js';
 import type { RuleFinding, Severity } from './finding.js';
 
+/** What reports need to know of a rule (check rules and the live-cloud doctor's). */
+export type RuleInfo = Omit<Rule, 'run'>;
+
 export interface Rule {
   /** Stable forever: SRIOV-<AREA>-<NNN>. docs/rules/<id>.md explains it. */
   id: string;

@@ -4,7 +4,7 @@ import type { DeploymentModel } from '../osa/model.js';
 import { CheckContext, type FactsForHost } from './context.js';
 import { compareSeverity, type Finding } from './finding.js';
 import { RULES, ruleById } from './registry.js';
-import type { Rule } from './rule.js';
+import type { Rule, RuleInfo } from './rule.js';
 
 export interface CheckOptions {
   /** Only these rule ids (all when empty). */
@@ -21,7 +21,7 @@ export interface CheckOptions {
 
 export interface CheckResult {
   findings: Finding[];
-  rules: readonly Rule[];
+  rules: readonly RuleInfo[];
   hosts: string[];
   hostsWithFacts: string[];
 }

@@ -2,19 +2,22 @@
 // The osa-sriov command line: commander wiring only; the work is in the library.
 import { Command, CommanderError } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import { registerCapacity } from './capacity.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
+import { registerDoctor } from './doctor.js';
 import { formatUserError, UserError } from './errors.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
+import { registerVfMap } from './vf-map.js';
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('osa-sriov')
-    .description('Discover, model and check SR-IOV networking for OpenStack-Ansible clouds')
+    .description('Discover, model, check, plan and observe SR-IOV networking for OpenStack-Ansible clouds')
     .version(TOOL_VERSION)
     .showHelpAfterError('(add --help for usage)')
     .exitOverride();
@@ -24,6 +27,9 @@ export function buildProgram(): Command {
   registerDevspec(program);
   registerCheck(program);
   registerPlan(program);
+  registerDoctor(program);
+  registerVfMap(program);
+  registerCapacity(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

@@ -4,6 +4,8 @@ import type { Finding, Severity } from '../checks/finding.js';
 import type { CheckResult } from '../checks/run.js';
 
 export interface TextOptions {
+  /** The command named in the header line (default: check). */
+  command?: string;
   color: boolean;
   /** Shown in the header: the deploy dir and release. */
   title: string;
@@ -30,7 +32,7 @@ export function renderFindingsText(result: CheckResult, opts: TextOptions): stri
   const lines: string[] = [];
   const withFacts = result.hostsWithFacts.length;
   lines.push(
-    paint(BOLD, `osa-sriov check: ${opts.title}`) +
+    paint(BOLD, `osa-sriov ${opts.command ?? 'check'}: ${opts.title}`) +
       ` — ${plural(result.hosts.length, 'host')}, facts for ${withFacts}, ${plural(result.rules.length, 'rule')}`,
   );
   let group: string | null | undefined;

@@ -47,13 +47,29 @@ export function runVm(args: string[], guestScript: string): VmResult {
   const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-vm-'));
   const script = join(dir, 'main.sh');
   writeFileSync(script, guestScript);
-  const r = spawnSync(
-    RUN,
-    [...args, '--host-root', '--timeout', '600', '--file', join(REPO, 'test/vm/guest-discovery.sh'), script],
-    {
-      encoding: 'utf8',
-      maxBuffer: 64 * 1024 * 1024,
-    },
-  );
+  const boot = () =>
+    spawnSync(
+      RUN,
+      [
+        ...args,
+        '--host-root',
+        '--timeout',
+        '600',
+        '--file',
+        join(REPO, 'test/vm/guest-discovery.sh'),
+        script,
+      ],
+      {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      },
+    );
+  let r = boot();
+  // QEMU itself aborting in the firmware (SIGABRT, seen once under heavy load in CI) says
+  // nothing about the guest: boot once more, and only then report.
+  if (r.status !== 0 && /qemu exit 134/.test(r.stderr)) {
+    process.stderr.write('sriov-vm: QEMU aborted before the guest ran; booting again\n');
+    r = boot();
+  }
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -1,0 +1,79 @@
+import { type Command, Option } from 'commander';
+import { capacity } from '../cloud/capacity.js';
+import type { DeploymentModel } from '../osa/model.js';
+import { buildModel } from '../osa/model.js';
+import { releaseLabel } from '../osa/releases.js';
+import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
+import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
+import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+import { factsByName, readLiveCloud } from './vf-map.js';
+
+interface CapacityCliOptions extends Record<string, unknown> {
+  deploy?: string;
+  release?: string;
+  facts?: string[];
+  host?: string[];
+  format: 'table' | 'json';
+}
+
+export async function capacityCommand(opts: CapacityCliOptions): Promise<number> {
+  if (opts.release !== undefined && !opts.deploy)
+    throw new UserError(
+      '--release needs --deploy: it selects how the deployment is read',
+      null,
+      'add --deploy /etc/openstack_deploy, or drop --release',
+    );
+  // Local input first: a typo in a flag, --facts or --deploy should not wait for Keystone.
+  const cloudOpts = cloudOptionsFrom(opts);
+  const release = releaseOption(opts.release);
+  const facts = factsByName(readFactsPaths(opts.facts ?? []));
+  let model: DeploymentModel | undefined;
+  if (opts.deploy) model = buildModel(readDeployDir(opts.deploy), release);
+  const cloud = await readLiveCloud(cloudOpts);
+  const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
+  const deployDir = opts.deploy ?? null;
+  if (opts.format === 'json')
+    process.stdout.write(`${JSON.stringify(capacityJson(result, { deployDir }), null, 2)}\n`);
+  else
+    process.stdout.write(
+      renderCapacityText(result, {
+        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+        deployDir,
+        ...(model ? { release: releaseLabel(release) } : {}),
+      }),
+    );
+  return result.exhausted.length > 0 ? 1 : 0;
+}
+
+export function registerCapacity(program: Command): void {
+  const cmd = program
+    .command('capacity')
+    .description(
+      "SR-IOV VFs total / in use / free per host × physnet (× NUMA node), from the live cloud, host facts and, with --deploy, Nova's device_spec (docs/capacity.md)",
+    )
+    .option(
+      '--deploy <dir>',
+      "the OSA config directory: count the VFs each compute's Nova device_spec offers per physnet (default: the agents' device_mappings)",
+    )
+    .option('--release <release>', `${RELEASE_HELP} (with --deploy)`)
+    .addOption(
+      new Option(
+        '--facts <path>',
+        'host snapshots or HostFacts JSON, or a directory of them (repeatable): the VFs each host has',
+      ).argParser(repeatable),
+    )
+    .addOption(
+      new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
+    )
+    .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addCloudOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every host × physnet has a free VF (or unknown totals), 1 some host × physnet with VFs has none free, 2 bad usage or input, unreachable or unauthorised cloud.',
+    )
+    .action(async (opts: CapacityCliOptions) => {
+      process.exitCode = await capacityCommand(opts);
+    });
+}

@@ -1,0 +1,103 @@
+import { type Command, Option } from 'commander';
+import { CheckContext } from '../checks/context.js';
+import { matchFacts } from '../checks/facts-match.js';
+import { atLeastSeverity, type Severity } from '../checks/finding.js';
+import { CloudError, connect, readCloud } from '../cloud/client.js';
+import { runDoctor } from '../cloud/doctor.js';
+import { buildModel } from '../osa/model.js';
+import { releaseLabel } from '../osa/releases.js';
+import { findingsJson } from '../report/findings-json.js';
+import { findingsSarif } from '../report/findings-sarif.js';
+import { renderFindingsText } from '../report/findings-text.js';
+import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
+import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+
+interface DoctorOptions extends Record<string, unknown> {
+  deploy?: string;
+  facts?: string[];
+  host?: string[];
+  release?: string;
+  format: 'text' | 'json' | 'sarif';
+  failOn: Severity;
+}
+
+export async function doctor(opts: DoctorOptions): Promise<number> {
+  const cloudOpts = cloudOptionsFrom(opts);
+  if (opts.facts && !opts.deploy)
+    throw new UserError(
+      '--facts needs --deploy: doctor reads host facts through the deployment',
+      null,
+      'add --deploy /etc/openstack_deploy',
+    );
+  let deploy: CheckContext | null = null;
+  const release = releaseOption(opts.release);
+  if (opts.deploy) {
+    const model = buildModel(readDeployDir(opts.deploy), release);
+    const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
+    deploy = new CheckContext(model, facts);
+  }
+  let cloud: Awaited<ReturnType<typeof readCloud>>;
+  try {
+    cloud = await readCloud(await connect(cloudOpts));
+  } catch (e) {
+    if (e instanceof CloudError) throw new UserError(e.message, null, e.hint);
+    throw e;
+  }
+  const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
+  let text: string;
+  if (opts.format === 'json') {
+    text = `${JSON.stringify(findingsJson(result, { deployDir: opts.deploy ?? '', release: opts.deploy ? releaseLabel(release) : '', failOn: opts.failOn }), null, 2)}\n`;
+  } else if (opts.format === 'sarif') {
+    text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
+  } else {
+    text = renderFindingsText(result, {
+      command: 'doctor',
+      color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      title: `the live cloud${opts.deploy ? ` against ${opts.deploy} (OSA ${releaseLabel(release)})` : ''}`,
+      failOn: opts.failOn,
+    });
+  }
+  process.stdout.write(text);
+  return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
+}
+
+export function registerDoctor(program: Command): void {
+  const cmd = program
+    .command('doctor')
+    .description(
+      'check the running cloud: NIC Switch agents, SR-IOV physnets, direct/macvtap ports and failed servers, each explained (rules: docs/rules/SRIOV-LIVE-*)',
+    )
+    .option(
+      '--deploy <dir>',
+      'the OSA config directory: compare agents with the planned mappings, explain failures against it',
+    )
+    .addOption(
+      new Option('--facts <path>', 'host snapshots or HostFacts JSON (with --deploy), repeatable').argParser(
+        repeatable,
+      ),
+    )
+    .addOption(
+      new Option('--host <name>', 'only findings about this host (repeatable)').argParser(repeatable),
+    )
+    .option('--release <release>', RELEASE_HELP)
+    .addOption(
+      new Option('--format <format>', 'text, json or sarif')
+        .choices(['text', 'json', 'sarif'])
+        .default('text'),
+    )
+    .addOption(
+      new Option('--fail-on <severity>', 'exit 1 when a finding is at or above this severity')
+        .choices(['error', 'warning', 'info'])
+        .default('error'),
+    );
+  addCloudOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nCredentials: clouds.yaml (--os-cloud / OS_CLOUD) or OS_* variables (docs/cloud-connect.md).\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 bad usage, unreachable or unauthorised cloud.',
+    )
+    .action(async (opts: DoctorOptions) => {
+      process.exitCode = await doctor(opts);
+    });
+}

@@ -1,0 +1,94 @@
+import { type Command, Option } from 'commander';
+import type { FactsFile } from '../checks/facts-match.js';
+import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
+import type { CloudSnapshot } from '../cloud/types.js';
+import { vfMap, vfMapSummary } from '../cloud/vf-map.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import { renderVfMapText, vfMapJson } from '../report/vf-map-text.js';
+import { addCloudOptions, cloudOptionsFrom, cloudUserError } from './cloud-options.js';
+import { repeatable } from './deploy-input.js';
+import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+
+interface VfMapCliOptions extends Record<string, unknown> {
+  facts?: string[];
+  host?: string[];
+  format: 'table' | 'json';
+}
+
+/**
+ * --facts keyed by file stem (collect --ansible writes <inventory_hostname>.snapshot); the
+ * cloud's host names are matched against it and the recorded hostname later. Two files for one
+ * stem cannot both be right.
+ */
+export function factsByName(files: readonly FactsFile[]): Map<string, HostFacts> {
+  const out = new Map<string, HostFacts>();
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const before = seen.get(f.stem);
+    if (before)
+      throw new UserError(
+        `several facts files describe host ${f.stem}: ${before}, ${f.file}`,
+        { file: f.file },
+        'keep one facts file per host in the --facts directories',
+      );
+    seen.set(f.stem, f.file);
+    out.set(f.stem, f.facts);
+  }
+  return out;
+}
+
+/** The live cloud, read once; an unreachable or unauthorised cloud is a usage error (exit 2). */
+export async function readLiveCloud(opts: CloudOptions): Promise<CloudSnapshot> {
+  try {
+    const session = await connect(opts);
+    try {
+      return await readCloud(session);
+    } finally {
+      session.close();
+    }
+  } catch (e) {
+    throw cloudUserError(e);
+  }
+}
+
+export async function vfMapCommand(opts: VfMapCliOptions): Promise<number> {
+  // Local input first: a typo in a flag or in --facts should not wait for Keystone.
+  const cloudOpts = cloudOptionsFrom(opts);
+  const facts = factsByName(readFactsPaths(opts.facts ?? []));
+  const cloud = await readLiveCloud(cloudOpts);
+  const map = vfMap(cloud, facts, { host: opts.host ?? [] });
+  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(vfMapJson(map), null, 2)}\n`);
+  else
+    process.stdout.write(
+      renderVfMapText(map, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }),
+    );
+  const sum = vfMapSummary(map);
+  return sum.errors + sum.warnings > 0 ? 1 : 0;
+}
+
+export function registerVfMap(program: Command): void {
+  const cmd = program
+    .command('vf-map')
+    .description(
+      'which VF each SR-IOV port holds: host, PF, VF, MAC, VLAN, port and server, from the live cloud and host facts, with discrepancies flagged (docs/vf-map.md)',
+    )
+    .addOption(
+      new Option(
+        '--facts <path>',
+        'host snapshots or HostFacts JSON, or a directory of them (repeatable): VF tables to join',
+      ).argParser(repeatable),
+    )
+    .addOption(
+      new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
+    )
+    .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addCloudOptions(cmd)
+    .addHelpText(
+      'after',
+      '\nExit status: 0 no discrepancy, 1 discrepancies (leaked or mismatched VFs), 2 bad usage or input, unreachable or unauthorised cloud.',
+    )
+    .action(async (opts: VfMapCliOptions) => {
+      process.exitCode = await vfMapCommand(opts);
+    });
+}

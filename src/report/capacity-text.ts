@@ -1,0 +1,102 @@
+// `capacity` output: VFs per host × physnet (× NUMA node) with the hosts near exhaustion marked,
+// totals per physnet; or the JSON documented in docs/capacity.md.
+import { CAPACITY_SCHEMA, type Capacity, type CapacityRow, type CapacitySource } from '../cloud/capacity.js';
+import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { table } from './table.js';
+
+export interface CapacityJson {
+  schema: typeof CAPACITY_SCHEMA;
+  tool: { name: string; version: string };
+  source: CapacitySource;
+  /** The deploy dir the device_spec came from; null for the agent source. */
+  deployDir: string | null;
+  rows: CapacityRow[];
+  physnets: Capacity['physnets'];
+  exhausted: Capacity['exhausted'];
+  notes: string[];
+}
+
+export function capacityJson(c: Capacity, meta: { deployDir: string | null }): CapacityJson {
+  return {
+    schema: CAPACITY_SCHEMA,
+    tool: { name: TOOL_NAME, version: TOOL_VERSION },
+    source: c.source,
+    deployDir: meta.deployDir,
+    rows: c.rows,
+    physnets: c.physnets,
+    exhausted: c.exhausted,
+    notes: c.notes,
+  };
+}
+
+const RED = '\x1b[31m';
+const YELLOW = '\x1b[33m';
+const BOLD = '\x1b[1m';
+const RESET = '\x1b[0m';
+
+const dash = (v: number | null): string => (v === null ? '-' : String(v));
+
+export function renderCapacityText(
+  c: Capacity,
+  opts: { color: boolean; deployDir: string | null; release?: string },
+): string {
+  const paint = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const source =
+    c.source === 'device_spec'
+      ? `totals from each compute's Nova device_spec in ${opts.deployDir ?? 'the deployment'}${opts.release ? ` (OSA ${opts.release})` : ''} and the host facts`
+      : "totals from the NIC Switch agents' device_mappings and the host facts (give --deploy for Nova's device_spec, which is what the scheduler uses)";
+  const out: string[] = [
+    paint(BOLD, 'osa-sriov capacity: SR-IOV VFs per host and physnet'),
+    `  ${source}`,
+    '',
+  ];
+  if (c.rows.length === 0) out.push('  no SR-IOV host found');
+  else {
+    const numa = c.rows.some((r) => r.numaNode !== null);
+    const headers = ['HOST', 'PHYSNET', ...(numa ? ['NUMA'] : []), 'PFS', 'TOTAL', 'USED', 'FREE', 'STATUS'];
+    const cells = c.rows.map((r) => [
+      r.host,
+      r.physnet,
+      ...(numa ? [dash(r.numaNode)] : []),
+      r.pfs.join(',') || '-',
+      dash(r.total),
+      String(r.inUse),
+      dash(r.free),
+      r.status,
+    ]);
+    const lines = table(headers, cells).split('\n');
+    out.push(lines[0]!);
+    c.rows.forEach((r, i) => {
+      const code = r.status === 'exhausted' ? RED : r.status === 'low' ? YELLOW : null;
+      out.push(code ? paint(code, lines[i + 1]!) : lines[i + 1]!);
+    });
+    out.push('', 'Per physnet (hosts with facts):');
+    out.push(
+      table(
+        ['PHYSNET', 'HOSTS', 'TOTAL', 'USED', 'FREE', 'NO FACTS'],
+        c.physnets.map((p) => [
+          p.physnet,
+          String(p.hosts),
+          String(p.total),
+          String(p.inUse),
+          String(p.free),
+          String(p.unknownHosts),
+        ]),
+      ),
+    );
+  }
+  if (c.notes.length > 0) {
+    out.push('', 'Notes:');
+    for (const n of c.notes) out.push(`  ${n}`);
+  }
+  out.push('');
+  out.push(
+    c.exhausted.length > 0
+      ? paint(
+          RED,
+          `exhausted: ${c.exhausted.map((e) => `${e.host} ${e.physnet}`).join(', ')} (no VF left: new direct ports there fail with "No valid host was found")`,
+        )
+      : 'no host × physnet is exhausted',
+  );
+  return `${out.join('\n')}\n`;
+}
