@@ -447,7 +447,8 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
         }
         out.push({
           ...(s['OS-EXT-SRV-ATTR:host'] ? { host: s['OS-EXT-SRV-ATTR:host'] } : {}),
-          severity: 'error',
+          // Without an SR-IOV port left on it, the server may have failed for another resource.
+          severity: ports.length > 0 ? 'error' : 'warning',
           message: `server ${s.name} (${s.id}) is in ERROR: "${fault.split('\n')[0]}"; ${why.join('; ')}`,
           evidence: [
             `fault: ${fault.split('\n')[0]}`,

@@ -326,6 +326,19 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
     );
   }
   const editedGlobal = ws.open(globalFile).get(globalPath);
+  // The intent is the whole truth for its physnets: hosts it leaves out lose their mappings there.
+  for (const p of intent.physnets) {
+    const losing = sriovHosts
+      .filter((r) => desired(r.name, p.name) === null)
+      .filter((r) =>
+        (r.providerNetworks?.network_sriov_mappings ?? '').split(',').some((m) => m.startsWith(`${p.name}:`)),
+      )
+      .map((r) => r.name);
+    if (losing.length > 0)
+      notes.push(
+        `${losing.join(', ')} ${losing.length === 1 ? 'maps' : 'map'} SR-IOV PFs on ${p.name} today and the intent gives ${losing.length === 1 ? 'it' : 'them'} none: after these edits ${losing.length === 1 ? 'it no longer does' : 'they no longer do'} (list ${losing.length === 1 ? 'it' : 'them'} in the intent to keep ${losing.length === 1 ? 'its mappings' : 'their mappings'})`,
+      );
+  }
 
   const ownCopies: string[] = [];
   for (const r of sriovHosts) {

@@ -74,6 +74,8 @@ describe('plan', () => {
     const dry = cli('plan', INTENT, '--deploy', dir, '--facts', FACTS);
     assert.equal(dry.status, 0, dry.stdout + dry.stderr);
     assert.match(dry.stdout, /^dry run: nothing was written; apply with --write$/m);
+    // infra1 (Rocky: a network host in neutron_sriov_nic_agent) mapped the lab's ens2f1 too.
+    assert.match(dry.stdout, /^note: infra1 maps SR-IOV PFs on vlan today and the intent gives it none/m);
     assert.match(dry.stdout, /^--- a\/user_variables\.yml\n\+\+\+ b\/user_variables\.yml$/m);
     assert.match(dry.stdout, /^\+nova_scheduler_default_filters: ".*,PciPassthroughFilter"$/m);
     for (const [f, text] of originals)
