@@ -47,7 +47,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(formatUserError(e));
       return 2;
     }
-    throw e;
+    // A bug of ours must still not end in a stack trace or a code that means "findings".
+    const message = e instanceof Error ? e.message : String(e);
+    process.stderr.write(
+      `osa-sriov: internal error: ${message}\n  fix: please report it with the command line (OSA_SRIOV_DEBUG=1 prints the stack)\n`,
+    );
+    if (process.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    return 2;
   }
 }
 

@@ -168,7 +168,11 @@ class Session implements CloudSession {
     let res = await send();
     // A token can expire during a long read: renew it once when the credentials allow it.
     if (res.status === 401 && this.cloud.method.kind !== 'token') {
-      this.token = await authenticate(this.cloud, this.transport);
+      try {
+        this.token = await authenticate(this.cloud, this.transport);
+      } catch (e) {
+        throw e instanceof CloudError ? this.transport.redactor.error(e) : e;
+      }
       res = await send();
     }
     const service = serviceName(serviceType);

@@ -143,7 +143,7 @@ export interface ResolveContext {
 export function configDirs(env: NodeJS.ProcessEnv, ctx: ResolveContext = {}): string[] {
   const home = ctx.home ?? env.HOME ?? homedir();
   const xdg = env.XDG_CONFIG_HOME || join(home, '.config');
-  return [resolve(ctx.cwd ?? process.cwd()), join(xdg, 'openstack'), '/etc/openstack'];
+  return [resolve(ctx.cwd ?? process.cwd()), join(xdg, 'openstack'), '/etc/xdg/openstack', '/etc/openstack'];
 }
 
 function findFile(
@@ -234,6 +234,8 @@ export function resolveCloud(
   let known = '';
   if (cloudsPath && existsSync(cloudsPath)) {
     const names = Object.keys(readYamlFile(cloudsPath, 'clouds.yaml'));
+    // openstacksdk: with exactly one cloud and nothing else said, that cloud is used.
+    if (names.length === 1) return fromCloudsYaml(names[0]!, cloudsPath, cli, env, ctx);
     if (names.length) known = ` (${cloudsPath} has: ${names.join(', ')})`;
   }
   throw new CloudError(

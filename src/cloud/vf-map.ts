@@ -227,6 +227,10 @@ function portRow(p: CloudPort, look: Lookup, facts: FactsEntry | null): VfMapRow
   row.vfMac = vf.mac;
   row.vlan = vf.vlan;
   const at = `VF ${vf.index} of ${row.pf} (${slot})`;
+  // A stopped guest gives its VF back to the host (libvirt restores the MAC and VLAN it had)
+  // while Nova keeps the claim: only a running server's VF must carry the port's settings.
+  const running = row.serverStatus === null || row.serverStatus === 'ACTIVE';
+  if (!running) return row;
   if (vf.mac !== null && lower(vf.mac) !== row.mac) {
     const owner = (look.portsByMac.get(lower(vf.mac)) ?? []).find((o) => o.id !== p.id);
     row.problems.push({

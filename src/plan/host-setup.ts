@@ -227,8 +227,9 @@ put() { printf '%s\\n' "$2" > "$1"; }
 # set_vfs ADDRESS COUNT LABEL
 set_vfs() {
   pf=$3 dev=$sysfs/bus/pci/devices/$1
-  while [ ! -e "$dev/driver" ] && [ "$budget" -gt 0 ]; do sleep 1; budget=$((budget - 1)); done
+  # PCI devices are all known before this runs: only a driver may still be binding.
   if [ ! -e "$dev" ]; then fail "PF $pf: no such PCI device on this host"; return; fi
+  while [ ! -e "$dev/driver" ] && [ "$budget" -gt 0 ]; do sleep 1; budget=$((budget - 1)); done
   if [ ! -e "$dev/sriov_numvfs" ]; then fail "PF $pf: the device has no SR-IOV capability (no sriov_numvfs)"; return; fi
   if [ ! -e "$dev/driver" ]; then fail "PF $pf: no driver is bound to the device, so it cannot have VFs"; return; fi
   # cat, not read: read takes one byte at a time, which some kernel files answer wrongly.
@@ -274,11 +275,15 @@ const NUMVFS_UNIT = `# ${DO_NOT_EDIT}
 # Creates the SR-IOV VFs listed in ${CONF} (each PF's sriov_numvfs, by PCI address) at
 # boot, before the network is configured and before the Neutron SR-IOV agent and nova-compute
 # start: they only see the VFs that exist when they start.
+# No default dependencies: with them (After=sysinit.target basic.target) and Before=network-pre
+# the unit closes an ordering cycle through cloud-init on Ubuntu, which systemd breaks at random.
 [Unit]
 Description=osa-sriov: create the SR-IOV virtual functions (sriov_numvfs)
-After=systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service
-Before=network-pre.target neutron-sriov-nic-agent.service nova-compute.service
+DefaultDependencies=no
+After=local-fs.target systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service
+Before=network-pre.target neutron-sriov-nic-agent.service nova-compute.service shutdown.target
 Wants=network-pre.target
+Conflicts=shutdown.target
 
 [Service]
 Type=oneshot
@@ -394,7 +399,13 @@ function playbook(hosts: readonly CheckedHost[]): string {
     '        group: "root"',
     `        mode: ${q('0644')}`,
     `      when: ${q("ansible_facts['os_family'] == 'Debian'")}`,
-    `      notify: ${q('osa-sriov: update-grub')}`,
+    '      register: "osa_sriov_grub_dropin"',
+    kernel,
+    // A task, not a handler: a handler is lost for good when a later task fails first.
+    `    - name: ${q('Kernel arguments: update-grub after a change of the drop-in (Debian/Ubuntu)')}`,
+    '      ansible.builtin.command:',
+    `        argv: ${list(['update-grub'])}`,
+    `      when: ${q("ansible_facts['os_family'] == 'Debian' and osa_sriov_grub_dropin is changed")}`,
     kernel,
     `    - name: ${q('Kernel arguments: read the default boot entry (RedHat family)')}`,
     '      ansible.builtin.command:',
@@ -469,8 +480,6 @@ function playbook(hosts: readonly CheckedHost[]): string {
     // In check mode the unit was not copied, so systemd does not know it yet.
     `      ignore_errors: ${q('{{ ansible_check_mode }}')}`,
     vfs,
-    '    - name: "Run the handlers (update-grub) before judging the kernel arguments"',
-    '      ansible.builtin.meta: "flush_handlers"',
     `    - name: ${q("Read the running kernel's command line")}`,
     '      ansible.builtin.slurp:',
     `        src: ${q('/proc/cmdline')}`,
@@ -484,10 +493,6 @@ function playbook(hosts: readonly CheckedHost[]): string {
     `        osa_sriov_words: ${q('{{ osa_sriov_proc_cmdline.content | b64decode }}')}`,
     kernel,
     '  handlers:',
-    `    - name: ${q('osa-sriov: update-grub')}`,
-    '      ansible.builtin.command:',
-    `        argv: ${list(['update-grub'])}`,
-    '      changed_when: true',
     `    - name: ${q('osa-sriov: reload udev rules')}`,
     '      ansible.builtin.command:',
     `        argv: ${list(['udevadm', 'control', '--reload'])}`,

@@ -114,7 +114,31 @@ describe('credentials: clouds.yaml, secure.yaml and OS_* (openstacksdk rules)', 
     assert.deepEqual(c.method.kind === 'password' && c.method.userDomain, { name: 'Default' });
     write(join(cwd, 'clouds.yml'), CLOUDS.replace('http://lab:5000/v3', 'http://cwd-lab:5000/v3'));
     assert.equal(resolveCloud({}, env, { cwd }).authUrl, 'http://cwd-lab:5000/v3');
-    assert.deepEqual(configDirs(env, { cwd }), [cwd, join(home, '.config/openstack'), '/etc/openstack']);
+    assert.deepEqual(configDirs(env, { cwd }), [
+      cwd,
+      join(home, '.config/openstack'),
+      '/etc/xdg/openstack',
+      '/etc/openstack',
+    ]);
+  });
+
+  test('one cloud in clouds.yaml and nothing else said: that cloud (as openstacksdk)', () => {
+    const env = cleanEnv();
+    const one = write(
+      join(tmp(), 'clouds.yaml'),
+      'clouds:\n  only:\n    auth:\n      auth_url: http://only:5000/v3\n      username: u\n      password: p\n      project_name: x\n      user_domain_name: Default\n      project_domain_name: Default\n',
+    );
+    const c = resolveCloud({}, { ...env, OS_CLIENT_CONFIG_FILE: one }, { cwd: tmp() });
+    assert.equal(c.authUrl, 'http://only:5000/v3');
+    // Two clouds: the user must choose, and is told which there are.
+    const two = write(
+      join(tmp(), 'clouds.yaml'),
+      'clouds:\n  a: {auth: {auth_url: http://a}}\n  b: {auth: {auth_url: http://b}}\n',
+    );
+    assert.match(
+      catchError(() => resolveCloud({}, { ...env, OS_CLIENT_CONFIG_FILE: two }, { cwd: tmp() })).hint,
+      /has: a, b/,
+    );
   });
 
   test('OS_CLIENT_CONFIG_FILE and OS_CLIENT_SECURE_FILE come first', () => {

@@ -331,6 +331,15 @@ describe('vf-map: discrepancies', () => {
     );
   });
 
+  test('a stopped server: its VF went back to the host, so its MAC and VLAN are not judged', () => {
+    const c = loadCloud();
+    portNamed(c, 'vm1-direct').mac_address = 'FA:16:3E:00:00:99';
+    for (const sv of c.servers ?? []) sv.status = 'SHUTOFF';
+    const m = vfMap(c, factsOf('compute1'));
+    assert.equal(m.rows.length, 1, 'the claim still holds the VF');
+    assert.deepEqual(kinds(m.rows[0]!), []);
+  });
+
   test('mac-mismatch names the port whose MAC the VF carries', () => {
     const c = loadCloud();
     portNamed(c, 'spare-direct').mac_address = VM1_MAC;

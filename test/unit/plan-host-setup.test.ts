@@ -216,7 +216,12 @@ describe('renderHostSetup: the playbook', () => {
       (dropin['ansible.builtin.copy'] as { dest: string }).dest,
       '/etc/default/grub.d/99-osa-sriov.cfg',
     );
-    assert.equal(dropin.notify, 'osa-sriov: update-grub');
+    // update-grub is a task right after the drop-in, not a handler a failing task could lose.
+    assert.equal(dropin.register, 'osa_sriov_grub_dropin');
+    const update = task(play, 'Kernel arguments: update-grub after a change of the drop-in (Debian/Ubuntu)');
+    assert.deepEqual((update['ansible.builtin.command'] as { argv: string[] }).argv, ['update-grub']);
+    assert.match(String(update.when), /osa_sriov_grub_dropin is changed/);
+    assert.ok(play.tasks.indexOf(update) === play.tasks.indexOf(dropin) + 1);
     const grubby = task(play, 'Kernel arguments: grubby (RedHat family)');
     assert.deepEqual((grubby['ansible.builtin.command'] as { argv: string[] }).argv.slice(0, 2), [
       'grubby',
