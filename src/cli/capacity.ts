@@ -4,11 +4,11 @@ import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
-import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
-import { factsByName, readLiveCloud } from './vf-map.js';
+import { factsByName } from './vf-map.js';
 
 interface CapacityCliOptions extends Record<string, unknown> {
   deploy?: string;

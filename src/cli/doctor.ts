@@ -2,14 +2,13 @@ import { type Command, Option } from 'commander';
 import { CheckContext } from '../checks/context.js';
 import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { CloudError, connect, readCloud } from '../cloud/client.js';
 import { runDoctor } from '../cloud/doctor.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
-import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -38,13 +37,7 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
-  let cloud: Awaited<ReturnType<typeof readCloud>>;
-  try {
-    cloud = await readCloud(await connect(cloudOpts));
-  } catch (e) {
-    if (e instanceof CloudError) throw new UserError(e.message, null, e.hint);
-    throw e;
-  }
+  const cloud = await readLiveCloud(cloudOpts);
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
   let text: string;
   if (opts.format === 'json') {

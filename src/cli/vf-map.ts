@@ -1,11 +1,9 @@
 import { type Command, Option } from 'commander';
 import type { FactsFile } from '../checks/facts-match.js';
-import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
-import type { CloudSnapshot } from '../cloud/types.js';
 import { vfMap, vfMapSummary } from '../cloud/vf-map.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { renderVfMapText, vfMapJson } from '../report/vf-map-text.js';
-import { addCloudOptions, cloudOptionsFrom, cloudUserError } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -39,19 +37,6 @@ export function factsByName(files: readonly FactsFile[]): Map<string, HostFacts>
 }
 
 /** The live cloud, read once; an unreachable or unauthorised cloud is a usage error (exit 2). */
-export async function readLiveCloud(opts: CloudOptions): Promise<CloudSnapshot> {
-  try {
-    const session = await connect(opts);
-    try {
-      return await readCloud(session);
-    } finally {
-      session.close();
-    }
-  } catch (e) {
-    throw cloudUserError(e);
-  }
-}
-
 export async function vfMapCommand(opts: VfMapCliOptions): Promise<number> {
   // Local input first: a typo in a flag or in --facts should not wait for Keystone.
   const cloudOpts = cloudOptionsFrom(opts);
