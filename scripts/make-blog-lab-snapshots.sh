@@ -1386,6 +1386,7 @@ collect() { # collect HOST
 mkdir -p "$OUT"
 host_hp02
 host_hp03
+[ -n "${KEEP_LAB_ROOT:-}" ] && echo "$WORK" && trap - EXIT
 collect hp02 > "$OUT/hp02-qlogic.snapshot"
 collect hp03 > "$OUT/hp03-2x520.snapshot"
 echo "wrote $OUT/hp02-qlogic.snapshot $OUT/hp03-2x520.snapshot"
