@@ -99,7 +99,10 @@ export function collectorBenchHost() {
       put(`${VN}/operstate`, 'down\n');
       dir(`${VN}/carrier`);
       put(`${VN}/mtu`, '1500\n');
-      put(`${VN}/address`, `02:00:00:00:${p.toString(16).padStart(2, '0')}:${v.toString(16).padStart(2, '0')}\n`);
+      put(
+        `${VN}/address`,
+        `02:00:00:00:${p.toString(16).padStart(2, '0')}:${v.toString(16).padStart(2, '0')}\n`,
+      );
       dir(`${VN}/phys_port_name`);
       put(`${VN}/ifindex`, `${100 + p * VFS + v}\n`);
       dir(`/sys/kernel/iommu_groups/${400 + p * VFS + v}`);
@@ -138,12 +141,20 @@ export function collectorBenchHost() {
   const blob = Buffer.alloc(3 * 1024 * 1024);
   for (let i = 0; i < blob.length; i++) blob[i] = (i * 2654435761) >>> 24;
   for (let i = 0; i < 3; i++) put(`/usr/local/bin/binary-${i}`, blob);
-  for (let i = 0; i < 12; i++) put(`/etc/modprobe.d/m${i}.conf`, `blacklist mod${i}\noptions mod${i} debug=0\n`);
-  put('/etc/netplan/50-cloud-init.yaml', 'network:\n  version: 2\n  ethernets:\n    eno1:\n      dhcp4: true\n');
+  for (let i = 0; i < 12; i++)
+    put(`/etc/modprobe.d/m${i}.conf`, `blacklist mod${i}\noptions mod${i} debug=0\n`);
+  put(
+    '/etc/netplan/50-cloud-init.yaml',
+    'network:\n  version: 2\n  ethernets:\n    eno1:\n      dhcp4: true\n',
+  );
   put('/etc/rc.local', '#!/bin/sh -e\nexit 0\n');
 
   // OSA's files, with the secrets a real host has in them.
-  const novaLines = ['[DEFAULT]', 'host = compute-bench', 'transport_url = rabbit://nova:secret@10.0.0.1:5672//'];
+  const novaLines = [
+    '[DEFAULT]',
+    'host = compute-bench',
+    'transport_url = rabbit://nova:secret@10.0.0.1:5672//',
+  ];
   for (let i = 0; i < 150; i++) novaLines.push(`option_${i} = value_${i}`);
   novaLines.push(
     '[database]',
@@ -196,7 +207,13 @@ export function collectorBenchHost() {
   *) exec cat "${bin}/ip-d-link.txt" ;;
 esac`,
   );
-  script('ethtool', `printf 'driver: i40e\\nversion: 5.15.0\\nfirmware-version: 8.70\\nbus-info: 0000:3b:00.0\\n'`);
-  script('lspci', `printf '3b:00.0 Ethernet controller [0200]: Intel Corporation Ethernet Controller X710 [8086:1572]\\n'`);
+  script(
+    'ethtool',
+    `printf 'driver: i40e\\nversion: 5.15.0\\nfirmware-version: 8.70\\nbus-info: 0000:3b:00.0\\n'`,
+  );
+  script(
+    'lspci',
+    `printf '3b:00.0 Ethernet controller [0200]: Intel Corporation Ethernet Controller X710 [8086:1572]\\n'`,
+  );
   return { root, bin, vfs: PFS * VFS };
 }

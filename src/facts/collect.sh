@@ -357,6 +357,8 @@ pci_classes() {
 run_ops pci_classes "$TMP/classes"
 NETPCI=$(awk '/^v \/sys\/bus\/pci\/devices\/[^ ]+\/class 0x02[^ ]*$/ {
   a = $2; sub(/^\/sys\/bus\/pci\/devices\//, "", a); sub(/\/class$/, "", a); print a "=" $3 }' "$TMP/classes")
+# A class that could not be read in time: say so (the device may be a network device).
+CLASS_TIMEOUTS=$(awk '/^b [^ ]+ timeout$/ { print $2 }' "$TMP/classes")
 
 # /proc: the kernel command line reduced (CMDLINE_AWK), the CPU's vendor and virtualization.
 if [ -f "$R/proc/cmdline" ]; then
@@ -402,6 +404,7 @@ sysfs_ops() {
 
   # PCI network devices (class 0x02xxxx), physical and virtual functions alike.
   pfs= netdevs= masters= LINKS=
+  for c in $CLASS_TIMEOUTS; do op "b $c timeout"; done
   set -f
   for ac in $NETPCI; do
     set +f
