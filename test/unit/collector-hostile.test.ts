@@ -154,6 +154,27 @@ function secretHost() {
   return t;
 }
 
+/** A python3 that has oslo.config (Debian: python3-oslo.config), or null. */
+function osloPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import oslo_config']).status === 0) return py;
+  }
+  return null;
+}
+
+/** What oslo.config itself reads from FILE for the nova options the collector keeps. */
+const OSLO_NOVA = `
+import json, sys
+from oslo_config import cfg
+c = cfg.ConfigOpts()
+c.register_opt(cfg.StrOpt('host'))
+c.register_opts([cfg.MultiStrOpt(n) for n in ('passthrough_whitelist', 'device_spec', 'alias')], group='pci')
+c.register_opts([cfg.StrOpt('enabled_filters')], group='filter_scheduler')
+c(args=[], default_config_files=[sys.argv[1]])
+print(json.dumps({'host': c.host, 'pci': {n: getattr(c.pci, n) for n in ('passthrough_whitelist', 'device_spec', 'alias')},
+                  'enabled_filters': c.filter_scheduler.enabled_filters}))
+`;
+
 const shells: Array<[string, string[]]> = [
   ['dash', ['dash']],
   ['bash', ['bash']],
@@ -327,3 +348,27 @@ for (const [label, shell] of shells) {
     });
   });
 }
+
+const oslo = osloPython();
+if (oslo === null && process.env.CI) throw new Error('CI must have python3-oslo.config for the collector tests');
+test("the collector finds nova.conf's options where oslo.config finds them", {
+  skip: oslo === null ? 'no python3 with oslo.config (apt-get install python3-oslo.config)' : false,
+}, () => {
+  const t = secretHost();
+  const r = spawnSync('sh', [collectorPath()], {
+    env: { ...process.env, OSA_SRIOV_ROOT: t.root },
+    encoding: 'buffer',
+  });
+  assert.equal(r.status, 0, r.stderr.toString());
+  const nova = factsFromSnapshot(parseSnapshot(r.stdout)).nova!;
+  const o = spawnSync(oslo!, ['-c', OSLO_NOVA, join(t.root, 'etc/nova/nova.conf')], { encoding: 'utf8' });
+  assert.equal(o.status, 0, o.stderr);
+  const want = JSON.parse(o.stdout) as {
+    host: string;
+    pci: Record<string, string[]>;
+    enabled_filters: string;
+  };
+  assert.equal(nova.host, want.host);
+  for (const [k, v] of Object.entries(want.pci)) assert.deepEqual(nova.pci[k] ?? [], v, k);
+  assert.deepEqual(nova.filterScheduler.enabled_filters, [want.enabled_filters]);
+});
