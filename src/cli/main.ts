@@ -8,6 +8,7 @@ import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { formatUserError, UserError } from './errors.js';
+import { registerPci } from './pci.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerVfMap(program);
   registerCapacity(program);
+  registerPci(program);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }

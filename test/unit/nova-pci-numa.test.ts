@@ -2,12 +2,14 @@
 // (unmodified nova/pci/stats.py of Zed, support_requests then apply_requests).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
+import { pciFit } from '../../src/cli/pci.js';
 import {
   fitRequests,
   type HostNumaCell,
   type PciPool,
   type PciRequestSpec,
 } from '../../src/openstack/nova-pci-match.js';
+import { assertUserError, withStdin } from '../cli-helpers.js';
 import { vectors } from '../helpers.js';
 
 interface NumaVector {
@@ -33,4 +35,66 @@ describe('nova_pci_numa_affinity vectors', () => {
       assert.deepEqual(r.usedPerPool, v.used_per_pool);
     });
   }
+});
+
+describe('osa-sriov pci fit (the machine interface)', () => {
+  const all = vectors<{ vectors: NumaVector[] }>('nova_pci_numa_affinity.json').vectors;
+  test('every vector, given whole as the command reads it, gives the vector answer', () => {
+    for (const v of all) {
+      const out = pciFit(JSON.stringify(v), '<stdin>');
+      assert.deepEqual(out, { fits: v.expect === 'pass', used_per_pool: v.used_per_pool, error: null }, v.id);
+    }
+  });
+
+  test('the command reads stdin and prints one JSON line, exit 0', () => {
+    // A few named cases through a real process (each one is a Node start); the library test above
+    // covers every vector through the same pciFit the command calls.
+    for (const id of [
+      'numa.legacy_default_remote_node',
+      'numa.preferred_remote_ok',
+      'numa.required_two_cells',
+    ]) {
+      const v = all.find((x) => x.id === id)!;
+      const r = withStdin(JSON.stringify(v), 'pci', 'fit');
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout), {
+        fits: v.expect === 'pass',
+        used_per_pool: v.used_per_pool,
+        error: null,
+      });
+    }
+  });
+
+  test('the socket policy on a host without a NUMA topology is an error of Nova itself', () => {
+    // Checked against Nova Zed's PciDeviceStats(None, ...).support_requests: AttributeError escapes
+    // _filter_pools_for_socket_affinity (the stricter local pass finds nothing on node 0 first).
+    const input = {
+      pools: [{ count: 1, numa_node: 1, physical_network: 'p' }],
+      host_cells: null,
+      instance_numa_cells: [0],
+      requests: [{ spec: [{ physical_network: 'p' }], numa_policy: 'socket', count: 1 }],
+    };
+    const r = withStdin(JSON.stringify(input), 'pci', 'fit');
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), {
+      fits: false,
+      used_per_pool: null,
+      error: { class: 'AttributeError', message: "'NoneType' object has no attribute 'cells'" },
+    });
+    // With enough local devices the socket pass is never reached, so no error.
+    input.pools[0]!.numa_node = 0;
+    assert.deepEqual(JSON.parse(withStdin(JSON.stringify(input), 'pci', 'fit').stdout).fits, true);
+  });
+
+  test('bad input is exit 2 with what was expected', () => {
+    for (const [text, pattern] of [
+      ['not json', /not JSON/],
+      ['{"pools": []}', /bad input at requests/],
+      ['{"pools": [{"count": -1}], "requests": []}', /bad input at pools\.0/],
+      ['{"pools": [], "requests": [{"spec": [{}], "numa_policy": "strict"}]}', /numa_policy/],
+      ['[]', /bad input/],
+    ] as const) {
+      assertUserError(withStdin(text, 'pci', 'fit'), pattern);
+    }
+  });
 });
