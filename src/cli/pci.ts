@@ -3,6 +3,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import { fitRequests, NovaPciError, NUMA_AFFINITY_POLICIES } from '../openstack/nova-pci-match.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
@@ -76,13 +77,13 @@ export function pciFit(text: string, where: string): FitOutput {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+async function readStdin(cli: CliRun): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of cli.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString('utf8');
 }
 
-export function registerPci(program: Command): void {
+export function registerPci(program: Command, cli: CliRun): void {
   const cmd = program.command('pci').description("Nova's PCI scheduling decisions as a machine interface");
   cmd
     .command('fit')
@@ -90,7 +91,7 @@ export function registerPci(program: Command): void {
       'read {"pools", "host_cells", "instance_numa_cells", "requests"} JSON on stdin; print whether the requests fit, as Nova\'s PciPassthroughFilter decides with NUMA affinity (docs/numa.md)',
     )
     .action(async () => {
-      process.stdout.write(`${JSON.stringify(pciFit(await readStdin(), '<stdin>'))}\n`);
+      cli.stdout.write(`${JSON.stringify(pciFit(await readStdin(cli), '<stdin>'))}\n`);
     });
   for (const c of cmd.commands) c.exitOverride();
   cmd.exitOverride();

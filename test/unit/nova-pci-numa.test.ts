@@ -9,7 +9,7 @@ import {
   type PciPool,
   type PciRequestSpec,
 } from '../../src/openstack/nova-pci-match.js';
-import { assertUserError, withStdin } from '../cli-helpers.js';
+import { assertUserError, cliProcess, withStdin } from '../cli-helpers.js';
 import { vectors } from '../helpers.js';
 
 interface NumaVector {
@@ -46,16 +46,22 @@ describe('osa-sriov pci fit (the machine interface)', () => {
     }
   });
 
-  test('the command reads stdin and prints one JSON line, exit 0', () => {
-    // A few named cases through a real process (each one is a Node start); the library test above
-    // covers every vector through the same pciFit the command calls.
-    for (const id of [
-      'numa.legacy_default_remote_node',
-      'numa.preferred_remote_ok',
-      'numa.required_two_cells',
-    ]) {
-      const v = all.find((x) => x.id === id)!;
+  test('the command reads each vector on stdin and prints its answer as one JSON line, exit 0', () => {
+    for (const v of all) {
       const r = withStdin(JSON.stringify(v), 'pci', 'fit');
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(
+        JSON.parse(r.stdout),
+        { fits: v.expect === 'pass', used_per_pool: v.used_per_pool, error: null },
+        v.id,
+      );
+    }
+  });
+
+  test('the executable answers the same (a few named vectors through a real process)', () => {
+    for (const id of ['numa.legacy_default_remote_node', 'numa.preferred_remote_ok']) {
+      const v = all.find((x) => x.id === id)!;
+      const r = cliProcess(['pci', 'fit'], { input: JSON.stringify(v) });
       assert.equal(r.status, 0, r.stderr);
       assert.deepEqual(JSON.parse(r.stdout), {
         fits: v.expect === 'pass',
