@@ -67,32 +67,38 @@ attr() {
   fi
   # Binary, several lines, no newline, or a read error (carrier of a link that is down,
   # phys_port_name the driver does not support): decided later for all of them at once.
-  printf 'S %s %s\n' "$1" "$2"
   printf '%s %s\n' "$1" "$2" >> "$TMP/slow"
+  printf 'S %s %s\n' "$1" "$2"
 }
 
 # The sysfs part is a function of "ops" that a worker subshell runs under a watchdog. Each
 # op prints exactly one line: op TEXT prints TEXT, op_attr NAME PATH reads an attribute
 # (attr). The ops are numbered (_i) so that the work can go on after a read that hung:
-# MODE=run prints the ops after the first SKIP, MODE=name prints only the name of op
-# TARGET, MODE=quiet prints nothing (the parent's run, for the variables the ops set).
+# MODE=run prints the ops after the first SKIP, MODE=name tells what op TARGET is ("a NAME"
+# for a read, "o" otherwise), MODE=quiet prints nothing (the parent's run, for the variables
+# the ops set).
 # Outside the reads, the ops only test, list directories and read links: they never hang.
 _i=0 MODE=quiet SKIP=0 TARGET=0
 op() {
   _i=$((_i + 1))
-  if [ "$MODE" = run ] && [ "$_i" -gt "$SKIP" ]; then printf '%s\n' "$1"; fi
+  case $MODE in
+    run) [ "$_i" -gt "$SKIP" ] && printf '%s\n' "$1" ;;
+    name) [ "$_i" = "$TARGET" ] && printf 'o\n' ;;
+  esac
   return 0
 }
 op_attr() {
   _i=$((_i + 1))
   case $MODE in
     run) [ "$_i" -gt "$SKIP" ] && attr "$1" "$2" ;;
-    name) [ "$_i" = "$TARGET" ] && printf '%s\n' "$1" ;;
+    name) [ "$_i" = "$TARGET" ] && printf 'a %s\n' "$1" ;;
   esac
   return 0
 }
 
-# watchdog PID FILE: stops PID once FILE, its output, has not grown for LIMIT seconds.
+# watchdog PID FILE: stops PID once FILE, its output, has not grown for LIMIT seconds while
+# PID was waiting (not running or runnable, per /proc/PID/stat where there is one: a worker
+# that a busy machine does not schedule is not stuck).
 watchdog() {
   trap - EXIT INT
   _sl=
@@ -102,7 +108,9 @@ watchdog() {
     sleep 1 & _sl=$!
     wait "$_sl"
     _now=$(wc -c < "$2")
-    if [ "$_now" = "$_last" ]; then _same=$((_same + 1)); else _same=0 _last=$_now; fi
+    _state=S
+    { read -r _x _x _state _x < "/proc/$1/stat"; } 2>/dev/null
+    if [ "$_now" = "$_last" ] && [ "$_state" != R ]; then _same=$((_same + 1)); else _same=0 _last=$_now; fi
     if [ "$_same" -ge "$LIMIT" ]; then
       echo 1 > "$TMP/stuck"
       kill -TERM "$1" 2>/dev/null
@@ -113,9 +121,10 @@ watchdog() {
 
 # run_ops FUNCTION OUT: the ops of FUNCTION into OUT, each read bounded by the watchdog.
 run_ops() {
-  _done=0 _base=0
+  _done=0 _base=0 _runs=0
   : > "$2"
-  while :; do
+  while [ "$_runs" -lt 1000 ]; do
+    _runs=$((_runs + 1))
     : > "$TMP/stuck"
     ( trap - EXIT INT TERM; _i=0 MODE=run SKIP=$_done; "$1" ) >> "$2" 2>/dev/null &
     _w=$!
@@ -125,11 +134,15 @@ run_ops() {
     kill "$_d" 2>/dev/null
     wait "$_d" 2>/dev/null
     [ -s "$TMP/stuck" ] || break
-    # The op after the last one printed never returned: record it as timed out, go on after it.
+    # The op after the last one printed never returned: a read is recorded as timed out and
+    # the work goes on after it; any other op is done again.
     _lines=$(wc -l < "$2")
-    _done=$((_done + _lines - _base + 1))
-    printf 'b %s timeout\n' "$(_i=0 MODE=name TARGET=$_done; "$1" 2>/dev/null)" >> "$2"
-    _base=$((_lines + 1))
+    _done=$((_done + _lines - _base))
+    _base=$_lines
+    _what=$(_i=0 MODE=name TARGET=$((_done + 1)); "$1" 2>/dev/null)
+    case $_what in
+      'a '*) printf 'b %s timeout\n' "${_what#a }" >> "$2"; _done=$((_done + 1)) _base=$((_lines + 1)) ;;
+    esac
   done
   _i=0 MODE=quiet
 }
