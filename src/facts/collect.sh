@@ -114,6 +114,12 @@ watchdog() {
     if [ "$_same" -ge "$LIMIT" ]; then
       echo 1 > "$TMP/stuck"
       kill -TERM "$1" 2>/dev/null
+      # A read in uninterruptible sleep (a sysfs attribute waiting for a device lock, as
+      # sriov_numvfs does) dies only when the kernel lets it: do not wait for it. The
+      # pending TERM kills it before it can print anything more.
+      sleep 1 & _sl=$!
+      wait "$_sl"
+      kill -0 "$1" 2>/dev/null && kill -USR1 "$$" 2>/dev/null
       exit 0
     fi
   done
@@ -126,11 +132,14 @@ run_ops() {
   while [ "$_runs" -lt 1000 ]; do
     _runs=$((_runs + 1))
     : > "$TMP/stuck"
-    ( trap - EXIT INT TERM; _i=0 MODE=run SKIP=$_done; "$1" ) >> "$2" 2>/dev/null &
+    ( trap - EXIT INT TERM USR1; _i=0 MODE=run SKIP=$_done; "$1" ) >> "$2" 2>/dev/null &
     _w=$!
     watchdog "$_w" "$2" < /dev/null > /dev/null 2>&1 &
     _d=$!
+    # USR1 from the watchdog: the worker cannot be stopped, go on without it.
+    trap ':' USR1
     wait "$_w"
+    trap - USR1
     kill "$_d" 2>/dev/null
     wait "$_d" 2>/dev/null
     [ -s "$TMP/stuck" ] || break

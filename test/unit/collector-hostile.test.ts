@@ -182,14 +182,15 @@ const shells: Array<[string, string[]]> = [
 ];
 const have = (cmd: string) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status === 0;
 
-function collect(shell: string[], t: { root: string; bin: string }, timeout = '1') {
+/** Runs the collector; timeout: OSA_SRIOV_TIMEOUT, else the collector's own limits. */
+function collect(shell: string[], t: { root: string; bin: string }, timeout?: string) {
   const started = Date.now();
   const r = spawnSync(shell[0]!, [...shell.slice(1), collectorPath()], {
     env: {
       ...process.env,
       PATH: `${t.bin}:${process.env.PATH}`,
       OSA_SRIOV_ROOT: t.root,
-      OSA_SRIOV_TIMEOUT: timeout,
+      ...(timeout === undefined ? {} : { OSA_SRIOV_TIMEOUT: timeout }),
     },
     encoding: 'buffer',
     timeout: 60_000,
@@ -322,7 +323,7 @@ for (const [label, shell] of shells) {
     t.fifo('/sys/bus/pci/devices/0000:99:00.0/class');
     t.fifo('/etc/udev/rules.d/80-fifo.rules');
     t.fifo('/etc/nova/nova.conf');
-    const { r, ms } = collect(shell, t);
+    const { r, ms } = collect(shell, t, '1');
 
     test('each blocked read is a timeout record, everything else is there, and the run ends', () => {
       assert.equal(r.status, 0, r.stderr.toString());
@@ -338,7 +339,6 @@ for (const [label, shell] of shells) {
       assert.equal(snap.attr('/sys/bus/pci/devices/0000:3b:00.0/sriov_totalvfs'), '63');
       assert.equal(snap.attr('/sys/class/net/ens1f0/mtu'), '9000');
       assert.equal(snap.link('/sys/bus/pci/devices/0000:3b:00.0/driver'), '../../../bus/pci/drivers/ixgbe');
-      assert.equal(snap.attr('kernel.cmdline'), 'intel_iommu=on');
       // Not regular files: not read at all.
       assert.equal(snap.looked('conf.nova'), true);
       assert.equal(snap.has('conf.nova'), false);
@@ -350,7 +350,8 @@ for (const [label, shell] of shells) {
 }
 
 const oslo = osloPython();
-if (oslo === null && process.env.CI) throw new Error('CI must have python3-oslo.config for the collector tests');
+if (oslo === null && process.env.CI)
+  throw new Error('CI must have python3-oslo.config for the collector tests');
 test("the collector finds nova.conf's options where oslo.config finds them", {
   skip: oslo === null ? 'no python3 with oslo.config (apt-get install python3-oslo.config)' : false,
 }, () => {
