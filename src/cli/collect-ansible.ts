@@ -74,6 +74,7 @@ export function findAnsiblePlaybook(explicit?: string): string {
     'ansible-playbook not found (not on PATH, nor in /opt/ansible-runtime/bin)',
     null,
     'run this on the OSA deploy host, or install Ansible (apt-get install ansible-core), or give --ansible-playbook PATH',
+    'ansible-failed',
   );
 }
 
@@ -140,6 +141,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       `cannot create the output directory: ${(e as Error).message}`,
       { file: dest },
       'choose a writable directory with -o',
+      'output-unwritable',
     );
   }
   const extra = {
@@ -209,7 +211,14 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => stderr.push(chunk));
     child.on('error', (e) =>
-      fail(new UserError(`cannot run ${playbookBin}: ${e.message}`, null, 'check the Ansible installation')),
+      fail(
+        new UserError(
+          `cannot run ${playbookBin}: ${e.message}`,
+          null,
+          'check the Ansible installation',
+          'ansible-failed',
+        ),
+      ),
     );
     child.on('close', (status) => {
       other.push(
@@ -228,6 +237,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       `ansible-playbook failed (exit status ${code}): ${other.slice(-5).join(' | ') || 'no output'}`,
       null,
       `check the inventory (-i ${inventory}) and that ansible-playbook runs: ${playbookBin} --version`,
+      'ansible-failed',
     );
   }
   for (const l of other) process.stderr.write(`ansible: ${l}\n`);

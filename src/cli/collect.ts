@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CollectorError, runCollector } from '../facts/run-collector.js';
+import { runCollector } from '../facts/run-collector.js';
 import {
   type CollectAnsibleOptions,
   collectAnsible,
@@ -32,14 +32,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       null,
       'add --ansible to collect from the fleet, or drop the option to collect this host',
     );
-  let snapshot: Buffer;
-  try {
-    snapshot = await runCollector();
-  } catch (e) {
-    if (e instanceof CollectorError)
-      throw new UserError(e.message, null, 'run it on a Linux host with /bin/sh');
-    throw e;
-  }
+  const snapshot = await runCollector();
   if (opts.output === undefined || opts.output === '-') process.stdout.write(snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;

@@ -47,6 +47,7 @@ export async function devspecMatch(): Promise<void> {
       `standard input is not JSON: ${(e as Error).message}`,
       { file: '<stdin>' },
       'send the JSON object described in docs/devspec.md',
+      'stdin-invalid',
     );
   }
   const parsed = MatchInput.safeParse(json);
@@ -56,6 +57,7 @@ export async function devspecMatch(): Promise<void> {
       `bad input at ${i?.path.join('.') || '(top)'}: ${i?.message}`,
       { file: '<stdin>' },
       'see docs/devspec.md for the input format',
+      'stdin-invalid',
     );
   }
   const input = parsed.data;

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // The osa-sriov command line: commander wiring only; the work is in the library.
 import { Command, CommanderError } from 'commander';
+import { formatInputError, InputError, inputErrorDocument } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerCapacity } from './capacity.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
-import { formatUserError, UserError } from './errors.js';
+import { wantsJson } from './errors.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
@@ -43,8 +44,11 @@ export async function main(argv: string[]): Promise<number> {
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UserError) {
-      process.stderr.write(formatUserError(e));
+    if (e instanceof InputError) {
+      // The one place input errors are reported: what/where/fix on stderr, and the code on
+      // stdout as JSON when JSON output was asked for.
+      process.stderr.write(formatInputError(e));
+      if (wantsJson(argv)) process.stdout.write(inputErrorDocument(e));
       return 2;
     }
     // A bug of ours must still not end in a stack trace or a code that means "findings".

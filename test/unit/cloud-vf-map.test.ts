@@ -8,7 +8,6 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { Command, CommanderError } from 'commander';
 import { registerCapacity } from '../../src/cli/capacity.js';
-import { UserError } from '../../src/cli/errors.js';
 import { registerVfMap } from '../../src/cli/vf-map.js';
 import {
   AgentSchema,
@@ -20,6 +19,7 @@ import {
   ServerSchema,
 } from '../../src/cloud/types.js';
 import { type VfMapRow, vfMap, vfMapSummary } from '../../src/cloud/vf-map.js';
+import { InputError } from '../../src/errors.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { readHostFacts } from '../../src/facts/load.js';
 import { renderVfMapText, vfMapJson } from '../../src/report/vf-map-text.js';
@@ -514,7 +514,7 @@ async function run(...args: string[]): Promise<{ status: number; stderr: string 
     return { status: typeof process.exitCode === 'number' ? process.exitCode : 0, stderr };
   } catch (e) {
     if (e instanceof CommanderError) return { status: e.exitCode === 0 ? 0 : 2, stderr };
-    if (e instanceof UserError) return { status: 2, stderr: stderr + e.message + (e.hint ?? '') };
+    if (e instanceof InputError) return { status: 2, stderr: stderr + e.message + (e.hint ?? '') };
     throw e;
   } finally {
     process.exitCode = before;
