@@ -1,9 +1,9 @@
 import { type Command, Option } from 'commander';
 import { factsFromPasted } from '../facts/build.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { FactsInputError, readHostFacts } from '../facts/load.js';
+import { readHostFacts } from '../facts/load.js';
 import { assessReadiness } from '../facts/readiness.js';
-import { CollectorError, runCollector } from '../facts/run-collector.js';
+import { runCollector } from '../facts/run-collector.js';
 import { renderProbeText } from '../report/facts-text.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
@@ -35,27 +35,9 @@ async function loadFacts(opts: ProbeOptions, cli: CliRun): Promise<HostFacts> {
     });
   }
   if (opts.from !== undefined) {
-    const data = readInput(opts.from, 'the snapshot');
-    try {
-      return readHostFacts(data);
-    } catch (e) {
-      if (e instanceof FactsInputError) {
-        throw new UserError(
-          e.message,
-          { file: opts.from, ...(e.line !== null ? { line: e.line, column: 1 } : {}) },
-          e.hint,
-        );
-      }
-      throw e;
-    }
+    return readHostFacts(readInput(opts.from, 'the snapshot'), opts.from);
   }
-  try {
-    return readHostFacts(await runCollector({ env: cli.env }));
-  } catch (e) {
-    if (e instanceof CollectorError)
-      throw new UserError(e.message, null, 'run it on a Linux host, or use --from SNAPSHOT');
-    throw e;
-  }
+  return readHostFacts(await runCollector({ env: cli.env }), '<collector output>');
 }
 
 export async function probe(opts: ProbeOptions, cli: CliRun): Promise<void> {
