@@ -14,6 +14,7 @@ import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { formatUserError, UserError } from './errors.js';
+import { registerPci } from './pci.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
@@ -47,6 +48,7 @@ export function buildProgram(cli: CliRun): Command {
   registerDoctor(program, cli);
   registerVfMap(program, cli);
   registerCapacity(program, cli);
+  registerPci(program, cli);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
