@@ -3,6 +3,7 @@
 // main() runs one command line with the I/O it is given and returns the exit status; it runs by
 // itself only when this file is the program (node dist/cli/main.js), not when it is imported.
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
 import { formatInputError, InputError, inputErrorDocument } from '../errors.js';
@@ -95,7 +96,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
  */
 function enterCwd(cwd: string): () => void {
   const before = process.cwd();
-  if (cwd === before) return () => {};
+  if (resolve(cwd) === before) return () => {};
   if (!isMainThread)
     throw new Error(`cannot run in ${cwd} from a worker thread (its directory is ${before})`);
   process.chdir(cwd);
