@@ -262,7 +262,8 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
   const ethtoolNetdev = (e: EthtoolEntry): string | null =>
     e.link?.name ??
     e.iface ??
-    (links === null && e.hint !== null && /^[A-Za-z0-9]{1,15}$/.test(e.hint) ? e.hint : null);
+    // A file-name hint names the interface by itself only when it is one word ("eno1").
+    (e.hint !== null && /^[A-Za-z0-9]{1,15}$/.test(e.hint) ? e.hint : null);
 
   // Where each link sits: parentdev (ip -d, iproute2 ≥ 5.x), the bus-info of its ethtool -i,
   // or its predictable name when lspci shows a device at that address.
@@ -348,12 +349,20 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
             .map((m) => m!.name),
         ),
       ];
+      // Which link is which PF is unknown, but when every link with VFs is in the same bond
+      // and as many PFs have VFs, every one of those PFs is in that bond.
+      const withVfs = free.filter((p) => (p.numVfs ?? 0) > 0);
+      const allInBond = bonds.length === 1 && unplaced.every((l) => masterOf(l, allLinks)?.kind === 'bond');
+      if (allInBond && withVfs.length === unplaced.length)
+        for (const p of withVfs) p.master = { kind: 'bond', name: bonds[0]! };
       note(
         'warning',
-        `cannot tell which PCI device ${names} ${unplaced.length === 1 ? 'is' : 'are'} (the ip link output does not say, and no ethtool -i output names ${unplaced.length === 1 ? 'it' : 'them'}); ${free.map((p) => p.pciAddress).join(', ')} ${free.length === 1 ? 'is' : 'are'} shown without interface, VF MACs and VLANs, or master` +
-          (bonds.length > 0
-            ? `; ${names} ${unplaced.length === 1 ? 'is a member' : 'are members'} of bond ${bonds.join(', ')}, and the VFs of a bonded PF bypass the bond`
-            : ''),
+        `cannot tell which PCI device ${names} ${unplaced.length === 1 ? 'is' : 'are'} (the ip link output does not say, and no ethtool -i output names ${unplaced.length === 1 ? 'it' : 'them'}); ${free.map((p) => p.pciAddress).join(', ')} ${free.length === 1 ? 'is' : 'are'} shown without interface, VF MACs and VLANs` +
+          (allInBond && withVfs.length === unplaced.length
+            ? `; every link with VFs (${names}) is a member of bond ${bonds[0]}, so ${withVfs.length === 1 ? 'is the PF with VFs' : 'are the PFs with VFs'}`
+            : bonds.length > 0
+              ? `; ${names} ${unplaced.length === 1 ? 'is a member' : 'are members'} of bond ${bonds.join(', ')}, and the VFs of a bonded PF bypass the bond`
+              : ''),
         `paste \`${PASTE_COMMANDS.ipLink}\` (iproute2 ≥ 5.x prints each device's parentdev), or \`ethtool -i\` of each of ${names} (\`--ethtool ${unplaced[0]!.name}=FILE\`, or files named ethtool-i-${unplaced[0]!.name}.txt)`,
       );
     }
@@ -441,7 +450,7 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
     });
     note(
       'info',
-      `${netdev ?? a} (${e.info.driver ?? 'unknown driver'}, ${a}) is only in the ethtool -i output: nothing pasted says it can do SR-IOV`,
+      `${netdev === null ? a : `${netdev} (${a})`}, driver ${e.info.driver ?? 'unknown'}, is only in the ethtool -i output: nothing pasted says it can do SR-IOV`,
       null,
     );
   }
