@@ -1,4 +1,5 @@
 // Turns a collector snapshot, or outputs an operator pasted, into HostFacts.
+import { neutronFromSnapshot, osaFromSnapshot } from './deployed.js';
 import {
   HOST_FACTS_SCHEMA,
   type HostFacts,
@@ -284,6 +285,8 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
             pci: sectionRecord(nova, 'pci'),
             filterScheduler: sectionRecord(nova, 'filter_scheduler'),
           },
+    osa: osaFromSnapshot(snap),
+    neutron: neutronFromSnapshot(snap),
     tools: {
       ip,
       ipJson: json,

@@ -521,6 +521,8 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
     persistence: null,
     neutronSriovAgent: null,
     nova: null,
+    osa: null,
+    neutron: null,
     // Whether the host has the tools is not known from pasted text.
     tools: { ip: null, ipJson: null, ethtool: null, lspci: null },
   } satisfies HostFacts);
