@@ -225,6 +225,13 @@ function vfOf(
   };
 }
 
+/** A list for a message: the first few, then how many in all. */
+function some(items: string[], max = 4): string {
+  return items.length <= max
+    ? items.join(', ')
+    : `${items.slice(0, max).join(', ')}, … (${items.length} in all)`;
+}
+
 const NETWORK_CLASS = /^(Ethernet|Network) controller$/;
 
 /** Builds HostFacts, and notes on what they lack, from outputs an operator pasted. */
@@ -235,6 +242,17 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
 
   const devices = input.lspci === undefined ? null : parseLspci(input.lspci);
   if (input.lspci !== undefined && devices!.length === 0) refuse('lspci', 0, input.lspci, 'lspci output');
+  // Plain `lspci` (no -v) lists devices but none of their capabilities or drivers.
+  if (
+    input.lspci !== undefined &&
+    !/^[ \t]+(Capabilities|Kernel driver in use|Subsystem):/m.test(input.lspci)
+  )
+    throw new PastedInputError(
+      'lspci',
+      0,
+      'this is lspci without -vvv: it shows no capabilities, so no SR-IOV',
+      `paste the output of \`${PASTE_COMMANDS.lspci}\``,
+    );
   const links = input.ipLink === undefined ? null : parseIpLinkText(input.ipLink);
   if (input.ipLink !== undefined && links!.length === 0)
     refuse('ipLink', 0, input.ipLink, '`ip link show` output');
@@ -278,7 +296,7 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
     for (const n of [l.name, ...l.altnames]) {
       const a = pathNameAddress(n);
       if (a !== null && deviceAt.has(a)) {
-        byName.push(`${l.name} → ${a} (from ${n})`);
+        if (l.vfs.length > 0 || deviceAt.get(a)?.sriov) byName.push(`${l.name} → ${a} (from ${n})`);
         return a;
       }
     }
@@ -288,7 +306,9 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
   const unplaced: IpLink[] = [];
   for (const l of allLinks) {
     const a = addressOf(l);
-    if (a !== null && !linkAt.has(a)) linkAt.set(a, l);
+    // Switchdev representors share their PF's parentdev: the link with the VF table wins.
+    if (a !== null && (!linkAt.has(a) || (linkAt.get(a)!.vfs.length === 0 && l.vfs.length > 0)))
+      linkAt.set(a, l);
     else if (a === null && l.vfs.length > 0) unplaced.push(l);
   }
 
@@ -370,7 +390,7 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
   if (byName.length > 0)
     note(
       'info',
-      `placed by their predictable interface names: ${byName.join(', ')}`,
+      `placed by their predictable interface names: ${some(byName)}`,
       `to be sure, paste \`${PASTE_COMMANDS.ipLink}\` (it prints parentdev)`,
     );
 
@@ -416,7 +436,7 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
   if (vfsWithoutEntry.length > 0)
     note(
       'info',
-      `the lspci output has no entry for ${vfsWithoutEntry.length === 1 ? 'VF' : 'VFs'} ${vfsWithoutEntry.join(', ')}, so ${vfsWithoutEntry.length === 1 ? 'its' : 'their'} driver (e.g. vfio-pci) is unknown`,
+      `the lspci output has no entry for ${vfsWithoutEntry.length === 1 ? 'VF' : 'VFs'} ${some(vfsWithoutEntry)}, so ${vfsWithoutEntry.length === 1 ? 'its' : 'their'} driver (e.g. vfio-pci) is unknown`,
       `paste all of \`${PASTE_COMMANDS.lspci}\`, not only the PF`,
     );
 

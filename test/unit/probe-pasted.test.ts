@@ -280,6 +280,19 @@ describe('Mellanox ConnectX-5 (mlx5_core)', () => {
     assert.equal(f.otherNics.length, 0);
   });
 
+  test('switchdev: a representor with the PF as its parentdev does not take the PF', () => {
+    const rep =
+      '3: eth0: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc mq master ovs-system state UP mode DEFAULT group default qlen 1000\n' +
+      '    link/ether 6a:81:7c:2b:11:02 brd ff:ff:ff:ff:ff:ff promiscuity 1 minmtu 68 maxmtu 9978 \n' +
+      '    openvswitch_slave addrgenmode eui64 numtxqueues 1 numrxqueues 1 gso_max_size 65536 gso_max_segs 65535 portname pf0vf0 switchid 30124af6ceb8 parentbus pci parentdev 0000:5e:00.0 \n';
+    const g = pastedFacts({
+      lspci: read('connectx5/lspci-nn-vvv.txt'),
+      ipLink: rep + read('connectx5/ip-d-link-show.txt'),
+    }).facts;
+    assert.equal(pf(g, '0000:5e:00.0').netdev, 'ens2f0np0');
+    assert.equal(pf(g, '0000:5e:00.0').vfs.length, 4);
+  });
+
   test('verdicts: shared with OVS; the second port without VFs', () => {
     assert.deepEqual(codes(f, 'ens2f0np0'), ['pf.shared-with-switch']);
     assert.deepEqual(codes(f, 'ens2f1np1'), ['pf.no-vfs']);
@@ -423,6 +436,24 @@ describe('input that is not what the flag expects', () => {
     );
   });
 
+  test('lspci without -vvv', () => {
+    const plain = read('x710/lspci-nn-vvv.txt')
+      .split('\n')
+      .filter((l) => !l.startsWith('\t'))
+      .join('\n');
+    refused({ lspci: plain }, 'lspci', /without -vvv/);
+  });
+
+  test('an interface said by IFACE= that the ip link output does not have', () => {
+    const r = pastedFacts({
+      ipLink: read('x710/ip-d-link-show.txt'),
+      ethtool: [{ ...file('x710/ethtool-i-ens3f0.txt'), iface: 'ens9f0' }],
+    });
+    assert.match(noteText(r), /said to be of ens9f0, but the ip link output has no ens9f0/);
+    // bus-info still places the output: the same PF as ens3f0's parentdev.
+    assert.equal(pf(r.facts, '0000:3b:00.0').firmwareVersion, '9.20 0x8000d8c5 1.3353.0');
+  });
+
   test('CLI: exit 2 with the flag, the file and the command to paste', () => {
     assertUserError(
       cli(
@@ -461,6 +492,20 @@ describe('probe CLI with pasted outputs', () => {
     assert.match(r.stdout, /\[warn\]\s+ens1f0 \(0000:04:00\.0\) is a slave of bond bond1/);
     assert.match(r.stdout, /^About the pasted outputs$/m);
     assert.match(r.stdout, /not checked from pasted outputs: CPU virtualization/);
+  });
+
+  test('--json: HostFacts on stdout, the warnings about the paste on stderr', () => {
+    const r = cli(
+      'probe',
+      '--json',
+      '--lspci',
+      join(DIR, 'ixgbe/lspci-nn-vvv.txt'),
+      '--ip-link',
+      join(DIR, 'ixgbe/ip-link-show.txt'),
+    );
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(JSON.parse(r.stdout).pfs.length, 2);
+    assert.match(r.stderr, /^osa-sriov: warning: cannot tell which PCI device ens1f0, ens1f1 are/m);
   });
 
   test('docs/probe.md lists the exact commands to paste', () => {
