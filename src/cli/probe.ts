@@ -14,6 +14,7 @@ import { FactsInputError, readHostFacts } from '../facts/load.js';
 import { assessReadiness } from '../facts/readiness.js';
 import { CollectorError, runCollector } from '../facts/run-collector.js';
 import { renderProbeText } from '../report/facts-text.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
 
@@ -72,13 +73,13 @@ function loadPasted(opts: ProbeOptions): Loaded {
   }
 }
 
-async function loadFacts(opts: ProbeOptions): Promise<Loaded> {
+async function loadFacts(opts: ProbeOptions, cli: CliRun): Promise<Loaded> {
   const pasted = opts.lspci !== undefined || opts.ethtool !== undefined || opts.ipLink !== undefined;
   if (pasted) return loadPasted(opts);
-  return { facts: await loadHostFacts(opts), notes: [] };
+  return { facts: await loadHostFacts(opts, cli), notes: [] };
 }
 
-async function loadHostFacts(opts: ProbeOptions): Promise<HostFacts> {
+async function loadHostFacts(opts: ProbeOptions, cli: CliRun): Promise<HostFacts> {
   if (opts.from !== undefined) {
     const data = readInput(opts.from, 'the snapshot');
     try {
@@ -95,7 +96,7 @@ async function loadHostFacts(opts: ProbeOptions): Promise<HostFacts> {
     }
   }
   try {
-    return readHostFacts(await runCollector());
+    return readHostFacts(await runCollector({ env: cli.env }));
   } catch (e) {
     if (e instanceof CollectorError)
       throw new UserError(e.message, null, 'run it on a Linux host, or use --from SNAPSHOT');
@@ -122,18 +123,18 @@ function renderNotes(notes: PastedNote[]): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function probe(opts: ProbeOptions): Promise<void> {
-  const { facts, notes } = await loadFacts(opts);
+export async function probe(opts: ProbeOptions, cli: CliRun): Promise<void> {
+  const { facts, notes } = await loadFacts(opts, cli);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
     // HostFacts has no place for them; stderr keeps stdout valid JSON.
     for (const n of notes.filter((x) => x.level === 'warning'))
-      process.stderr.write(
+      cli.stderr.write(
         `${printable(`osa-sriov: warning: ${n.message}${n.fix ? `\n  fix: ${n.fix}` : ''}`)}\n`,
       );
     return;
   }
-  process.stdout.write(renderProbeText(facts, assessReadiness(facts)) + renderNotes(notes));
+  cli.stdout.write(renderProbeText(facts, assessReadiness(facts)) + renderNotes(notes));
 }
 
 const collectRepeatable = (value: string, previous: string[] | undefined): string[] => [
@@ -141,7 +142,7 @@ const collectRepeatable = (value: string, previous: string[] | undefined): strin
   value,
 ];
 
-export function registerProbe(program: Command): void {
+export function registerProbe(program: Command, cli: CliRun): void {
   program
     .command('probe')
     .description(
@@ -170,5 +171,5 @@ export function registerProbe(program: Command): void {
       'after',
       '\nExamples:\n  osa-sriov probe\n  osa-sriov probe --from compute1.snapshot --json\n  osa-sriov probe --lspci lspci.txt --ip-link ip-d-link.txt --ethtool ens3f0=ethtool-ens3f0.txt',
     )
-    .action(probe);
+    .action((opts: ProbeOptions) => probe(opts, cli));
 }
