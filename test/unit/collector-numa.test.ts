@@ -9,8 +9,10 @@ import { describe, test } from 'node:test';
 import { factsFromSnapshot } from '../../src/facts/build.js';
 import { HostFactsSchema } from '../../src/facts/host-facts.js';
 import { parseCpuList } from '../../src/facts/numa.js';
+import { assessReadiness } from '../../src/facts/readiness.js';
 import { collectorPath } from '../../src/facts/run-collector.js';
 import { parseSnapshot } from '../../src/facts/snapshot.js';
+import { renderProbeText } from '../../src/report/facts-text.js';
 
 function put(root: string, path: string, content: string) {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -196,5 +198,36 @@ describe('NUMA facts from snapshots', () => {
     assert.equal(parseCpuList('3-1'), null);
     assert.equal(parseCpuList('0-999999999'), null);
     assert.equal(parseCpuList('a,b'), null);
+  });
+});
+
+describe('probe text report', () => {
+  test('one line per NUMA node: CPUs as ranges, socket, huge pages free/total', () => {
+    const snap = parseSnapshot(
+      [
+        'osa-sriov-snapshot 1',
+        'n /sys/devices/system/node node0',
+        'n /sys/devices/system/node node1',
+        'v /sys/devices/system/node present',
+        'v /sys/devices/system/node/node0/cpulist 0-3,8',
+        'v /sys/devices/system/node/node1/cpulist ',
+        'n /sys/devices/system/node/node0/hugepages hugepages-2048kB',
+        'v /sys/devices/system/node/node0/hugepages/hugepages-2048kB/nr_hugepages 512',
+        'v /sys/devices/system/node/node0/hugepages/hugepages-2048kB/free_hugepages 500',
+        ...[0, 1, 2, 3, 8].map((c) => `v /sys/devices/system/cpu/cpu${c}/topology/physical_package_id 1`),
+        'end',
+        '',
+      ].join('\n'),
+    );
+    const facts = factsFromSnapshot(snap);
+    const text = renderProbeText(facts, assessReadiness(facts));
+    const lines = text.split('\n');
+    assert.ok(lines.includes('  node 0: CPUs 0-3,8; socket 1; huge pages 2048kB 500/512 free'), text);
+    assert.ok(lines.includes('  node 1: CPUs none; socket -; huge pages none'), text);
+  });
+
+  test('no NUMA section without NUMA facts', () => {
+    const facts = factsFromSnapshot(parseSnapshot('osa-sriov-snapshot 1\nend\n'));
+    assert.doesNotMatch(renderProbeText(facts, assessReadiness(facts)), /NUMA nodes/);
   });
 });
