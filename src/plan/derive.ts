@@ -46,7 +46,8 @@ const where = (l: IntentLocation) => `${l.file}:${l.line}:${l.column}`;
 function unfitForSriov(pf: Pf, facts: HostFacts, managementAddress: string | null): string | null {
   if (pf.master?.kind === 'bond')
     return `is a slave of bond ${pf.master.name}: VFs bypass the bond (no LAG, no failover)`;
-  const traffic = pf.netdev && facts.network ? hostTrafficOn(facts.network, pf.netdev, managementAddress) : null;
+  const traffic =
+    pf.netdev && facts.network ? hostTrafficOn(facts.network, pf.netdev, managementAddress) : null;
   if (traffic)
     return `carries this host's own traffic (${traffic.carried.join(', ')}${traffic.stack.length > 1 ? `; ${traffic.stack.join(' → ')}` : ''}): writing sriov_numvfs resets the PF on most drivers, so creating VFs cuts the host off the network (SRIOV-HOST-007)`;
   return null;
@@ -197,8 +198,8 @@ export function derivePlan(
               // Two selectors of one physnet pick this PF: which numVfs/trusted wins would be a guess.
               const twice = `${label} is selected twice for ${physnet.name}`;
               problems.push(
-                { host, message: `${twice}: here and at ${where(at)}; select each PF once`, location: prev.at },
-                { host, message: `${twice}: here and at ${where(prev.at)}; select each PF once`, location: at },
+                { host, message: `${twice}: also at ${where(at)}; select each PF once`, location: prev.at },
+                { host, message: `${twice}: also at ${where(prev.at)}; select each PF once`, location: at },
               );
               continue;
             }

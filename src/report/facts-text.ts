@@ -1,8 +1,8 @@
 // The human report of `osa-sriov probe`: readiness verdicts, PF and VF tables, guest drivers.
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
 import { type Level, pfLabel, type Readiness } from '../facts/readiness.js';
-import { table } from './table.js';
 import { fixLines } from './fix-text.js';
+import { table } from './table.js';
 
 const MARK: Record<Level, string> = { ok: '[ok]   ', info: '[info] ', warning: '[warn] ', error: '[error]' };
 

@@ -2,6 +2,7 @@
 // the files it changes and why; the staged check of the result; what to run next; the diff.
 import { relative } from 'node:path';
 import { formatSpecValue } from '../checks/devspec-helpers.js';
+import type { Finding } from '../checks/finding.js';
 import { neutronPlaybook, novaPlaybook } from '../checks/playbooks.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { releaseLabel } from '../osa/releases.js';
@@ -11,7 +12,6 @@ import type { PlanEdits } from '../plan/edits.js';
 import { type HostSetupHost, rebootNeeded } from '../plan/host-setup.js';
 import type { Intent } from '../plan/intent.js';
 import { type PlanVerdict, whyNotFixed } from '../plan/verdict.js';
-import type { Finding } from '../checks/finding.js';
 import { fixLines } from './fix-text.js';
 import { unifiedDiff } from './unified-diff.js';
 
