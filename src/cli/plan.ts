@@ -87,6 +87,7 @@ export function plan(intentFile: string, opts: PlanOptions): number {
       host: h.host,
       cpuVendor: facts.get(h.host)?.cpu.vendor ?? null,
       cmdline: facts.get(h.host)?.kernel.cmdline ?? null,
+      iommuOn: facts.get(h.host)?.iommu.enabled ?? null,
       pfs: h.pfs.map((p) => ({ netdev: p.pf.netdev!, pciAddress: p.pf.pciAddress!, numVfs: p.numVfs })),
     }));
     let files: Map<string, string>;

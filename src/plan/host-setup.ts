@@ -16,6 +16,8 @@ export interface HostSetupHost {
   cpuVendor: string | null;
   /** The host's current /proc/cmdline, null if unknown. */
   cmdline: string | null;
+  /** The IOMMU is on now (facts: iommu.enabled); null or absent if unknown. */
+  iommuOn?: boolean | null;
   pfs: HostSetupPf[];
 }
 
@@ -81,16 +83,28 @@ function active(words: readonly string[], arg: string): boolean {
   return options.includes(arg.slice(eq + 1));
 }
 
+/** kernelArgsFor(its vendor) that the host's running kernel lacks (all of them when unknown). */
+export function missingKernelArgs(h: HostSetupHost): string[] {
+  const args = kernelArgsFor(h.cpuVendor);
+  if (h.cmdline === null) return args;
+  const words = h.cmdline.split(/\s+/).filter(Boolean);
+  return args.filter((a) => !active(words, a));
+}
+
 /**
- * True when the host's running kernel lacks some of kernelArgsFor(its vendor), so it needs a
- * reboot once the playbook has set them. An unknown cmdline counts as lacking them: nothing
- * shows they are active. Throws HostSetupError when the vendor is unknown.
+ * True when the host must be rebooted (and so drained) for SR-IOV: its IOMMU is not known to be
+ * on and the running kernel lacks some kernel arguments. An unknown cmdline counts as lacking
+ * them: nothing shows they are active. With the IOMMU on, SR-IOV works: a missing iommu=pt (host
+ * DMA untranslated, faster host networking) is optional and waits for the next reboot
+ * (optionalKernelArgs). Throws HostSetupError when the vendor is unknown.
  */
 export function rebootNeeded(h: HostSetupHost): boolean {
-  const args = kernelArgsFor(h.cpuVendor);
-  if (h.cmdline === null) return true;
-  const words = h.cmdline.split(/\s+/).filter(Boolean);
-  return !args.every((a) => active(words, a));
+  return h.iommuOn !== true && missingKernelArgs(h).length > 0;
+}
+
+/** The kernel arguments missing on a host whose IOMMU is on: no reboot is needed for them. */
+export function optionalKernelArgs(h: HostSetupHost): string[] {
+  return h.iommuOn === true ? missingKernelArgs(h) : [];
 }
 
 interface CheckedHost {
@@ -485,10 +499,24 @@ function playbook(hosts: readonly CheckedHost[]): string {
     `        src: ${q('/proc/cmdline')}`,
     '      register: "osa_sriov_proc_cmdline"',
     kernel,
+    // IOMMU groups exist only when the IOMMU is on; then SR-IOV works and iommu=pt can wait.
+    `    - name: ${q('Is the IOMMU on (IOMMU groups exist)?')}`,
+    '      ansible.builtin.find:',
+    `        paths: ${q('/sys/kernel/iommu_groups')}`,
+    `        file_type: ${q('directory')}`,
+    '      register: "osa_sriov_iommu_groups"',
+    kernel,
     `    - name: ${q('Reboot notice')}`,
     '      ansible.builtin.debug:',
     `        msg: ${q("REBOOT NEEDED on {{ inventory_hostname }}: kernel arguments {{ osa_sriov_missing_args | trim }} are not active yet (they are in the boot configuration now). Disable the host's nova-compute service, migrate its instances away and reboot it: this playbook never reboots.")}`,
-    `      when: ${q('osa_sriov_missing_args | trim | length > 0')}`,
+    `      when: ${list(['osa_sriov_missing_args | trim | length > 0', '(osa_sriov_iommu_groups.matched | default(0) | int) == 0'])}`,
+    '      vars:',
+    `        osa_sriov_words: ${q('{{ osa_sriov_proc_cmdline.content | b64decode }}')}`,
+    kernel,
+    `    - name: ${q('Optional kernel arguments notice')}`,
+    '      ansible.builtin.debug:',
+    `        msg: ${q('No reboot needed on {{ inventory_hostname }}: the IOMMU is on, so SR-IOV works now. Kernel arguments {{ osa_sriov_missing_args | trim }} (iommu=pt: host DMA untranslated, faster host networking) are optional; they take effect at the next reboot, whenever that is.')}`,
+    `      when: ${list(['osa_sriov_missing_args | trim | length > 0', '(osa_sriov_iommu_groups.matched | default(0) | int) > 0'])}`,
     '      vars:',
     `        osa_sriov_words: ${q('{{ osa_sriov_proc_cmdline.content | b64decode }}')}`,
     kernel,
@@ -544,9 +572,11 @@ host's nova-compute service and migrate its instances away first.
 
 ## Reboot
 
-New kernel arguments take effect at the next boot. The playbook never reboots: it prints
-"REBOOT NEEDED on HOST" for each host whose running kernel lacks them. Drain such a host, then
-reboot it.
+New kernel arguments take effect at the next boot. The playbook never reboots. A reboot is
+needed only where the IOMMU is off: the playbook prints "REBOOT NEEDED on HOST" for each such
+host whose running kernel lacks the arguments. Drain such a host, then reboot it. Where the
+IOMMU is on already, SR-IOV works without a reboot: a missing \`iommu=pt\` (faster host
+networking) is optional and takes effect at the host's next reboot, whenever that is.
 `;
 }
 

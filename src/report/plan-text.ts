@@ -9,7 +9,7 @@ import { releaseLabel } from '../osa/releases.js';
 import type { Verification } from '../plan/apply.js';
 import type { DerivedPlan, PlanProblem } from '../plan/derive.js';
 import type { PlanEdits } from '../plan/edits.js';
-import { type HostSetupHost, rebootNeeded } from '../plan/host-setup.js';
+import { type HostSetupHost, optionalKernelArgs, rebootNeeded } from '../plan/host-setup.js';
 import type { Intent } from '../plan/intent.js';
 import { type PlanVerdict, whyNotFixed } from '../plan/verdict.js';
 import { fixLines } from './fix-text.js';
@@ -92,6 +92,10 @@ export function renderPlanText(
   const reboot = o.hostSetup
     ? o.hostSetup.hosts.filter(rebootNeeded).map((h) => h.host)
     : o.derived.hosts.filter((h) => facts.get(h.host)?.iommu.enabled === false).map((h) => h.host);
+  // With the IOMMU on, SR-IOV works now: iommu=pt can wait for the host's next reboot.
+  const optional = (o.hostSetup?.hosts ?? [])
+    .map((h) => ({ host: h.host, args: optionalKernelArgs(h) }))
+    .filter((h) => h.args.length > 0);
   lines.push('', 'next:');
   if (o.hostSetup) {
     lines.push(
@@ -103,7 +107,13 @@ export function renderPlanText(
     );
   }
   if (reboot.length > 0)
-    lines.push(`  - reboot ${reboot.join(', ')}: the IOMMU kernel arguments take effect only after a reboot`);
+    lines.push(
+      `  - drain and reboot ${reboot.join(', ')}: the IOMMU is off, and the IOMMU kernel arguments take effect only after a reboot`,
+    );
+  for (const h of optional)
+    lines.push(
+      `  - no reboot for ${h.host}: its IOMMU is on, so SR-IOV works now; ${h.args.join(' ')} (host DMA untranslated, faster host networking) is optional and takes effect at its next reboot, whenever that is: no need to drain it for this`,
+    );
   lines.push(`  - ${neutronPlaybook(intent.release)}`, `  - ${novaPlaybook(intent.release)}`);
   if (changes.length > 0) lines.push('', unifiedDiff(changes, opts.deployDir).trimEnd());
   return `${lines.join('\n')}\n`;
