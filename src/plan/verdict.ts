@@ -90,6 +90,8 @@ export function judgePlan(found: PlanFindings, accept: readonly string[]): PlanV
 const NOT_FIXED: Readonly<Record<string, string>> = {
   'SRIOV-HOST-005':
     "plan does not write the agent's ini overrides: neutron_openvswitch_agent_ini_overrides / neutron_linuxbridge_agent_ini_overrides are whole dicts that would replace the ones you set elsewhere",
+  'SRIOV-FDB-001':
+    'plan does not write neutron_openvswitch_agent_ini_overrides: it is a whole dict that would replace the one you set elsewhere',
   'SRIOV-HOST-002': "plan cannot change the host's interfaces: bring the PF up or map another one",
   'SRIOV-PN-005':
     "plan does not move the host's bridge mappings: pick a PF that is no bridge port in the intent",

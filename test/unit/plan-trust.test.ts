@@ -237,3 +237,40 @@ describe('plan: what its verification finds', () => {
     assert.match(bad.stderr, /--accept SRIOV-NOPE-001: no such rule/);
   });
 });
+
+describe('plan: a new physnet used only by SR-IOV', () => {
+  const DEPLOY = join(FIXTURES, 'plan/ovs-new-physnet');
+  const INTENT = join(FIXTURES, 'plan/ovs-new-physnet.intent.yml');
+  const BASE_FACTS = join(FIXTURES, 'rules/_base-facts');
+  const entryOf = (diff: string) => {
+    const m = /^\+ {4}- network:\n((?:\+ .*\n)*?\+ {8}net_name: sriovnet\n(?:\+ .*\n)*)/m.exec(diff);
+    assert.ok(m, diff);
+    return m[1]!;
+  };
+
+  test('no OVS bridge mapping unless the intent asks; the note says what DHCP needs', () => {
+    const r = cli('plan', INTENT, '--deploy', DEPLOY, '--facts', BASE_FACTS, '--accept', 'SRIOV-FDB-001');
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const entry = entryOf(r.stdout);
+    assert.match(entry, /group_binds:\n\+ {10}- neutron_sriov_nic_agent\n/);
+    assert.doesNotMatch(entry, /neutron_openvswitch_agent/);
+    assert.match(
+      r.stdout,
+      /^note: sriovnet is new and used only by SR-IOV: its entry binds neutron_sriov_nic_agent only, so no neutron_openvswitch_agent host gets a bridge mapping for it \(bridgeMapping: true in the intent asks for one\)\. SR-IOV guests on it get DHCP only from a DHCP agent host \(infra1\) whose neutron_openvswitch_agent maps sriovnet to a bridge with an uplink/m,
+    );
+
+    const dir = mkdtempSync(join(tmpdir(), 'osa-plan-bridge-'));
+    const asked = join(dir, 'intent.yml');
+    writeFileSync(
+      asked,
+      readFileSync(INTENT, 'utf8').replace('    type: vlan\n', '    type: vlan\n    bridgeMapping: true\n'),
+    );
+    const b = cli('plan', asked, '--deploy', DEPLOY, '--facts', BASE_FACTS, '--accept', 'SRIOV-FDB-001');
+    assert.equal(b.status, 0, b.stdout + b.stderr);
+    assert.match(
+      entryOf(b.stdout),
+      /group_binds:\n\+ {10}- neutron_sriov_nic_agent\n\+ {10}- neutron_openvswitch_agent\n/,
+    );
+    assert.doesNotMatch(b.stdout, /^note: sriovnet is new/m);
+  });
+});
