@@ -14,6 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { parse } from 'yaml';
 import { cli } from '../cli-helpers.js';
 import { FIXTURES, REPO } from '../helpers.js';
 
@@ -272,5 +273,65 @@ describe('plan: a new physnet used only by SR-IOV', () => {
       /group_binds:\n\+ {10}- neutron_sriov_nic_agent\n\+ {10}- neutron_openvswitch_agent\n/,
     );
     assert.doesNotMatch(b.stdout, /^note: sriovnet is new/m);
+  });
+});
+
+describe('VF persistence: one artefact for probe, check and plan --host-setup', () => {
+  /** The unit, the udev rule and the numvfs.conf line a fix text gives (its lines, de-indented). */
+  function artefact(fix: string) {
+    const lines = fix.split('\n');
+    const after = (head: string) => lines.findIndex((l) => l.startsWith(head)) + 1;
+    const u = after('/etc/systemd/system/osa-sriov-numvfs.service:');
+    const end = lines.findIndex((l, i) => i >= u && l.startsWith('/usr/local/sbin/osa-sriov-numvfs'));
+    assert.ok(u > 0 && end > u, fix);
+    return {
+      unit: `${lines
+        .slice(u, end)
+        .map((l) => l.replace(/^ {2}/, ''))
+        .join('\n')}\n`,
+      udev: lines[after('/etc/udev/rules.d/70-osa-sriov.rules')]!.trim(),
+      conf: lines[after('/etc/osa-sriov/numvfs.conf')]!.trim(),
+    };
+  }
+
+  test("hp02's ens2f1: the same unit, udev rule and numvfs.conf line from all three", () => {
+    // plan --host-setup: the files the playbook installs.
+    const out = mkdtempSync(join(tmpdir(), 'osa-plan-persist-'));
+    const p = cli('plan', join(LAB, 'intent.yml'), '--deploy', LAB, '--facts', FACTS, '--host-setup', out);
+    assert.equal(p.status, 0, p.stdout + p.stderr);
+    const unit = readFileSync(join(out, 'files/osa-sriov-numvfs.service'), 'utf8');
+    const play = (
+      parse(readFileSync(join(out, 'sriov-host-setup.yml'), 'utf8')) as Array<{
+        vars: { osa_sriov_hosts: Record<string, { udev_rules: string; numvfs_conf: string }> };
+      }>
+    )[0]!.vars.osa_sriov_hosts['hp02-qlogic']!;
+    const udev = play.udev_rules.split('\n').find((l) => l.startsWith('ACTION=='))!;
+    const conf = play.numvfs_conf.split('\n').find((l) => /^[0-9a-f]{4}:/.test(l))!;
+    // What the playbook has and the old check recipe lacked.
+    assert.match(unit, /^DefaultDependencies=no$/m);
+    assert.match(udev, /ATTR\{device\/sriov_numvfs\}=="0", ATTR\{device\/sriov_numvfs\}="8"$/);
+    assert.equal(conf, '0000:08:00.1 8 ens2f1');
+
+    // check: SRIOV-HOST-006 on hp02-qlogic.
+    const c = cli('check', LAB, '--release', 'rocky', '--facts', FACTS, '--format', 'json');
+    const f = (
+      JSON.parse(c.stdout) as { findings: Array<{ ruleId: string; host?: string; fix?: string }> }
+    ).findings.find((x) => x.ruleId === 'SRIOV-HOST-006' && x.host === 'hp02-qlogic');
+    assert.ok(f?.fix, c.stdout);
+    assert.deepEqual(artefact(f.fix), { unit, udev, conf });
+
+    // probe: the readiness verdict, printed as a block under "fix:" (never joined by " | ").
+    const r = cli('probe', '--from', join(FACTS, 'hp02-qlogic.snapshot'));
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.split('\n');
+    const at = lines.findIndex((l) => /nothing re-creates its 8 VFs/.test(l));
+    assert.equal(lines[at + 1], '        fix:');
+    const block: string[] = [];
+    for (const l of lines.slice(at + 2)) {
+      if (l !== '' && !l.startsWith('          ')) break;
+      block.push(l.slice(10));
+    }
+    assert.deepEqual(artefact(block.join('\n')), { unit, udev, conf });
+    assert.doesNotMatch(r.stdout, / \| /);
   });
 });
