@@ -335,3 +335,36 @@ describe('VF persistence: one artefact for probe, check and plan --host-setup', 
     assert.doesNotMatch(r.stdout, / \| /);
   });
 });
+
+describe('fixes never contradict each other', () => {
+  test('the lab on 27.4.1: the device_spec fixes send the value to host_vars/, as SRIOV-VARS-001 asks', () => {
+    const r = cli('check', LAB, '--release', '27.4.1', '--facts', FACTS, '--format', 'json');
+    const findings = (
+      JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; host?: string; fix?: string }> }
+    ).findings;
+    const fixOf = (id: string) => findings.find((f) => f.ruleId === id)?.fix ?? '';
+    // VARS-001: the global value in user_variables.yml masks the per-host ones; delete it there.
+    assert.match(
+      fixOf('SRIOV-VARS-001'),
+      /^delete nova_pci_passthrough_whitelist from \/etc\/openstack_deploy\/user_variables\.yml/,
+    );
+    // DEVSPEC-001 (nova-compute refuses the Python repr) and DEVSPEC-003 (the deprecated name):
+    // the renamed value goes to each compute's host_vars/, and out of user_variables.yml.
+    for (const id of ['SRIOV-DEVSPEC-001', 'SRIOV-DEVSPEC-003']) {
+      const fix = fixOf(id);
+      assert.match(
+        fix,
+        /nova_device_spec: \['\{"physical_network": "vlan", "devname": "ens2f1"\}'\] in \/etc\/openstack_deploy\/host_vars\/<host>\.yml of each compute/,
+        id,
+      );
+      assert.match(fix, /delete it from \/etc\/openstack_deploy\/user_variables\.yml/, id);
+    }
+    // No fix tells the user to write a device spec into user_variables.yml.
+    for (const f of findings)
+      assert.doesNotMatch(
+        f.fix ?? '',
+        /(write|rename|set|put)[^;]*(nova_device_spec|whitelist)[^;]* in \/etc\/openstack_deploy\/user_variables\.yml/,
+        f.ruleId,
+      );
+  });
+});
