@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
+import { optionalKernelArgs, rebootNeeded } from '../../src/plan/host-setup.js';
 import { cli } from '../cli-helpers.js';
 import { FIXTURES, REPO } from '../helpers.js';
 
@@ -366,5 +367,37 @@ describe('fixes never contradict each other', () => {
         /(write|rename|set|put)[^;]*(nova_device_spec|whitelist)[^;]* in \/etc\/openstack_deploy\/user_variables\.yml/,
         f.ruleId,
       );
+  });
+});
+
+describe('reboot only where the IOMMU is off', () => {
+  const host = (cmdline: string, iommuOn: boolean | null) => ({
+    host: 'c1',
+    cpuVendor: 'GenuineIntel',
+    cmdline,
+    iommuOn,
+    pfs: [],
+  });
+  test('iommu=pt missing with the IOMMU on is optional; with it off, a reboot', () => {
+    assert.equal(rebootNeeded(host('ro intel_iommu=on', true)), false);
+    assert.deepEqual(optionalKernelArgs(host('ro intel_iommu=on', true)), ['iommu=pt']);
+    assert.equal(rebootNeeded(host('ro quiet', false)), true);
+    assert.deepEqual(optionalKernelArgs(host('ro quiet', false)), []);
+    assert.equal(rebootNeeded(host('ro quiet', null)), true, 'unknown: nothing shows the IOMMU is on');
+  });
+
+  test('the lab: hp02 (IOMMU on, no iommu=pt) is told no reboot and no drain', () => {
+    const out = mkdtempSync(join(tmpdir(), 'osa-plan-iommu-'));
+    const r = cli('plan', join(LAB, 'intent.yml'), '--deploy', LAB, '--facts', FACTS, '--host-setup', out);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(
+      r.stdout,
+      /^ {2}- no reboot for hp02-qlogic: its IOMMU is on, so SR-IOV works now; iommu=pt .* is optional/m,
+    );
+    assert.doesNotMatch(r.stdout, /reboot hp02-qlogic/);
+    // The playbook says the same on the host: REBOOT NEEDED only where no IOMMU group exists.
+    const play = readFileSync(join(out, 'sriov-host-setup.yml'), 'utf8');
+    assert.match(play, /osa_sriov_iommu_groups\.matched \| default\(0\) \| int\) == 0/);
+    assert.match(play, /No reboot needed on \{\{ inventory_hostname \}\}: the IOMMU is on/);
   });
 });
