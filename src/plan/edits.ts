@@ -300,17 +300,25 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
   const pnExtra = extraVarFile(model, 'provider_networks');
   const globalFile = pnExtra ?? globalEntry?.keyLoc?.file ?? join(dir, 'openstack_user_config.yml');
   const globalPath: YamlPath = pnExtra ? ['provider_networks'] : ['global_overrides', 'provider_networks'];
-  // Physnets the deployment has an entry for already (in any host's provider_networks).
-  const known = new Set<string>();
+  // The L2 agent group is added to a physnet's entry only when the intent asks (and never
+  // removed): the physnets whose entries bind it already (in any host's provider_networks).
+  const l2 = l2AgentGroup(intent);
+  const bridgedNow = new Set<string>();
   for (const r of renders) {
     const list = r.vars.get('provider_networks')?.value;
     if (Array.isArray(list))
       for (const item of list) {
         const n = networkOf(item);
-        if (typeof n?.net_name === 'string') known.add(n.net_name);
+        if (
+          typeof n?.net_name === 'string' &&
+          Array.isArray(n.group_binds) &&
+          l2 &&
+          n.group_binds.includes(l2)
+        )
+          bridgedNow.add(n.net_name);
       }
   }
-  const bridged = (p: IntentPhysnet) => p.bridgeMapping ?? known.has(p.name);
+  const bridged = (p: IntentPhysnet) => p.bridgeMapping === true;
   const underscore = intent.release.major >= 33;
   const desired = (host: string, physnet: string): string | null =>
     planned.get(host)?.mappings[physnet]?.join(',') ?? null;
@@ -345,12 +353,11 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
     );
   }
   const editedGlobal = ws.open(globalFile).get(globalPath);
-  const l2 = l2AgentGroup(intent);
   for (const p of intent.physnets) {
-    if (!l2 || bridged(p)) continue;
+    if (!l2 || bridged(p) || bridgedNow.has(p.name)) continue;
     const dhcp = physical.filter((r) => r.groups.includes('neutron_dhcp_agent')).map((r) => r.name);
     notes.push(
-      `${p.name} is new and used only by SR-IOV: its entry binds ${SRIOV_AGENT} only, so no ${l2} host gets a bridge mapping for it (bridgeMapping: true in the intent asks for one). SR-IOV guests on it get DHCP only from a DHCP agent host${dhcp.length > 0 ? ` (${dhcp.join(', ')})` : ''} whose ${l2} maps ${p.name} to a bridge with an uplink on the same ${p.type === 'vlan' ? 'VLANs' : 'network'}: give those hosts a provider_networks entry for ${p.name} bound to ${l2} with container_bridge and network_interface (the uplink port), or create its subnets with --no-dhcp and use a config drive. OSA still gives the SR-IOV hosts themselves a mapping of ${p.name} to the entry's container_bridge (its provider_networks module maps every entry a host is bound to), ${l2 === 'neutron_openvswitch_agent' ? 'an OVS bridge it creates with no port' : 'a bridge that must exist on them for the Linux bridge agent to start'}`,
+      `${p.name} is used only by SR-IOV: its entry binds ${SRIOV_AGENT} only, so no ${l2} host gets a bridge mapping for it (bridgeMapping: true in the intent asks for one). SR-IOV guests on it get DHCP only from a DHCP agent host${dhcp.length > 0 ? ` (${dhcp.join(', ')})` : ''} whose ${l2} maps ${p.name} to a bridge with an uplink on the same ${p.type === 'vlan' ? 'VLANs' : 'network'}: give those hosts a provider_networks entry for ${p.name} bound to ${l2} with container_bridge and network_interface (the uplink port), or create its subnets with --no-dhcp and use a config drive. OSA still gives the SR-IOV hosts themselves a mapping of ${p.name} to the entry's container_bridge (its provider_networks module maps every entry a host is bound to), ${l2 === 'neutron_openvswitch_agent' ? 'an OVS bridge it creates with no port' : 'a bridge that must exist on them for the Linux bridge agent to start'}`,
     );
   }
   // The intent is the whole truth for its physnets: hosts it leaves out lose their mappings there.

@@ -258,7 +258,7 @@ describe('plan: a new physnet used only by SR-IOV', () => {
     assert.doesNotMatch(entry, /neutron_openvswitch_agent/);
     assert.match(
       r.stdout,
-      /^note: sriovnet is new and used only by SR-IOV: its entry binds neutron_sriov_nic_agent only, so no neutron_openvswitch_agent host gets a bridge mapping for it \(bridgeMapping: true in the intent asks for one\)\. SR-IOV guests on it get DHCP only from a DHCP agent host \(infra1\) whose neutron_openvswitch_agent maps sriovnet to a bridge with an uplink/m,
+      /^note: sriovnet is used only by SR-IOV: its entry binds neutron_sriov_nic_agent only, so no neutron_openvswitch_agent host gets a bridge mapping for it \(bridgeMapping: true in the intent asks for one\)\. SR-IOV guests on it get DHCP only from a DHCP agent host \(infra1\) whose neutron_openvswitch_agent maps sriovnet to a bridge with an uplink/m,
     );
 
     const dir = mkdtempSync(join(tmpdir(), 'osa-plan-bridge-'));
@@ -273,7 +273,7 @@ describe('plan: a new physnet used only by SR-IOV', () => {
       entryOf(b.stdout),
       /group_binds:\n\+ {10}- neutron_sriov_nic_agent\n\+ {10}- neutron_openvswitch_agent\n/,
     );
-    assert.doesNotMatch(b.stdout, /^note: sriovnet is new/m);
+    assert.doesNotMatch(b.stdout, /^note: sriovnet is used only/m);
   });
 });
 
