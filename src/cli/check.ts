@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { RULES } from '../checks/registry.js';
-import { runChecks, selectRules, UnknownRuleError } from '../checks/run.js';
+import { runChecks, selectRules } from '../checks/run.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
@@ -50,13 +49,7 @@ export function parseMaxAge(text: string): number | undefined {
 
 export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const release = releaseOption(opts.release);
-  try {
-    selectRules(opts.rule, opts.skip);
-  } catch (e) {
-    if (e instanceof UnknownRuleError)
-      throw new UserError(e.message, null, `rule ids: ${RULES.map((r) => r.id).join(', ')}`);
-    throw e;
-  }
+  selectRules(opts.rule, opts.skip);
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
@@ -70,6 +63,7 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
       `several facts files describe host ${c.host}: ${c.files.join(', ')}`,
       { file: c.files[0]! },
       'keep one facts file per host in the --facts directories',
+      'facts-conflict',
     );
   }
   for (const f of match.unmatched) {
