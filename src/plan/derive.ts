@@ -66,6 +66,8 @@ function alternativesTo(pf: Pf, facts: HostFacts, managementAddress: string | nu
 export interface DerivedPlan {
   hosts: HostPlan[];
   problems: PlanProblem[];
+  /** What could not be judged from the facts (printed with the plan's notes). */
+  notes?: string[];
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -270,7 +272,16 @@ export function derivePlan(
     }
     plan.excludedDevices = excluded.join(',');
   }
-  return { hosts: [...plans.values()].filter((p) => p.pfs.length > 0), problems };
+  const hosts = [...plans.values()].filter((p) => p.pfs.length > 0);
+  // Pasted outputs and old collectors have no addresses or routes: host traffic is unknown.
+  const blind = hosts.filter((h) => factsByHost.get(h.host)?.network === null).map((h) => h.host);
+  const notes =
+    blind.length > 0
+      ? [
+          `the facts of ${blind.join(', ')} have no network data (addresses, routes, bridges): plan could not check that the planned PFs carry none of the host's own traffic; collect them again with osa-sriov collect`,
+        ]
+      : [];
+  return { hosts, problems, notes };
 }
 
 /**

@@ -78,7 +78,7 @@ export function renderPlanText(
       for (const r of c.reasons) lines.push(`    - ${r}`);
     }
   }
-  for (const n of o.edits?.notes ?? []) lines.push(`note: ${n}`);
+  for (const n of [...(o.derived.notes ?? []), ...(o.edits?.notes ?? [])]) lines.push(`note: ${n}`);
   const v = o.verification;
   const verdict = o.verdict;
   if (v && verdict) lines.push(...verificationLines(v.mismatches, verdict, opts.deployDir));
@@ -213,7 +213,7 @@ export function planJson(o: PlanOutcome, intent: Intent, deployDir: string): unk
       new: c.before === null,
       reasons: c.reasons,
     })),
-    notes: o.edits?.notes ?? [],
+    notes: [...(o.derived.notes ?? []), ...(o.edits?.notes ?? [])],
     verification: o.verification
       ? {
           errors: o.verification.errors.map((f) => ({

@@ -401,3 +401,27 @@ describe('reboot only where the IOMMU is off', () => {
     assert.match(play, /No reboot needed on \{\{ inventory_hostname \}\}: the IOMMU is on/);
   });
 });
+
+describe('plan: facts without network data', () => {
+  test('the hp02 management PF with no addresses or routes in the facts: a note, not a silent pass', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-plan-nonet-'));
+    const facts = join(dir, 'facts');
+    mkdirSync(facts);
+    for (const h of ['hp02-qlogic', 'hp03-2x520']) {
+      const p = cli('probe', '--from', join(FACTS, `${h}.snapshot`), '--json');
+      const f = JSON.parse(p.stdout) as { network: unknown };
+      f.network = null;
+      writeFileSync(join(facts, `${h}.json`), JSON.stringify(f));
+    }
+    const r = cli('plan', MGMT, '--deploy', LAB, '--facts', facts, '--format', 'json');
+    const json = JSON.parse(r.stdout) as { notes: string[] };
+    assert.ok(
+      json.notes.some((n) =>
+        /^the facts of hp02-qlogic, hp03-2x520 have no network data .*could not check that the planned PFs carry none of the host's own traffic/.test(
+          n,
+        ),
+      ),
+      r.stdout,
+    );
+  });
+});
