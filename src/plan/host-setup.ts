@@ -3,7 +3,6 @@
 // ordered before the SR-IOV agent and nova-compute, and a udev rule for hot-plug and driver
 // reloads). Pure: it returns the files' text, the caller writes them (docs/host-setup.md).
 import { InputError } from '../errors.js';
-
 import {
   CONF,
   MAX_VFS,
