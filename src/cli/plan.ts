@@ -1,20 +1,29 @@
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
-import { verifyPlan, WriteError, writeChanges } from '../plan/apply.js';
+import { verifyPlan } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
 import { planEdits } from '../plan/edits.js';
 import { HostSetupError, type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
 import { IntentError, parseIntent } from '../plan/intent.js';
+import { assertPlanValuesSafe, UnsafeValueError } from '../plan/safe-values.js';
+import {
+  journalPath,
+  lockDeployDir,
+  recoverInterruptedWrite,
+  resolveTargets,
+  WriteError,
+  writeChanges,
+  writeOutputDir,
+} from '../plan/write.js';
 import { YamlEditError } from '../plan/yaml-edit.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
-import { readInput, writeAtomically } from './io.js';
+import { readInput } from './io.js';
 
 interface PlanOptions {
   deploy: string;
@@ -23,6 +32,29 @@ interface PlanOptions {
   write?: boolean;
   hostSetup?: string;
 }
+
+/** The write layer's and the value checks' errors, as errors the user can act on (exit 2). */
+function asUserError(e: unknown): unknown {
+  if (e instanceof UnsafeValueError) return new UserError(e.message, e.location, e.hint);
+  if (e instanceof WriteError) return new UserError(e.message, { file: e.file }, e.hint);
+  return e;
+}
+
+function guarded<T>(f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    throw asUserError(e);
+  }
+}
+
+const isDir = (p: string) => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
@@ -37,18 +69,37 @@ export function plan(intentFile: string, opts: PlanOptions): number {
     throw e;
   }
   const factsFiles = readFactsPaths(opts.facts ?? []);
+  // One writer at a time, from before the directory is read until the edit is done
+  // (docs/write-policy.md); an edit a killed run left half done is rolled back first.
+  if (opts.write && isDir(opts.deploy)) {
+    guarded(() => lockDeployDir(opts.deploy));
+    const recovered = guarded(() => recoverInterruptedWrite(opts.deploy));
+    if (recovered) process.stderr.write(`osa-sriov: ${recovered}\n`);
+  } else if (isDir(opts.deploy)) {
+    const journal = journalPath(opts.deploy);
+    if (journal)
+      throw new UserError(
+        'a plan --write is running here, or was interrupted and left the deploy directory half edited',
+        { file: journal },
+        'run osa-sriov plan --write: it waits for a running one, or rolls the interrupted edit back',
+      );
+  }
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);
   const facts = new Map<string, HostFacts>([...match.byHost].map(([h, f]) => [h, f.facts]));
   const derived = derivePlan(intent, model.inventory, facts);
+  guarded(() => assertPlanValuesSafe(derived, model, match.byHost));
   const outcome: PlanOutcome = { derived, edits: null, verification: null, written: null, hostSetup: null };
   if (derived.problems.length === 0) {
     try {
       outcome.edits = planEdits(intent, derived, model);
     } catch (e) {
       if (e instanceof YamlEditError) throw new UserError(e.message, null, 'fix the YAML of that file first');
-      throw e;
+      throw asUserError(e);
     }
+    const changes = outcome.edits.changes;
+    // The write policy decides a dry run too: it shows what --write would do, or why it would not.
+    guarded(() => resolveTargets(opts.deploy, changes));
     if (outcome.edits.problems.length === 0)
       outcome.verification = verifyPlan(intent, derived, outcome.edits.changes, opts.deploy, match.byHost);
   }
@@ -75,22 +126,19 @@ export function plan(intentFile: string, opts: PlanOptions): number {
         throw new UserError(e.message, { file: intentFile }, 'fix the names in the facts or the intent');
       throw e;
     }
-    for (const [name, text] of files) {
-      const target = join(opts.hostSetup, name);
-      mkdirSync(dirname(target), { recursive: true });
-      writeAtomically(target, text);
-    }
+    const outDir = opts.hostSetup;
+    guarded(() => writeOutputDir(outDir, files));
     outcome.hostSetup = { dir: opts.hostSetup, files: [...files.keys()], hosts };
   }
   if (valid && opts.write && outcome.edits && outcome.edits.changes.length > 0) {
     try {
-      outcome.written = { backups: writeChanges(outcome.edits.changes, stamp()) };
+      outcome.written = { backups: writeChanges(outcome.edits.changes, stamp(), opts.deploy) };
     } catch (e) {
       if (e instanceof WriteError)
         throw new UserError(
           `cannot write the plan (nothing was changed): ${e.message}`,
           { file: e.file },
-          'check the permissions of the deploy directory',
+          e.hint,
         );
       throw e;
     }

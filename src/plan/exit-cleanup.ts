@@ -1,0 +1,57 @@
+// Things a command must undo however it ends (a staging copy, a lock): run on a normal exit,
+// on an exception and on SIGINT, SIGTERM and SIGHUP. Node delivers a signal to JavaScript
+// only between synchronous steps, so with the handlers installed a signal never cuts a write
+// in half: the current step ends, the cleanups run, and the process exits with 128+signal.
+// SIGKILL cannot be caught: the next run removes what a killed one left (see write.ts).
+
+const cleanups = new Set<() => void>();
+let installed = false;
+
+const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+
+function runAll(): void {
+  for (const c of [...cleanups].reverse()) {
+    try {
+      c();
+    } catch {
+      // Best effort: one failed cleanup must not keep the others from running.
+    }
+  }
+  cleanups.clear();
+}
+
+function install(): void {
+  if (installed) return;
+  installed = true;
+  process.on('exit', runAll);
+  for (const [name, n] of Object.entries(SIGNALS)) {
+    process.on(name as NodeJS.Signals, () => {
+      runAll();
+      process.stderr.write(`osa-sriov: interrupted by ${name}\n`);
+      process.exit(128 + n);
+    });
+  }
+}
+
+/** Registers a cleanup; returns the function that runs it now and unregisters it. */
+export function onExit(cleanup: () => void): () => void {
+  install();
+  cleanups.add(cleanup);
+  return () => {
+    if (!cleanups.delete(cleanup)) return;
+    cleanup();
+  };
+}
+
+/**
+ * Fault injection for the tests of interrupted writes: OSA_SRIOV_TEST_FAULT=<point>=<action>
+ * kills (SIGKILL) or signals (SIGTERM) this process at that point. Never set in production.
+ */
+export function faultPoint(point: string): void {
+  const spec = process.env.OSA_SRIOV_TEST_FAULT;
+  if (!spec) return;
+  const [at, action] = spec.split('=');
+  if (at !== point) return;
+  if (action === 'kill') process.kill(process.pid, 'SIGKILL');
+  else if (action === 'term') process.kill(process.pid, 'SIGTERM');
+}
