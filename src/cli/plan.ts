@@ -60,7 +60,34 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
+/**
+ * One writer at a time, from before the deploy directory is read until the edit is done
+ * (docs/write-policy.md); an edit a killed run left half done is rolled back first. A dry run
+ * takes no lock (it writes nothing there) but will not read a half-edited directory.
+ */
 export function plan(intentFile: string, opts: PlanOptions): number {
+  if (!isDir(opts.deploy)) return planUnlocked(intentFile, opts); // the loader says what is wrong
+  if (!opts.write) {
+    const journal = journalPath(opts.deploy);
+    if (journal)
+      throw new UserError(
+        'a plan --write is running here, or was interrupted and left the deploy directory half edited',
+        { file: journal },
+        'run osa-sriov plan --write: it waits for a running one, or rolls the interrupted edit back',
+      );
+    return planUnlocked(intentFile, opts);
+  }
+  const release = guarded(() => lockDeployDir(opts.deploy));
+  try {
+    const recovered = guarded(() => recoverInterruptedWrite(opts.deploy));
+    if (recovered) process.stderr.write(`osa-sriov: ${recovered}\n`);
+    return planUnlocked(intentFile, opts);
+  } finally {
+    release();
+  }
+}
+
+function planUnlocked(intentFile: string, opts: PlanOptions): number {
   let intent: ReturnType<typeof parseIntent>;
   try {
     intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
@@ -69,21 +96,6 @@ export function plan(intentFile: string, opts: PlanOptions): number {
     throw e;
   }
   const factsFiles = readFactsPaths(opts.facts ?? []);
-  // One writer at a time, from before the directory is read until the edit is done
-  // (docs/write-policy.md); an edit a killed run left half done is rolled back first.
-  if (opts.write && isDir(opts.deploy)) {
-    guarded(() => lockDeployDir(opts.deploy));
-    const recovered = guarded(() => recoverInterruptedWrite(opts.deploy));
-    if (recovered) process.stderr.write(`osa-sriov: ${recovered}\n`);
-  } else if (isDir(opts.deploy)) {
-    const journal = journalPath(opts.deploy);
-    if (journal)
-      throw new UserError(
-        'a plan --write is running here, or was interrupted and left the deploy directory half edited',
-        { file: journal },
-        'run osa-sriov plan --write: it waits for a running one, or rolls the interrupted edit back',
-      );
-  }
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);
   const facts = new Map<string, HostFacts>([...match.byHost].map(([h, f]) => [h, f.facts]));

@@ -68,7 +68,7 @@ function checkBuilt(facts: HostFacts, data: Buffer): HostFacts {
   const value = valueAt(facts, path);
   throw new FactsInputError(
     `impossible facts (${path.join('.')}: ${issue?.message ?? 'invalid'})`,
-    typeof value === 'string' ? lineOf(data, value) : null,
+    typeof value === 'string' ? lineOf(data, ` ${value}\n`, `/${value}/`, value) : null,
     'collect the host again with `osa-sriov collect`: a real host cannot report this',
   );
 }
@@ -83,8 +83,10 @@ function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
 }
 
 /** The line of the first occurrence of a value in the file, for the error's location. */
-function lineOf(data: Buffer, needle: string): number | null {
-  if (needle === '') return null;
-  const at = data.indexOf(needle);
-  return at < 0 ? null : data.subarray(0, at).toString('latin1').split('\n').length;
+function lineOf(data: Buffer, ...needles: string[]): number | null {
+  for (const needle of needles) {
+    const at = needle === '' ? -1 : data.indexOf(needle);
+    if (at >= 0) return data.subarray(0, at).toString('latin1').split('\n').length;
+  }
+  return null;
 }

@@ -24,6 +24,9 @@ function install(): void {
   if (installed) return;
   installed = true;
   process.on('exit', runAll);
+  // A signal that came during synchronous work waits in libuv; with nothing left to do Node
+  // would exit without looking. One more turn of the loop delivers it.
+  process.once('beforeExit', () => setImmediate(() => {}));
   for (const [name, n] of Object.entries(SIGNALS)) {
     process.on(name as NodeJS.Signals, () => {
       runAll();

@@ -173,6 +173,12 @@ function readLock(file: string): LockInfo | null {
   }
 }
 
+/** How long a second writer waits: OSA_SRIOV_LOCK_WAIT seconds (default 10). */
+function lockWaitMs(): number {
+  const s = Number(process.env.OSA_SRIOV_LOCK_WAIT ?? '10');
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
+}
+
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -180,7 +186,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * finish; a lock whose process is gone (same host) is taken over. Returns the release
  * function (also run on exit and on signals).
  */
-export function lockDeployDir(root: string, waitMs = 10_000): () => void {
+export function lockDeployDir(root: string, waitMs = lockWaitMs()): () => void {
   let file: string;
   try {
     file = join(realpathSync(root), LOCK_FILE);
@@ -278,12 +284,21 @@ function readJournal(file: string): Journal {
   return j;
 }
 
+function sameContent(a: string, b: string): boolean {
+  try {
+    return readFileSync(a).equals(readFileSync(b));
+  } catch {
+    return false;
+  }
+}
+
 /** Puts every file of a journal back as it was before its edit; safe to run again. */
 function rollBack(j: Journal): string[] {
   const done: string[] = [];
   for (const e of j.entries) {
     if (j.state === 'commit') {
-      if (e.backup !== null && existsSync(e.backup)) {
+      // A file not renamed yet is left alone (it may be one the system refused to replace).
+      if (e.backup !== null && existsSync(e.backup) && !sameContent(e.backup, e.real)) {
         const tmp = `${e.tmp}.restore`;
         rmSync(tmp, { force: true });
         copyFileSync(e.backup, tmp);
@@ -409,7 +424,15 @@ export function writeChanges(changes: readonly FileChange[], stamp: string, root
     for (const d of new Set(journal.entries.map((e) => dirname(e.real)))) fsyncPath(d);
   } catch (e) {
     // Put every file back, so the directory is as it was.
-    rollBack(journal);
+    try {
+      rollBack(journal);
+    } catch (r) {
+      throw new WriteError(
+        `${(e as Error).message}; rolling back failed too (${(r as Error).message})`,
+        current?.file ?? journalFile,
+        `fix that, then run osa-sriov plan --write again: it rolls back the edit listed in ${journalFile}`,
+      );
+    }
     rmSync(journalFile, { force: true });
     throw new WriteError((e as Error).message, current?.file ?? journalFile);
   }
