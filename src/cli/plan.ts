@@ -185,7 +185,7 @@ export function registerPlan(program: Command): void {
     )
     .option(
       '--write',
-      'apply the edits to the deploy directory (atomically, keeping <file>.osa-sriov-<time>.bak)',
+      'apply the edits to the deploy directory (atomically, under a lock, keeping <file>.osa-sriov-<time>.bak; docs/write-policy.md)',
     )
     .option(
       '--host-setup <dir>',
