@@ -1,5 +1,5 @@
 // The deploy dir and --release, shared by the commands that read an OSA configuration.
-import { type DeployDir, DeployLoadError, loadDeployDir } from '../osa/load.js';
+import { type DeployDir, loadDeployDir } from '../osa/load.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { NEWEST_RELEASE, parseRelease, type Release, releaseNames } from '../osa/releases.js';
 import { UserError } from './errors.js';
@@ -14,24 +14,13 @@ export function releaseOption(text: string | undefined): Release {
       `unknown OSA release "${text}"`,
       null,
       `use one of ${releaseNames()} (or a point release such as 27.4.1)`,
+      'unknown-release',
     );
   return release;
 }
 
 export function readDeployDir(dir: string): DeployDir {
-  try {
-    return loadDeployDir(dir);
-  } catch (e) {
-    if (e instanceof DeployLoadError) {
-      const l = e.location;
-      throw new UserError(
-        e.message,
-        l ? { file: l.file, ...(l.line > 0 ? { line: l.line, column: l.column } : {}) } : null,
-        e.hint,
-      );
-    }
-    throw e;
-  }
+  return loadDeployDir(dir);
 }
 
 export function requireHosts(
@@ -45,6 +34,7 @@ export function requireHosts(
       `unknown host ${missing.join(', ')}`,
       { file: dir },
       `hosts in this inventory: ${[...model.inventory.hosts.keys()].join(', ')}`,
+      'unknown-host',
     );
   }
 }

@@ -6,20 +6,19 @@ import { buildModel } from '../osa/model.js';
 import { verifyPlan } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
 import { planEdits } from '../plan/edits.js';
-import { HostSetupError, type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
-import { IntentError, parseIntent } from '../plan/intent.js';
-import { assertPlanValuesSafe, UnsafeValueError } from '../plan/safe-values.js';
+import { type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
+import { parseIntent } from '../plan/intent.js';
+import { assertPlanValuesSafe } from '../plan/safe-values.js';
 import {
   journalPath,
   lockDeployDir,
   recoverInterruptedWrite,
   resolveTargets,
-  WriteError,
   writeChanges,
   writeOutputDir,
 } from '../plan/write.js';
-import { YamlEditError } from '../plan/yaml-edit.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
+import type { CliRun } from './cli-io.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -33,21 +32,6 @@ interface PlanOptions {
   hostSetup?: string;
 }
 
-/** The write layer's and the value checks' errors, as errors the user can act on (exit 2). */
-function asUserError(e: unknown): unknown {
-  if (e instanceof UnsafeValueError) return new UserError(e.message, e.location, e.hint);
-  if (e instanceof WriteError) return new UserError(e.message, { file: e.file }, e.hint);
-  return e;
-}
-
-function guarded<T>(f: () => T): T {
-  try {
-    return f();
-  } catch (e) {
-    throw asUserError(e);
-  }
-}
-
 const isDir = (p: string) => {
   try {
     return statSync(p).isDirectory();
@@ -55,6 +39,12 @@ const isDir = (p: string) => {
     return false;
   }
 };
+
+/** How long a second writer waits for the lock: OSA_SRIOV_LOCK_WAIT seconds (default 10). */
+function lockWaitMs(env: NodeJS.ProcessEnv): number {
+  const s = Number(env.OSA_SRIOV_LOCK_WAIT ?? '10');
+  return Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
+}
 
 function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
@@ -65,8 +55,8 @@ function stamp(): string {
  * (docs/write-policy.md); an edit a killed run left half done is rolled back first. A dry run
  * takes no lock (it writes nothing there) but will not read a half-edited directory.
  */
-export function plan(intentFile: string, opts: PlanOptions): number {
-  if (!isDir(opts.deploy)) return planUnlocked(intentFile, opts); // the loader says what is wrong
+export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number {
+  if (!isDir(opts.deploy)) return planUnlocked(intentFile, opts, cli); // the loader says what is wrong
   if (!opts.write) {
     const journal = journalPath(opts.deploy);
     if (journal)
@@ -74,44 +64,33 @@ export function plan(intentFile: string, opts: PlanOptions): number {
         'a plan --write is running here, or was interrupted and left the deploy directory half edited',
         { file: journal },
         'run osa-sriov plan --write: it waits for a running one, or rolls the interrupted edit back',
+        'plan-write-interrupted',
       );
-    return planUnlocked(intentFile, opts);
+    return planUnlocked(intentFile, opts, cli);
   }
-  const release = guarded(() => lockDeployDir(opts.deploy));
+  const release = lockDeployDir(opts.deploy, lockWaitMs(cli.env));
   try {
-    const recovered = guarded(() => recoverInterruptedWrite(opts.deploy));
-    if (recovered) process.stderr.write(`osa-sriov: ${recovered}\n`);
-    return planUnlocked(intentFile, opts);
+    const recovered = recoverInterruptedWrite(opts.deploy);
+    if (recovered) cli.stderr.write(`osa-sriov: ${recovered}\n`);
+    return planUnlocked(intentFile, opts, cli);
   } finally {
     release();
   }
 }
 
-function planUnlocked(intentFile: string, opts: PlanOptions): number {
-  let intent: ReturnType<typeof parseIntent>;
-  try {
-    intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
-  } catch (e) {
-    if (e instanceof IntentError) throw new UserError(e.message, e.location, e.hint);
-    throw e;
-  }
+function planUnlocked(intentFile: string, opts: PlanOptions, cli: CliRun): number {
+  const intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);
   const facts = new Map<string, HostFacts>([...match.byHost].map(([h, f]) => [h, f.facts]));
   const derived = derivePlan(intent, model.inventory, facts);
-  guarded(() => assertPlanValuesSafe(derived, model, match.byHost));
+  assertPlanValuesSafe(derived, model, match.byHost);
   const outcome: PlanOutcome = { derived, edits: null, verification: null, written: null, hostSetup: null };
   if (derived.problems.length === 0) {
-    try {
-      outcome.edits = planEdits(intent, derived, model);
-    } catch (e) {
-      if (e instanceof YamlEditError) throw new UserError(e.message, null, 'fix the YAML of that file first');
-      throw asUserError(e);
-    }
-    const changes = outcome.edits.changes;
+    outcome.edits = planEdits(intent, derived, model);
     // The write policy decides a dry run too: it shows what --write would do, or why it would not.
-    guarded(() => resolveTargets(opts.deploy, changes));
+    resolveTargets(opts.deploy, outcome.edits.changes);
     if (outcome.edits.problems.length === 0)
       outcome.verification = verifyPlan(intent, derived, outcome.edits.changes, opts.deploy, match.byHost);
   }
@@ -130,35 +109,17 @@ function planUnlocked(intentFile: string, opts: PlanOptions): number {
       cmdline: facts.get(h.host)?.kernel.cmdline ?? null,
       pfs: h.pfs.map((p) => ({ netdev: p.pf.netdev!, pciAddress: p.pf.pciAddress!, numVfs: p.numVfs })),
     }));
-    let files: Map<string, string>;
-    try {
-      files = renderHostSetup(hosts);
-    } catch (e) {
-      if (e instanceof HostSetupError)
-        throw new UserError(e.message, { file: intentFile }, 'fix the names in the facts or the intent');
-      throw e;
-    }
-    const outDir = opts.hostSetup;
-    guarded(() => writeOutputDir(outDir, files));
+    const files = renderHostSetup(hosts);
+    writeOutputDir(opts.hostSetup, files);
     outcome.hostSetup = { dir: opts.hostSetup, files: [...files.keys()], hosts };
   }
   if (valid && opts.write && outcome.edits && outcome.edits.changes.length > 0) {
-    try {
-      outcome.written = { backups: writeChanges(outcome.edits.changes, stamp(), opts.deploy) };
-    } catch (e) {
-      if (e instanceof WriteError)
-        throw new UserError(
-          `cannot write the plan (nothing was changed): ${e.message}`,
-          { file: e.file },
-          e.hint,
-        );
-      throw e;
-    }
+    outcome.written = { backups: writeChanges(outcome.edits.changes, stamp(), opts.deploy) };
   }
   if (opts.format === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
   } else {
-    process.stdout.write(
+    cli.stdout.write(
       renderPlanText(outcome, intent, facts, {
         intentFile,
         deployDir: opts.deploy,
@@ -169,7 +130,7 @@ function planUnlocked(intentFile: string, opts: PlanOptions): number {
   return valid ? 0 : 1;
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, cli: CliRun): void {
   program
     .command('plan')
     .description(
@@ -197,6 +158,6 @@ export function registerPlan(program: Command): void {
       '\nExit status: 0 the plan is valid (whether or not it changes anything), 1 the intent cannot be satisfied (nothing is written), 2 bad usage or input.',
     )
     .action((intentFile: string, opts: PlanOptions) => {
-      process.exitCode = plan(intentFile, opts);
+      cli.exitCode = plan(intentFile, opts, cli);
     });
 }

@@ -3,23 +3,17 @@
 // (src/names.ts). A value that does not is refused with the place it came from.
 import { readFileSync } from 'node:fs';
 import type { FactsForHost } from '../checks/context.js';
+import { InputError, type Location } from '../errors.js';
 import { inventoryHostProblem, jinjaProblem, showName, writableIfnameProblem } from '../names.js';
 import type { DeploymentModel } from '../osa/model.js';
 import type { DerivedPlan } from './derive.js';
 
-export interface UnsafeLocation {
-  file: string;
-  line?: number;
-  column?: number;
-}
+type UnsafeLocation = Location;
 
-export class UnsafeValueError extends Error {
-  constructor(
-    message: string,
-    readonly location: UnsafeLocation | null,
-    readonly hint: string,
-  ) {
-    super(message);
+/** A name or value from the inventory, the facts or the intent that plan will not write. */
+export class UnsafeValueError extends InputError {
+  constructor(message: string, location: Location | null, hint: string) {
+    super('plan-unsafe-value', message, location, hint);
   }
 }
 

@@ -23,6 +23,7 @@ import {
 } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, isAbsolute, join, relative, sep } from 'node:path';
+import { InputError, locationOf } from '../errors.js';
 import type { FileChange } from './edits.js';
 import { faultPoint, onExit } from './exit-cleanup.js';
 
@@ -31,18 +32,23 @@ export const JOURNAL_FILE = '.osa-sriov-journal.json';
 const JOURNAL_SCHEMA = 'osa-sriov/write-journal@1';
 
 /** A write that failed; nothing was changed (every file is as it was). */
-export class WriteError extends Error {
+export class WriteError extends InputError {
   constructor(
     message: string,
     readonly file: string,
-    readonly hint = 'check the permissions and attributes (lsattr) of that file and its directory',
+    hint = 'check the permissions and attributes (lsattr) of that file and its directory',
+    code = 'plan-write-failed',
   ) {
-    super(message);
+    super(code, code === 'plan-write-failed' ? `cannot write the plan (nothing was changed): ${message}` : message, locationOf(file), hint);
   }
 }
 
 /** A target the write policy refuses (a path outside the directory, a linked directory…). */
-export class WriteTargetError extends WriteError {}
+export class WriteTargetError extends WriteError {
+  constructor(message: string, file: string, hint = 'see docs/write-policy.md') {
+    super(message, file, hint, 'plan-write-refused');
+  }
+}
 
 export interface WriteTarget {
   /** The file as the plan names it (under the deploy directory). */
@@ -173,12 +179,6 @@ function readLock(file: string): LockInfo | null {
   }
 }
 
-/** How long a second writer waits: OSA_SRIOV_LOCK_WAIT seconds (default 10). */
-function lockWaitMs(): number {
-  const s = Number(process.env.OSA_SRIOV_LOCK_WAIT ?? '10');
-  return Number.isFinite(s) && s >= 0 ? s * 1000 : 10_000;
-}
-
 const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
 /**
@@ -186,7 +186,7 @@ const sleep = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(
  * finish; a lock whose process is gone (same host) is taken over. Returns the release
  * function (also run on exit and on signals).
  */
-export function lockDeployDir(root: string, waitMs = lockWaitMs()): () => void {
+export function lockDeployDir(root: string, waitMs = 10_000): () => void {
   let file: string;
   try {
     file = join(realpathSync(root), LOCK_FILE);
@@ -221,6 +221,7 @@ export function lockDeployDir(root: string, waitMs = lockWaitMs()): () => void {
         `the deploy directory is being edited by ${who}`,
         file,
         `wait for it to finish; if that process is gone, remove ${file}`,
+        'plan-write-locked',
       );
     }
     sleep(100);
