@@ -4,7 +4,6 @@ import type { FactsForHost } from '../checks/context.js';
 import { specVarName } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
-import { InputError, locationOf } from '../errors.js';
 import { loadDeployDir } from '../osa/load.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';
 import { type DerivedPlan, projectFacts } from './derive.js';

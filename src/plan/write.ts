@@ -39,7 +39,12 @@ export class WriteError extends InputError {
     hint = 'check the permissions and attributes (lsattr) of that file and its directory',
     code = 'plan-write-failed',
   ) {
-    super(code, code === 'plan-write-failed' ? `cannot write the plan (nothing was changed): ${message}` : message, locationOf(file), hint);
+    super(
+      code,
+      code === 'plan-write-failed' ? `cannot write the plan (nothing was changed): ${message}` : message,
+      locationOf(file),
+      hint,
+    );
   }
 }
 

