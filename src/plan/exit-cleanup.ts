@@ -1,13 +1,13 @@
 // Things a command must undo however it ends (a staging copy, a lock): run on a normal exit,
 // on an exception and on SIGINT, SIGTERM and SIGHUP. Node delivers a signal to JavaScript
 // only between synchronous steps, so with the handlers installed a signal never cuts a write
-// in half: the current step ends, the cleanups run, and the process exits with 128+signal.
+// in half: the current step ends, the cleanups run, and the process dies of the signal.
 // SIGKILL cannot be caught: the next run removes what a killed one left (see write.ts).
 
 const cleanups = new Set<() => void>();
 let installed = false;
 
-const SIGNALS = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const;
+const SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM'];
 
 function runAll(): void {
   for (const c of [...cleanups].reverse()) {
@@ -27,12 +27,15 @@ function install(): void {
   // A signal that came during synchronous work waits in libuv; with nothing left to do Node
   // would exit without looking. One more turn of the loop delivers it.
   process.once('beforeExit', () => setImmediate(() => {}));
-  for (const [name, n] of Object.entries(SIGNALS)) {
-    process.on(name as NodeJS.Signals, () => {
+  for (const name of SIGNALS) {
+    const handler = () => {
       runAll();
       process.stderr.write(`osa-sriov: interrupted by ${name}\n`);
-      process.exit(128 + n);
-    });
+      // Die of the signal itself, as the caller expects (a shell shows 128+n).
+      process.off(name, handler);
+      process.kill(process.pid, name);
+    };
+    process.on(name, handler);
   }
 }
 
