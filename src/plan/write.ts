@@ -236,6 +236,7 @@ export function lockDeployDir(root: string, waitMs = 10_000): () => void {
 // --- journal -------------------------------------------------------------------------------
 
 interface JournalEntry {
+  /** The file, relative to the deploy directory. */
   file: string;
   real: string;
   tmp: string;
@@ -283,12 +284,55 @@ function saveJournal(file: string, j: Journal): void {
   fsyncPath(dirname(file));
 }
 
-function readJournal(file: string): Journal {
-  const j = JSON.parse(readFileSync(file, 'utf8')) as Journal;
-  if (j.schema !== JOURNAL_SCHEMA || !Array.isArray(j.entries) || !Array.isArray(j.createdDirs))
-    throw new Error('not an osa-sriov write journal');
-  return j;
+const inside = (root: string, path: unknown): path is string =>
+  typeof path === 'string' && isAbsolute(path) && !relative(root, path).split(sep).includes('..');
+
+/**
+ * The journal is a file in the deploy directory, so input like any other: a rollback only
+ * touches what a real journal can name (files under the deploy directory or where their
+ * links point, their temporary files and backups, directories under the deploy directory).
+ */
+function readJournal(file: string, root: string): Journal {
+  const j = JSON.parse(readFileSync(file, 'utf8')) as Partial<Journal> | null;
+  const bad = (why: string): never => {
+    throw new Error(`not an osa-sriov write journal (${why})`);
+  };
+  if (typeof j !== 'object' || j === null || j.schema !== JOURNAL_SCHEMA) return bad('schema');
+  if (
+    (j.state !== 'prepare' && j.state !== 'commit') ||
+    !Array.isArray(j.entries) ||
+    !Array.isArray(j.createdDirs)
+  )
+    return bad('state, entries or createdDirs');
+  const realRoot = realpathSync(root);
+  for (const e of j.entries as Array<Partial<JournalEntry>>) {
+    if (typeof e !== 'object' || e === null || typeof e.file !== 'string' || typeof e.real !== 'string')
+      return bad('an entry without its file');
+    const path = join(realRoot, e.file);
+    if (isAbsolute(e.file) || !inside(realRoot, path)) return bad(`${e.file}: outside the deploy directory`);
+    // The file itself, or where its link points.
+    let real: string | null = null;
+    try {
+      real = realpathSync(path);
+    } catch {
+      real = null;
+    }
+    if (e.real !== path && e.real !== real) return bad(`${e.file}: not the file it names`);
+    // A new file is never behind a link: rolling one back removes exactly that path.
+    if (e.backup === null && e.real !== path) return bad(`${e.file}: a new file behind a link`);
+    const tmp = new RegExp(`^\\.${escape(basename(e.real))}\\.osa-sriov\\.\\d+\\.tmp$`);
+    if (typeof e.tmp !== 'string' || dirname(e.tmp) !== dirname(e.real) || !tmp.test(basename(e.tmp)))
+      return bad(`${e.file}: its temporary file`);
+    const bak = new RegExp(`^${escape(e.real)}\\.osa-sriov-[0-9TZ]+(-\\d+)?\\.bak$`);
+    if (e.backup !== null && (typeof e.backup !== 'string' || !bak.test(e.backup)))
+      return bad(`${e.file}: its backup`);
+  }
+  for (const d of j.createdDirs)
+    if (!inside(realRoot, d) || d === realRoot) return bad('a directory outside');
+  return j as Journal;
 }
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function sameContent(a: string, b: string): boolean {
   try {
@@ -337,12 +381,13 @@ export function recoverInterruptedWrite(root: string): string | null {
   if (!existsSync(file)) return null;
   let j: Journal;
   try {
-    j = readJournal(file);
+    j = readJournal(file, root);
   } catch (e) {
     throw new WriteError(
       `an interrupted write left a journal that cannot be read (${(e as Error).message})`,
       file,
       'restore the files it names from their .bak copies by hand, then remove it',
+      'plan-write-interrupted',
     );
   }
   const done = rollBack(j);
@@ -399,20 +444,20 @@ export function writeChanges(changes: readonly FileChange[], stamp: string, root
     pid: process.pid,
     since: new Date().toISOString(),
     entries: targets.map((t, i) => ({
-      file: t.file,
+      file: relative(base, t.file),
       real: t.real,
       tmp: join(dirname(t.real), `.${basename(t.real)}.osa-sriov.${process.pid}.tmp`),
       backup: changes[i]!.before === null ? null : freshBackup(t.real, stamp),
     })),
     createdDirs: [...new Set(targets.flatMap((t) => t.missingDirs))],
   };
-  let current: JournalEntry | undefined;
+  let current: WriteTarget | undefined;
   try {
     saveJournal(journalFile, journal);
     faultPoint('journal');
     for (const d of journal.createdDirs) mkdirSync(d);
     for (const [i, e] of journal.entries.entries()) {
-      current = e;
+      current = targets[i];
       rmSync(e.tmp, { force: true });
       writeDurably(e.tmp, changes[i]!.after);
       if (e.backup !== null) {
@@ -423,7 +468,7 @@ export function writeChanges(changes: readonly FileChange[], stamp: string, root
     journal.state = 'commit';
     saveJournal(journalFile, journal);
     for (const [i, e] of journal.entries.entries()) {
-      current = e;
+      current = targets[i];
       renameSync(e.tmp, e.real);
       faultPoint(`rename-${i + 1}`);
     }
@@ -434,9 +479,10 @@ export function writeChanges(changes: readonly FileChange[], stamp: string, root
       rollBack(journal);
     } catch (r) {
       throw new WriteError(
-        `${(e as Error).message}; rolling back failed too (${(r as Error).message})`,
+        `the write failed (${(e as Error).message}) and rolling it back failed too (${(r as Error).message}): the deploy directory is half edited`,
         current?.file ?? journalFile,
         `fix that, then run osa-sriov plan --write again: it rolls back the edit listed in ${journalFile}`,
+        'plan-write-interrupted',
       );
     }
     rmSync(journalFile, { force: true });

@@ -448,6 +448,33 @@ describe('§3 atomic and serialised --write', () => {
     }
   });
 
+  test('a forged journal naming files outside the deploy directory is refused, nothing removed', () => {
+    const dir = lab();
+    const outside = mkdtempSync(join(tmpdir(), 'osa-hostile-outside-'));
+    writeFileSync(join(outside, 'precious'), 'keep me\n');
+    const entry = {
+      file: '../../../../../../..' + join(outside, 'precious'),
+      real: join(outside, 'precious'),
+    };
+    writeFileSync(
+      join(dir, '.osa-sriov-journal.json'),
+      JSON.stringify({
+        schema: 'osa-sriov/write-journal@1',
+        state: 'commit',
+        pid: 1,
+        since: 'x',
+        entries: [{ ...entry, tmp: join(outside, '.precious.osa-sriov.1.tmp'), backup: null }],
+        createdDirs: [outside],
+      }),
+    );
+    const r = write(dir);
+    assertLocatedError(
+      r,
+      /\.osa-sriov-journal\.json: an interrupted write left a journal that cannot be read \(not an osa-sriov write journal/,
+    );
+    assert.equal(readFileSync(join(outside, 'precious'), 'utf8'), 'keep me\n');
+  });
+
   test('a signal during the verification removes the staging copy; one a SIGKILL left is removed by the next run', () => {
     const term = runProcess(['plan', INTENT, '--deploy', LAB, '--facts', FACTS], {
       OSA_SRIOV_TEST_FAULT: 'stage=term',
