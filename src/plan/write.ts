@@ -320,10 +320,10 @@ function readJournal(file: string, root: string): Journal {
     if (e.real !== path && e.real !== real) return bad(`${e.file}: not the file it names`);
     // A new file is never behind a link: rolling one back removes exactly that path.
     if (e.backup === null && e.real !== path) return bad(`${e.file}: a new file behind a link`);
-    const tmp = new RegExp(`^\\.${escape(basename(e.real))}\\.osa-sriov\\.\\d+\\.tmp$`);
+    const tmp = new RegExp(`^\\.${reEscape(basename(e.real))}\\.osa-sriov\\.\\d+\\.tmp$`);
     if (typeof e.tmp !== 'string' || dirname(e.tmp) !== dirname(e.real) || !tmp.test(basename(e.tmp)))
       return bad(`${e.file}: its temporary file`);
-    const bak = new RegExp(`^${escape(e.real)}\\.osa-sriov-[0-9TZ]+(-\\d+)?\\.bak$`);
+    const bak = new RegExp(`^${reEscape(e.real)}\\.osa-sriov-[0-9TZ]+(-\\d+)?\\.bak$`);
     if (e.backup !== null && (typeof e.backup !== 'string' || !bak.test(e.backup)))
       return bad(`${e.file}: its backup`);
   }
@@ -332,7 +332,7 @@ function readJournal(file: string, root: string): Journal {
   return j as Journal;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const reEscape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 function sameContent(a: string, b: string): boolean {
   try {
