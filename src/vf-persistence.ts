@@ -113,7 +113,7 @@ set_vfs() {
     fail "PF $pf: writing $2 to $dev/sriov_numvfs failed, the PF has no VFs now; see dmesg"
     return
   fi
-  echo "PF $pf: $cur -> $2 VFs"
+  printf 'PF %s: %s -> %s VFs\\n' "$pf" "$cur" "$2"
 }
 
 # Validated: the address becomes a sysfs path, the count a value the kernel reads in base 0.

@@ -1,25 +1,33 @@
 // HostFacts: the public, versioned description of one host's SR-IOV hardware and readiness.
 // Documented in docs/host-facts.md. Unknown or missing data is null, never guessed.
 import { z } from 'zod';
+import { kernelAltnameProblem, kernelIfnameProblem, reportedHostnameProblem, showName } from '../names.js';
 
 export const HOST_FACTS_SCHEMA = 'osa-sriov/host-facts@1';
 
 const pciAddress = z.string().regex(/^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/);
 const hexId = z.string().regex(/^[0-9a-f]{4}$/);
 const mac = z.string().regex(/^[0-9a-f]{2}(:[0-9a-f]{2})*$/);
+/** Names from a host are external input: a name the kernel cannot have is a forged or broken file. */
+const named = (what: string, problem: (n: string) => string | null) =>
+  z.string().superRefine((n, ctx) => {
+    const p = problem(n);
+    if (p) ctx.addIssue({ code: 'custom', message: `${what} ${showName(n)} ${p}` });
+  });
+const ifname = named('interface name', kernelIfnameProblem);
 
 export const LinkStateSchema = z.enum(['auto', 'enable', 'disable']);
 
 export const MasterSchema = z.object({
   kind: z.enum(['bond', 'bridge', 'ovs', 'other']),
-  name: z.string(),
+  name: ifname,
 });
 
 export const VfSchema = z.object({
   index: z.number().int().nonnegative(),
   pciAddress: pciAddress.nullable(),
   driver: z.string().nullable(),
-  netdev: z.string().nullable(),
+  netdev: ifname.nullable(),
   /** The administrative MAC from the PF's VF table (what Neutron sets), not the VF netdev's own. */
   mac: mac.nullable(),
   vlan: z.number().int().nonnegative().nullable(),
@@ -31,7 +39,7 @@ export const VfSchema = z.object({
   minTxRateMbps: z.number().int().nonnegative().nullable(),
   iommuGroup: z.number().int().nonnegative().nullable(),
   /** Netdevs stacked on the VF's netdev (macvtap0 for a macvtap port). */
-  uppers: z.array(z.string()),
+  uppers: z.array(ifname),
 });
 
 export const SriovCapabilitySchema = z.object({
@@ -45,8 +53,8 @@ export const SriovCapabilitySchema = z.object({
 
 export const PfSchema = z.object({
   pciAddress: pciAddress.nullable(),
-  netdev: z.string().nullable(),
-  altnames: z.array(z.string()),
+  netdev: ifname.nullable(),
+  altnames: z.array(named('interface altname', kernelAltnameProblem)),
   driver: z.string().nullable(),
   driverVersion: z.string().nullable(),
   firmwareVersion: z.string().nullable(),
@@ -76,7 +84,7 @@ export const OtherNicSchema = z.object({
   driver: z.string().nullable(),
   vendorId: hexId.nullable(),
   deviceId: hexId.nullable(),
-  netdevs: z.array(z.string()),
+  netdevs: z.array(ifname),
   /** Set when this is a VF whose PF was not found among the devices (should not happen). */
   physfn: pciAddress.nullable(),
 });
@@ -92,7 +100,7 @@ export const NetworkSchema = z.object({
   /** Every address (`ip -o addr show`). */
   addresses: z.array(
     z.object({
-      dev: z.string(),
+      dev: ifname,
       family: z.enum(['inet', 'inet6']),
       address: z.string(),
       prefixLength: z.number().int().nonnegative(),
@@ -102,7 +110,7 @@ export const NetworkSchema = z.object({
   /** Default routes (`ip route show default`, `ip -6 route show default`). */
   defaultRoutes: z.array(
     z.object({
-      dev: z.string().nullable(),
+      dev: ifname.nullable(),
       family: z.enum(['inet', 'inet6']),
       via: z.string().nullable(),
       /** "ra" for a route learned from a router advertisement; null when ip shows none. */
@@ -110,7 +118,7 @@ export const NetworkSchema = z.object({
     }),
   ),
   /** How netdevs stack: each link's master (bond, bridge, ovs-system) and lower device (VLAN, macvtap). */
-  links: z.array(z.object({ name: z.string(), master: z.string().nullable(), lower: z.string().nullable() })),
+  links: z.array(z.object({ name: ifname, master: ifname.nullable(), lower: ifname.nullable() })),
 });
 
 /** One NUMA node of the host (`/sys/devices/system/node/nodeN`). */
@@ -185,7 +193,7 @@ export const HostFactsSchema = z.object({
     /** Who took it: the fleet playbook writes "ansible <controller> <inventory_hostname>". */
     origin: z.string().nullable().default(null),
   }),
-  hostname: z.string().nullable(),
+  hostname: named('host name', reportedHostnameProblem).nullable(),
   kernel: z.object({ release: z.string().nullable(), cmdline: z.string().nullable() }),
   cpu: z.object({
     vendor: z.string().nullable(),

@@ -1,27 +1,15 @@
 // Trying the plan's edits before anyone applies them (a staged copy of the deploy directory,
 // loaded and checked like the real one), and writing them: all files or none, with backups.
-import {
-  copyFileSync,
-  cpSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, relative } from 'node:path';
 import type { FactsForHost } from '../checks/context.js';
 import { specVarName } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
-import { InputError, locationOf } from '../errors.js';
 import { loadDeployDir } from '../osa/load.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';
 import { type DerivedPlan, projectFacts } from './derive.js';
 import { deviceSpecValue, type FileChange } from './edits.js';
 import type { Intent } from './intent.js';
+import { stageDeployDir } from './stage.js';
 
 /** Host state the host-setup playbook changes; the staged check cannot see it yet. */
 export const HOST_SETUP_RULES = ['SRIOV-HOST-001', 'SRIOV-HOST-003', 'SRIOV-HOST-006'];
@@ -60,22 +48,17 @@ export function verifyPlan(
   deployDir: string,
   facts: ReadonlyMap<string, FactsForHost>,
 ): Verification {
-  const stage = mkdtempSync(join(tmpdir(), 'osa-sriov-plan-'));
+  // A private copy (links materialised): the edits never reach the deploy directory.
+  const stage = stageDeployDir(deployDir, changes);
   try {
-    cpSync(deployDir, stage, { recursive: true });
-    for (const c of changes) {
-      const target = join(stage, relative(deployDir, c.file));
-      mkdirSync(dirname(target), { recursive: true });
-      writeFileSync(target, c.after);
-    }
-    const model = buildModel(loadDeployDir(stage), intent.release);
+    const model = buildModel(loadDeployDir(stage.dir), intent.release);
     // The staged check sees the hosts as the host setup leaves them (VFs created).
     const projected = projectFacts(derived, new Map([...facts].map(([h, f]) => [h, f.facts])));
     const after = new Map([...facts].map(([h, f]) => [h, { ...f, facts: projected.get(h) ?? f.facts }]));
     const result = runChecks(model, after, { skip: HOST_SETUP_RULES });
-    const back = (f: string) => (f.startsWith(stage) ? join(deployDir, relative(stage, f)) : f);
+    const back = stage.back;
     // Texts may name staged files too (evidence, fixes): show the real directory's paths.
-    const real = (t: string) => t.replaceAll(stage, deployDir);
+    const real = (t: string) => t.replaceAll(stage.dir, deployDir);
     const findings = result.findings.map((f) => ({
       ...f,
       message: real(f.message),
@@ -100,67 +83,8 @@ export function verifyPlan(
     for (const e of errors) if (e.location) e.location.file = back(e.location.file);
     return { errors, findings, mismatches, model };
   } finally {
-    rmSync(stage, { recursive: true, force: true });
+    stage.remove();
   }
 }
 
-export class WriteError extends InputError {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
-    super(
-      'plan-write-failed',
-      `cannot write the plan (nothing was changed): ${message}`,
-      locationOf(file),
-      'check the permissions of the deploy directory',
-    );
-  }
-}
-
-/**
- * Writes every change or none: each new text goes to a temporary file beside its target first;
- * only when all are written are the originals copied to `<file>.osa-sriov-<stamp>.bak` and the
- * temporary files renamed over them. Returns the backups made.
- */
-export function writeChanges(changes: readonly FileChange[], stamp: string): string[] {
-  const staged: Array<{ tmp: string; file: string }> = [];
-  const made: string[] = [];
-  try {
-    for (const c of changes) {
-      mkdirSync(dirname(c.file), { recursive: true });
-      const tmp = join(dirname(c.file), `.${basename(c.file)}.osa-sriov.${process.pid}.tmp`);
-      writeFileSync(tmp, c.after);
-      staged.push({ tmp, file: c.file });
-    }
-    for (const c of changes) {
-      if (c.before !== null && existsSync(c.file)) {
-        const backup = `${c.file}.osa-sriov-${stamp}.bak`;
-        copyFileSync(c.file, backup);
-        made.push(backup);
-      }
-    }
-  } catch (e) {
-    for (const s of staged) rmSync(s.tmp, { force: true });
-    for (const b of made) rmSync(b, { force: true });
-    throw new WriteError((e as Error).message, staged.at(-1)?.file ?? changes[0]?.file ?? '');
-  }
-  const renamed: string[] = [];
-  try {
-    for (const s of staged) {
-      renameSync(s.tmp, s.file);
-      renamed.push(s.file);
-    }
-  } catch (e) {
-    // Put back what was already replaced, so the directory is as it was.
-    for (const file of renamed) {
-      const c = changes.find((x) => x.file === file)!;
-      if (c.before === null) rmSync(file, { force: true });
-      else writeFileSync(file, c.before);
-    }
-    for (const s of staged) rmSync(s.tmp, { force: true });
-    for (const b of made) rmSync(b, { force: true });
-    throw new WriteError((e as Error).message, staged[renamed.length]?.file ?? '');
-  }
-  return made;
-}
+export { WriteError, writeChanges } from './write.js';

@@ -12,6 +12,7 @@ import { type HostRender, jsonDumps, pciTemplate } from '../osa/render.js';
 import type { PyValue } from '../python.js';
 import type { DerivedPlan, PlannedDeviceSpec, PlanProblem } from './derive.js';
 import type { Intent, IntentPhysnet } from './intent.js';
+import { assertInventoryHost } from './safe-values.js';
 import { type Plain, YamlEditor, type YamlPath } from './yaml-edit.js';
 
 export interface FileChange {
@@ -247,7 +248,9 @@ function extraVarFile(model: DeploymentModel, name: string): string | null {
   return file;
 }
 
-function hostVarsFile(ws: Workspace, host: string): string {
+function hostVarsFile(ws: Workspace, host: string, model: DeploymentModel): string {
+  // The name becomes a path: only an Ansible host name (no "/", no "..") gets there.
+  assertInventoryHost(model, host);
   const asDir = join(ws.dir, 'host_vars', host);
   const file =
     existsSync(asDir) && statSync(asDir).isDirectory() ? join(asDir, 'osa-sriov.yml') : `${asDir}.yml`;
@@ -391,7 +394,7 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
       });
       continue;
     }
-    const file = hostVarsFile(ws, r.name);
+    const file = hostVarsFile(ws, r.name, model);
     const winner = r.vars.get('provider_networks')?.winner;
     const inPlace = pnLevel === 'host_vars file' && winner?.loc?.file === file;
     const why = `provider_networks: ${r.name}'s own copy (its SR-IOV NICs differ from the shared entry's)`;
@@ -443,7 +446,7 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
   // --- Nova device_spec, excluded devices --------------------------------------------------
   const specName = specVarName(intent.release);
   for (const h of derived.hosts) {
-    const file = hostVarsFile(ws, h.host);
+    const file = hostVarsFile(ws, h.host, model);
     ws.edit(file, `${specName}: the VFs of ${h.host}'s planned PFs, by PCI address`, (e) =>
       e.set([specName], deviceSpecValue(intent, h.deviceSpec)),
     );
@@ -505,7 +508,7 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
       const v = r.vars.get(name);
       if (v?.winner?.level === 'extra vars (user_*.yml)' && v.value)
         ws.edit(
-          hostVarsFile(ws, r.name),
+          hostVarsFile(ws, r.name, model),
           `${name}: ${r.name} keeps the value it had from ${rel(file)}`,
           (e) => e.set([name], v.value as Plain),
         );

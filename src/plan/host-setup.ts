@@ -3,6 +3,7 @@
 // ordered before the SR-IOV agent and nova-compute, and a udev rule for hot-plug and driver
 // reloads). Pure: it returns the files' text, the caller writes them (docs/host-setup.md).
 import { InputError } from '../errors.js';
+import { inventoryHostProblem, writableIfnameProblem } from '../names.js';
 import {
   CONF,
   MAX_VFS,
@@ -45,9 +46,8 @@ const TAG_VFS = 'osa-sriov-vfs';
 /** The extra var that lets the playbook change a PF's non-zero VF count. */
 const ALLOW_CHANGE = 'osa_sriov_allow_vf_count_change';
 
-// Whitelists, not blacklists: every value ends up in YAML, Jinja, shell and udev syntax.
-const HOST = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/;
-const NETDEV = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
+// Names follow src/names.ts (the whitelist plan applies to everything it writes), and each is
+// still quoted for the syntax it lands in (YAML, Jinja data, shell, udev).
 /** domain:bus:device.function; a PCI device number has 5 bits (00–1f). */
 const PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/;
 
@@ -122,10 +122,9 @@ interface CheckedHost {
 
 function checkPf(host: string, pf: HostSetupPf): HostSetupPf {
   const where = `host ${host}`;
-  if (typeof pf.netdev !== 'string' || !NETDEV.test(pf.netdev)) {
-    throw new HostSetupError(
-      `${where}: interface name ${JSON.stringify(pf.netdev)}: 1 to 15 letters, digits, ".", "_" or "-" are expected`,
-    );
+  const nameProblem = typeof pf.netdev === 'string' ? writableIfnameProblem(pf.netdev) : 'is not a string';
+  if (nameProblem) {
+    throw new HostSetupError(`${where}: interface name ${JSON.stringify(pf.netdev)} ${nameProblem}`);
   }
   const pciAddress = typeof pf.pciAddress === 'string' ? pf.pciAddress.toLowerCase() : '';
   if (!PCI.test(pciAddress)) {
@@ -142,14 +141,10 @@ function checkPf(host: string, pf: HostSetupPf): HostSetupPf {
 }
 
 function checkHost(h: HostSetupHost): CheckedHost {
-  if (typeof h.host !== 'string' || !HOST.test(h.host)) {
-    throw new HostSetupError(
-      `host name ${JSON.stringify(h.host)}: an Ansible inventory name of letters, digits, ".", "_" and "-" is expected`,
-    );
-  }
-  // As a play's host pattern these select groups, not one host.
-  if (h.host === 'all' || h.host === 'ungrouped') {
-    throw new HostSetupError(`host name "${h.host}" is an Ansible group pattern, not a host`);
+  // Also refuses "all" and "ungrouped": as a play's host pattern they select groups.
+  const hostProblem = typeof h.host === 'string' ? inventoryHostProblem(h.host) : 'is not a string';
+  if (hostProblem) {
+    throw new HostSetupError(`host name ${JSON.stringify(h.host)} ${hostProblem}`);
   }
   let kernelArgs: string[];
   try {

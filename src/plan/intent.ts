@@ -3,23 +3,23 @@
 import { type Document, isCollection, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { physnetProblem, writableIfnameProblem } from '../names.js';
 import { parseRelease, type Release } from '../osa/releases.js';
 
-/**
- * Linux IFNAMSIZ is 16 with the NUL: 15 characters. The kernel allows more characters, but
- * names end up in Neutron mappings (no ':' or ','), YAML, shell, systemd and udev: only the
- * characters interface names really use are accepted.
- */
-const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
+/** A rule of src/names.ts as a zod refinement, its reason as the message. */
+const ruled = (what: string, problem: (n: string) => string | null) =>
+  z.string().superRefine((n, ctx) => {
+    const p = problem(n);
+    if (p) ctx.addIssue({ code: 'custom', message: `${what} ${JSON.stringify(n)} ${p}` });
+  });
 const PCI = /^[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]$/;
 const HEX4 = /^[0-9a-fA-F]{4}$/;
-/** Neutron physnet names: no ':' or ',' (mapping separators), no whitespace. */
-const PHYSNET = /^[A-Za-z0-9_.-]{1,64}$/;
 /** A host group, a host name, or a glob over host names (Ansible-ish: letters, digits, - _ . * ?). */
 const SELECTOR = /^[A-Za-z0-9_.*?[\]-]+$/;
 
 const InterfaceSchema = z.union([
-  z.string().regex(IFNAME, 'an interface name: at most 15 letters, digits, ".", "_" or "-"'),
+  // The same rule as the names in the facts (src/names.ts): the kernel's, no ",", no Jinja.
+  ruled('the interface name', writableIfnameProblem),
   z.strictObject({ pciAddress: z.string().regex(PCI, 'a PCI address like 0000:3b:00.0') }),
   z.strictObject({
     vendorId: z.string().regex(HEX4, 'four hex digits, like "8086"'),
@@ -43,7 +43,7 @@ const HostSpecSchema = z.strictObject({
 
 const PhysnetSchema = z
   .strictObject({
-    name: z.string().regex(PHYSNET, 'letters, digits, "_", "-" or "." (no ":" or ",")'),
+    name: ruled('the physnet name', physnetProblem),
     type: z.enum(['vlan', 'flat']),
     vlanRanges: z.array(VlanRangeSchema).optional(),
     /** Bind the plugin's L2 agent (OVS / Linux bridge) to the physnet too; default: only if it has an entry already. */

@@ -189,7 +189,10 @@ describe('check: bad input exits 2 with a location, never a stack trace', () => 
     const f = JSON.parse(readFileSync(join(BASE_FACTS, 'compute1.json'), 'utf8'));
     f.pfs[0].numVfs = 'three';
     writeFileSync(join(json, 'compute1.json'), JSON.stringify(f));
-    assertUserError(cli('check', BASE, '--facts', json), /compute1\.json: not HostFacts \(pfs\.0\.numVfs/);
+    assertUserError(
+      cli('check', BASE, '--facts', json),
+      /compute1\.json(:1:\d+)?: not HostFacts \(pfs\.0\.numVfs/,
+    );
   });
 
   test('unknown rule id, unknown host, unknown release, bad --format', () => {
