@@ -8,9 +8,11 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-option
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
+import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
 import { factsByName } from './vf-map.js';
 
 interface CapacityCliOptions extends Record<string, unknown> {
+  color?: ColorMode;
   deploy?: string;
   release?: string;
   facts?: string[];
@@ -34,16 +36,14 @@ export async function capacityCommand(opts: CapacityCliOptions): Promise<number>
   const cloud = await readLiveCloud(cloudOpts);
   const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
   const deployDir = opts.deploy ?? null;
-  if (opts.format === 'json')
-    process.stdout.write(`${JSON.stringify(capacityJson(result, { deployDir }), null, 2)}\n`);
-  else
-    process.stdout.write(
-      renderCapacityText(result, {
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
-        deployDir,
-        ...(model ? { release: releaseLabel(release) } : {}),
-      }),
+  if (opts.format === 'json') printJson(capacityJson(result, { deployDir }));
+  else {
+    const color = useColor(opts.color);
+    printText(
+      renderCapacityText(result, { color, deployDir, ...(model ? { release: releaseLabel(release) } : {}) }),
+      color,
     );
+  }
   return result.exhausted.length > 0 ? 1 : 0;
 }
 
@@ -68,6 +68,7 @@ export function registerCapacity(program: Command): void {
       new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
     )
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(
       'after',

@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { collectorPath } from '../facts/run-collector.js';
 import { UserError } from './errors.js';
+import { printErr, printText, writeProgress } from './output.js';
 
 export const OSA_INVENTORY = '/opt/openstack-ansible/inventory/dynamic_inventory.py';
 export const OSA_CONFIG_DIR = '/etc/openstack_deploy';
@@ -167,11 +168,12 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     const done = summary.collected.length + summary.unreachable.size + summary.failed.size;
     const total = summary.hosts ? `/${summary.hosts.length}` : '';
     const bad = summary.unreachable.size + summary.failed.size;
-    process.stderr.write(`\rcollecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}\x1b[K`);
+    // The one raw control sequence we print: back to the line start and clear it (no data in it).
+    writeProgress(`collecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}`);
   };
   const say = (line: string) => {
     if (tty) progress();
-    else process.stderr.write(`${line}\n`);
+    else printErr(`${line}\n`);
   };
   const other: string[] = [];
   const code = await new Promise<number>((done, fail) => {
@@ -221,7 +223,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       done(status ?? 1);
     });
   });
-  if (tty) process.stderr.write('\n');
+  if (tty) printErr('\n');
   // ansible-playbook: 0 all ok, 2 some host failed, 4 some host unreachable; others are errors.
   if (![0, 2, 4].includes(code) || summary.hosts === null) {
     throw new UserError(
@@ -230,8 +232,8 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       `check the inventory (-i ${inventory}) and that ansible-playbook runs: ${playbookBin} --version`,
     );
   }
-  for (const l of other) process.stderr.write(`ansible: ${l}\n`);
-  process.stdout.write(summaryText(summary, dest));
+  for (const l of other) printErr(`ansible: ${l}\n`);
+  printText(summaryText(summary, dest));
   if (summary.hosts.length === 0) return 1;
   return summary.unreachable.size + summary.failed.size > 0 ? 1 : 0;
 }

@@ -8,6 +8,7 @@ import {
 } from './collect-ansible.js';
 import { UserError } from './errors.js';
 import { writeAtomically } from './io.js';
+import { printData } from './output.js';
 
 interface CollectOptions extends CollectAnsibleOptions {
   ansible?: boolean;
@@ -40,7 +41,7 @@ export async function collect(opts: CollectOptions): Promise<number> {
       throw new UserError(e.message, null, 'run it on a Linux host with /bin/sh');
     throw e;
   }
-  if (opts.output === undefined || opts.output === '-') process.stdout.write(snapshot);
+  if (opts.output === undefined || opts.output === '-') printData(snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;
 }

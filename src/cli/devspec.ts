@@ -9,6 +9,7 @@ import {
   parseDeviceSpecs,
 } from '../openstack/nova-devspec.js';
 import { UserError } from './errors.js';
+import { printData, printText } from './output.js';
 
 const MatchInput = z.object({
   specs: z.array(z.string()),
@@ -80,7 +81,7 @@ export async function devspecMatch(): Promise<void> {
   try {
     specs = parseDeviceSpecs(input.specs, host);
   } catch (e) {
-    process.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
+    printData(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
     return;
   }
   const matcher = new DeviceMatcher(specs);
@@ -94,7 +95,7 @@ export async function devspecMatch(): Promise<void> {
       return null;
     }
   });
-  process.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
+  printData(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
 }
 
 export function registerDevspec(program: Command): void {
@@ -113,7 +114,7 @@ export function registerDevspec(program: Command): void {
     .argument('<value>', 'the option value, a JSON dict or list of dicts (quote it for the shell)')
     .action((value: string) => {
       const x = explainDeviceSpec(value);
-      process.stdout.write(renderExplanation(x));
+      printText(renderExplanation(x));
       // Like a linter: an invalid value is a finding (1); bad usage stays 2.
       if (x.error) process.exitCode = 1;
     });

@@ -8,6 +8,7 @@ import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { formatUserError, UserError } from './errors.js';
+import { printErr } from './output.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
@@ -44,12 +45,12 @@ export async function main(argv: string[]): Promise<number> {
       return e.exitCode === 0 ? 0 : 2;
     }
     if (e instanceof UserError) {
-      process.stderr.write(formatUserError(e));
+      printErr(formatUserError(e));
       return 2;
     }
     // A bug of ours must still not end in a stack trace or a code that means "findings".
     const message = e instanceof Error ? e.message : String(e);
-    process.stderr.write(
+    printErr(
       `osa-sriov: internal error: ${message}\n  fix: please report it with the command line (OSA_SRIOV_DEBUG=1 prints the stack)\n`,
     );
     if (process.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);

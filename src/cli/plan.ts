@@ -15,6 +15,7 @@ import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { readInput, writeAtomically } from './io.js';
+import { printJson, printText } from './output.js';
 
 interface PlanOptions {
   deploy: string;
@@ -96,9 +97,9 @@ export function plan(intentFile: string, opts: PlanOptions): number {
     }
   }
   if (opts.format === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+    printJson(planJson(outcome, intent, opts.deploy));
   } else {
-    process.stdout.write(
+    printText(
       renderPlanText(outcome, intent, facts, {
         intentFile,
         deployDir: opts.deploy,

@@ -2,11 +2,12 @@ import { type Command, Option } from 'commander';
 import { factsFromPasted } from '../facts/build.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { FactsInputError, readHostFacts } from '../facts/load.js';
-import { assessReadiness } from '../facts/readiness.js';
+import { assessReadiness, type Readiness } from '../facts/readiness.js';
 import { CollectorError, runCollector } from '../facts/run-collector.js';
 import { renderProbeText } from '../report/facts-text.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
+import { type ColorMode, colorOption, printJson, printText, useColor } from './output.js';
 
 interface ProbeOptions {
   from?: string;
@@ -14,6 +15,8 @@ interface ProbeOptions {
   lspci?: string;
   ethtool?: string[];
   ipLink?: string;
+  color?: ColorMode;
+  failOn?: 'error' | 'warning';
 }
 
 async function loadFacts(opts: ProbeOptions): Promise<HostFacts> {
@@ -57,13 +60,22 @@ async function loadFacts(opts: ProbeOptions): Promise<HostFacts> {
   }
 }
 
-export async function probe(opts: ProbeOptions): Promise<void> {
+/** 1 when a readiness verdict is at or above --fail-on (for scripts and CI), else 0. */
+export function probeExitCode(readiness: Readiness, failOn: 'error' | 'warning' | undefined): number {
+  if (failOn === undefined) return 0;
+  const at = failOn === 'error' ? ['error'] : ['error', 'warning'];
+  return readiness.verdicts.some((v) => at.includes(v.level)) ? 1 : 0;
+}
+
+export async function probe(opts: ProbeOptions): Promise<number> {
   const facts = await loadFacts(opts);
-  if (opts.json) {
-    process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
-    return;
+  const readiness = assessReadiness(facts);
+  if (opts.json) printJson(facts);
+  else {
+    const color = useColor(opts.color);
+    printText(renderProbeText(facts, readiness, { color }), color);
   }
-  process.stdout.write(renderProbeText(facts, assessReadiness(facts)));
+  return probeExitCode(readiness, opts.failOn);
 }
 
 const collectRepeatable = (value: string, previous: string[] | undefined): string[] => [
@@ -92,9 +104,18 @@ export function registerProbe(program: Command): void {
       ),
     )
     .option('--ip-link <file>', 'pasted `ip link show` output (either iproute2 VF format)')
+    .addOption(
+      new Option(
+        '--fail-on <level>',
+        'exit 1 when a readiness verdict is at or above this level (default: exit 0 whatever the verdicts)',
+      ).choices(['error', 'warning']),
+    )
+    .addOption(colorOption())
     .addHelpText(
       'after',
       '\nExamples:\n  osa-sriov probe\n  osa-sriov probe --from compute1.snapshot --json\n  osa-sriov probe --lspci lspci.txt --ethtool ethtool.txt --ip-link ip-link.txt',
     )
-    .action(probe);
+    .action(async (opts: ProbeOptions) => {
+      process.exitCode = await probe(opts);
+    });
 }

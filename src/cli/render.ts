@@ -3,6 +3,7 @@ import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
+import { printJson, printText } from './output.js';
 
 interface RenderOptions {
   host?: string[];
@@ -14,8 +15,8 @@ export function render(dir: string, opts: RenderOptions): void {
   const release = releaseOption(opts.release);
   const model = buildModel(readDeployDir(dir), release, opts.host);
   requireHosts(model, opts.host, dir);
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
-  else process.stdout.write(renderModelIni(model));
+  if (opts.format === 'json') printJson(modelJson(model));
+  else printText(renderModelIni(model));
 }
 
 export function registerRender(program: Command): void {

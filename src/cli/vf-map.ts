@@ -7,8 +7,10 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-option
 import { repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
+import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
 
 interface VfMapCliOptions extends Record<string, unknown> {
+  color?: ColorMode;
   facts?: string[];
   host?: string[];
   format: 'table' | 'json';
@@ -43,11 +45,11 @@ export async function vfMapCommand(opts: VfMapCliOptions): Promise<number> {
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
   const cloud = await readLiveCloud(cloudOpts);
   const map = vfMap(cloud, facts, { host: opts.host ?? [] });
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(vfMapJson(map), null, 2)}\n`);
-  else
-    process.stdout.write(
-      renderVfMapText(map, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }),
-    );
+  if (opts.format === 'json') printJson(vfMapJson(map));
+  else {
+    const color = useColor(opts.color);
+    printText(renderVfMapText(map, { color }), color);
+  }
   const sum = vfMapSummary(map);
   return sum.errors + sum.warnings > 0 ? 1 : 0;
 }
@@ -68,6 +70,7 @@ export function registerVfMap(program: Command): void {
       new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
     )
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(
       'after',

@@ -3,6 +3,7 @@
 // doctor, vf-map and capacity work on plain data (src/cloud/types.ts).
 import { readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
+import { escapeControls } from '../report/style.js';
 import { authenticate, selectEndpoint, type Token } from './auth.js';
 import { type Interface, type ResolvedCloud, resolveCloud } from './config.js';
 import { apiMessage, CloudError, Redactor, Transport } from './http.js';
@@ -306,7 +307,7 @@ export async function connect(
     const why = opts.insecure
       ? '--insecure'
       : `${cloud.name ? 'verify: false' : 'OS_INSECURE'} in ${cloud.source}`;
-    (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+    (opts.warn ?? ((l: string) => process.stderr.write(`${escapeControls(l)}\n`)))(
       `osa-sriov: warning: TLS certificates are not verified (${why}): the cloud's identity is not checked`,
     );
   }
