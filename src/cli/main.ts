@@ -5,13 +5,17 @@ import { TOOL_VERSION } from '../version.js';
 import { registerCapacity } from './capacity.js';
 import { registerCheck } from './check.js';
 import { registerCollect } from './collect.js';
+import { registerCompletion } from './completion.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { formatUserError, UserError } from './errors.js';
+import { registerMan } from './man.js';
 import { printErr } from './output.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
+import { registerRules } from './rules.js';
+import { applyUsageErrors } from './usage.js';
 import { registerVfMap } from './vf-map.js';
 
 export function buildProgram(): Command {
@@ -31,7 +35,11 @@ export function buildProgram(): Command {
   registerDoctor(program);
   registerVfMap(program);
   registerCapacity(program);
+  registerRules(program);
+  registerCompletion(program);
+  registerMan(program);
   for (const cmd of program.commands) cmd.exitOverride();
+  applyUsageErrors(program);
   return program;
 }
 
