@@ -6,9 +6,9 @@ import { RULES } from '../checks/registry.js';
 import type { RuleInfo } from '../checks/rule.js';
 import { DOCTOR_RULES } from '../cloud/doctor.js';
 import { table } from '../report/table.js';
+import { closest } from '../suggest.js';
 import { UserError } from './errors.js';
 import { printData, printText } from './output.js';
-import { closest } from './suggest.js';
 
 /** docs/ beside src/ and dist/ alike (both are one level under the package root). */
 export const DOCS_DIR = new URL('../../docs/', import.meta.url);
