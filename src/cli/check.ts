@@ -138,7 +138,10 @@ export function registerCheck(program: Command): void {
     .addOption(new Option('--host <name>', 'only this inventory host (repeatable)').argParser(repeatable))
     .option('--release <release>', RELEASE_HELP)
     .addOption(
-      new Option('--format <format>', 'text, json (docs/check-json.md) or sarif (SARIF 2.1.0)')
+      new Option(
+        '--format <format>',
+        'text, json (schema osa-sriov/findings@1, docs/check.md) or sarif (SARIF 2.1.0)',
+      )
         .choices(['text', 'json', 'sarif'])
         .default('text'),
     )
