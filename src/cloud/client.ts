@@ -188,14 +188,17 @@ class Session implements CloudSession {
         ),
       );
     if (res.text.trim() === '') return null;
+    let parsed: unknown;
     try {
-      return JSON.parse(res.text) as unknown;
+      parsed = JSON.parse(res.text) as unknown;
     } catch {
       throw new CloudError(
         `${service} ${where} answered something that is not JSON: ${this.transport.redactor.redact(apiMessage(res.text))}`,
         'a proxy may be answering instead of the service: check the catalog URL',
       );
     }
+    // Names, faults and descriptions may echo a credential: nothing read is kept unredacted.
+    return this.transport.redactor.redactValue(parsed);
   }
 
   get(serviceType: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
