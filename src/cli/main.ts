@@ -61,7 +61,7 @@ export async function main(argv: string[]): Promise<number> {
     printErr(
       `osa-sriov: internal error: ${message}\n  fix: please report it with the command line (OSA_SRIOV_DEBUG=1 prints the stack)\n`,
     );
-    if (process.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) process.stderr.write(`${e.stack}\n`);
+    if (process.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) printErr(`${e.stack}\n`);
     return 2;
   }
 }
