@@ -1,14 +1,14 @@
 import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { RULES } from '../checks/registry.js';
-import { runChecks, selectRules, UnknownRuleError } from '../checks/run.js';
+import { runChecks, selectRules } from '../checks/run.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import { terminalText } from '../report/style.js';
+import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -59,15 +59,9 @@ export function parseMaxAge(text: string): number | undefined {
   return Number(m[1]) * AGE_UNITS[m[2] || 'd']!;
 }
 
-export function check(dir: string, opts: CheckOptions): number {
+export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const release = releaseOption(opts.release);
-  try {
-    selectRules(opts.rule, opts.skip);
-  } catch (e) {
-    if (e instanceof UnknownRuleError)
-      throw new UserError(e.message, null, `rule ids: ${RULES.map((r) => r.id).join(', ')}`);
-    throw e;
-  }
+  selectRules(opts.rule, opts.skip);
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
@@ -81,14 +75,16 @@ export function check(dir: string, opts: CheckOptions): number {
       `several facts files describe host ${c.host}: ${c.files.join(', ')}`,
       { file: c.files[0]! },
       'keep one facts file per host in the --facts directories',
+      'facts-conflict',
     );
   }
   for (const f of match.unmatched) {
     printErr(
+      cli,
       `osa-sriov: warning: ${f.file}: no inventory host named ${f.stem}${f.facts.hostname && f.facts.hostname !== f.stem ? ` or ${f.facts.hostname}` : ''}; these facts are not used\n`,
     );
   }
-  const maxAge = parseMaxAge(opts.maxFactsAge ?? process.env.OSA_SRIOV_MAX_FACTS_AGE ?? '7d');
+  const maxAge = parseMaxAge(opts.maxFactsAge ?? cli.env.OSA_SRIOV_MAX_FACTS_AGE ?? '7d');
   const result = runChecks(model, match.byHost, {
     rules: opts.rule,
     skip: opts.skip,
@@ -104,7 +100,7 @@ export function check(dir: string, opts: CheckOptions): number {
     text = jsonText(findingsSarif(result));
   } else {
     // A report file is coloured only when asked with --color always.
-    const color = opts.output ? opts.color === 'always' : useColor(opts.color);
+    const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
     text = renderFindingsText(result, {
       color,
       title: `${dir} (OSA ${releaseLabel(release)})`,
@@ -113,16 +109,16 @@ export function check(dir: string, opts: CheckOptions): number {
     });
     if (opts.output) text = terminalText(text, { color });
     else {
-      printText(text, color);
+      printText(cli, text, color);
       text = '';
     }
   }
   if (opts.output) writeAtomically(opts.output, text);
-  else if (text) printData(text);
+  else if (text) printData(cli, text);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
-export function registerCheck(program: Command): void {
+export function registerCheck(program: Command, cli: CliRun): void {
   const cmd = program
     .command('check')
     .description(
@@ -164,6 +160,6 @@ export function registerCheck(program: Command): void {
       '\nExit status: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.',
     )
     .action((dir: string, opts: CheckOptions) => {
-      process.exitCode = check(dir, opts);
+      cli.exitCode = check(dir, opts, cli);
     });
 }

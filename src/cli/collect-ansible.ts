@@ -6,6 +6,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { collectorPath } from '../facts/run-collector.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { printErr, printText, writeProgress } from './output.js';
 
@@ -57,7 +58,7 @@ function executable(path: string): boolean {
   }
 }
 
-export function findAnsiblePlaybook(explicit?: string): string {
+export function findAnsiblePlaybook(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   if (explicit) {
     if (executable(explicit)) return explicit;
     throw new UserError(
@@ -66,7 +67,7 @@ export function findAnsiblePlaybook(explicit?: string): string {
       'give the path of ansible-playbook',
     );
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, 'ansible-playbook');
     if (executable(candidate)) return candidate;
   }
@@ -75,6 +76,7 @@ export function findAnsiblePlaybook(explicit?: string): string {
     'ansible-playbook not found (not on PATH, nor in /opt/ansible-runtime/bin)',
     null,
     'run this on the OSA deploy host, or install Ansible (apt-get install ansible-core), or give --ansible-playbook PATH',
+    'ansible-failed',
   );
 }
 
@@ -114,7 +116,7 @@ export function summaryText(s: CollectSummary, dir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function collectAnsible(opts: CollectAnsibleOptions): Promise<number> {
+export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): Promise<number> {
   if (!opts.output || opts.output === '-')
     throw new UserError(
       'collect --ansible needs -o DIR: the directory for the snapshots',
@@ -123,7 +125,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     );
   const forks = positiveInt(opts.forks, '--forks', 1000);
   const timeout = positiveInt(opts.timeout, '--timeout', 86400);
-  const playbookBin = findAnsiblePlaybook(opts.ansiblePlaybook);
+  const playbookBin = findAnsiblePlaybook(opts.ansiblePlaybook, cli.env);
   const inventory = opts.inventory ?? OSA_INVENTORY;
   if (!existsSync(inventory))
     throw new UserError(
@@ -141,6 +143,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       `cannot create the output directory: ${(e as Error).message}`,
       { file: dest },
       'choose a writable directory with -o',
+      'output-unwritable',
     );
   }
   const extra = {
@@ -153,9 +156,9 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
   if (forks) args.push('--forks', String(forks));
   if (opts.limit) args.push('--limit', opts.limit);
   const env = {
-    ...process.env,
-    OSA_CONFIG_DIR: opts.osaConfigDir ?? process.env.OSA_CONFIG_DIR ?? OSA_CONFIG_DIR,
-    ANSIBLE_CALLBACK_PLUGINS: [join(ansibleDir(), 'callback_plugins'), process.env.ANSIBLE_CALLBACK_PLUGINS]
+    ...cli.env,
+    OSA_CONFIG_DIR: opts.osaConfigDir ?? cli.env.OSA_CONFIG_DIR ?? OSA_CONFIG_DIR,
+    ANSIBLE_CALLBACK_PLUGINS: [join(ansibleDir(), 'callback_plugins'), cli.env.ANSIBLE_CALLBACK_PLUGINS]
       .filter(Boolean)
       .join(':'),
     ANSIBLE_STDOUT_CALLBACK: 'osa_sriov_progress',
@@ -163,17 +166,17 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     ANSIBLE_FORCE_COLOR: 'false',
   };
   const summary: CollectSummary = { hosts: null, collected: [], unreachable: new Map(), failed: new Map() };
-  const tty = process.stderr.isTTY === true;
+  const tty = cli.stderr.isTTY === true;
   const progress = () => {
     const done = summary.collected.length + summary.unreachable.size + summary.failed.size;
     const total = summary.hosts ? `/${summary.hosts.length}` : '';
     const bad = summary.unreachable.size + summary.failed.size;
     // The one raw control sequence we print: back to the line start and clear it (no data in it).
-    writeProgress(`collecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}`);
+    writeProgress(cli, `collecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}`);
   };
   const say = (line: string) => {
     if (tty) progress();
-    else printErr(`${line}\n`);
+    else printErr(cli, `${line}\n`);
   };
   const other: string[] = [];
   const code = await new Promise<number>((done, fail) => {
@@ -211,7 +214,14 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => stderr.push(chunk));
     child.on('error', (e) =>
-      fail(new UserError(`cannot run ${playbookBin}: ${e.message}`, null, 'check the Ansible installation')),
+      fail(
+        new UserError(
+          `cannot run ${playbookBin}: ${e.message}`,
+          null,
+          'check the Ansible installation',
+          'ansible-failed',
+        ),
+      ),
     );
     child.on('close', (status) => {
       other.push(
@@ -223,17 +233,18 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       done(status ?? 1);
     });
   });
-  if (tty) printErr('\n');
+  if (tty) printErr(cli, '\n');
   // ansible-playbook: 0 all ok, 2 some host failed, 4 some host unreachable; others are errors.
   if (![0, 2, 4].includes(code) || summary.hosts === null) {
     throw new UserError(
       `ansible-playbook failed (exit status ${code}): ${other.slice(-5).join(' | ') || 'no output'}`,
       null,
       `check the inventory (-i ${inventory}) and that ansible-playbook runs: ${playbookBin} --version`,
+      'ansible-failed',
     );
   }
-  for (const l of other) printErr(`ansible: ${l}\n`);
-  printText(summaryText(summary, dest));
+  for (const l of other) printErr(cli, `ansible: ${l}\n`);
+  printText(cli, summaryText(summary, dest));
   if (summary.hosts.length === 0) return 1;
   return summary.unreachable.size + summary.failed.size > 0 ? 1 : 0;
 }

@@ -4,6 +4,7 @@
 import type { Command } from 'commander';
 import { RULES } from '../checks/registry.js';
 import { DOCTOR_RULES } from '../cloud/doctor.js';
+import type { CliRun } from './cli-io.js';
 import { type CommandModel, commandModel, type OptionModel } from './command-model.js';
 import { UserError } from './errors.js';
 import { printData } from './output.js';
@@ -155,7 +156,7 @@ function root(cmd: Command): Command {
   return c;
 }
 
-export function registerCompletion(program: Command): void {
+export function registerCompletion(program: Command, cli: CliRun): void {
   program
     .command('completion')
     .description(
@@ -168,8 +169,8 @@ export function registerCompletion(program: Command): void {
     )
     .action((shell: string, _opts: unknown, cmd: Command) => {
       const model = commandModel(root(cmd));
-      if (shell === 'bash') printData(bashCompletion(model));
-      else if (shell === 'zsh') printData(zshCompletion(model));
+      if (shell === 'bash') printData(cli, bashCompletion(model));
+      else if (shell === 'zsh') printData(cli, zshCompletion(model));
       else throw new UserError(`no completion for the shell "${shell}"`, null, 'use bash or zsh');
     });
 }

@@ -1,5 +1,5 @@
 // The deploy dir and --release, shared by the commands that read an OSA configuration.
-import { type DeployDir, DeployLoadError, loadDeployDir } from '../osa/load.js';
+import { type DeployDir, loadDeployDir } from '../osa/load.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { NEWEST_RELEASE, parseRelease, RELEASES, type Release, releaseNames } from '../osa/releases.js';
 import { closest } from '../suggest.js';
@@ -19,25 +19,14 @@ export function releaseOption(text: string | undefined): Release {
       `unknown OSA release "${text}"${guess ? ` (did you mean ${guess}?)` : ''}`,
       null,
       `use one of ${releaseNames()} (or a point release such as 27.4.1)`,
+      'unknown-release',
     );
   }
   return release;
 }
 
 export function readDeployDir(dir: string): DeployDir {
-  try {
-    return loadDeployDir(dir);
-  } catch (e) {
-    if (e instanceof DeployLoadError) {
-      const l = e.location;
-      throw new UserError(
-        e.message,
-        l ? { file: l.file, ...(l.line > 0 ? { line: l.line, column: l.column } : {}) } : null,
-        e.hint,
-      );
-    }
-    throw e;
-  }
+  return loadDeployDir(dir);
 }
 
 export function requireHosts(
@@ -51,6 +40,7 @@ export function requireHosts(
       `unknown host ${missing.join(', ')}`,
       { file: dir },
       `hosts in this inventory: ${[...model.inventory.hosts.keys()].join(', ')}`,
+      'unknown-host',
     );
   }
 }

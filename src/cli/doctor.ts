@@ -8,6 +8,7 @@ import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
+import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
@@ -24,7 +25,7 @@ interface DoctorOptions extends Record<string, unknown> {
   color?: ColorMode;
 }
 
-export async function doctor(opts: DoctorOptions): Promise<number> {
+export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> {
   const cloudOpts = cloudOptionsFrom(opts);
   if (opts.facts && !opts.deploy)
     throw new UserError(
@@ -39,10 +40,11 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
-  const cloud = await readLiveCloud(cloudOpts);
+  const cloud = await readLiveCloud(cloudOpts, cli);
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
   if (opts.format === 'json') {
     printJson(
+      cli,
       findingsJson(result, {
         deployDir: opts.deploy ?? '',
         release: opts.deploy ? releaseLabel(release) : '',
@@ -50,10 +52,11 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
       }),
     );
   } else if (opts.format === 'sarif') {
-    printJson(findingsSarif(result));
+    printJson(cli, findingsSarif(result));
   } else {
-    const color = useColor(opts.color);
+    const color = useColor(opts.color, cli);
     printText(
+      cli,
       renderFindingsText(result, {
         command: 'doctor',
         color,
@@ -66,7 +69,7 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
-export function registerDoctor(program: Command): void {
+export function registerDoctor(program: Command, cli: CliRun): void {
   const cmd = program
     .command('doctor')
     .description(
@@ -102,6 +105,6 @@ export function registerDoctor(program: Command): void {
       '\nCredentials: clouds.yaml (--os-cloud / OS_CLOUD) or OS_* variables (docs/cloud-connect.md).\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 bad usage, unreachable or unauthorised cloud.',
     )
     .action(async (opts: DoctorOptions) => {
-      process.exitCode = await doctor(opts);
+      cli.exitCode = await doctor(opts, cli);
     });
 }

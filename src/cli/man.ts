@@ -3,6 +3,7 @@
 // "man" installs it with the package).
 import type { Command } from 'commander';
 import { TOOL_VERSION } from '../version.js';
+import type { CliRun } from './cli-io.js';
 import { type CommandModel, commandModel } from './command-model.js';
 import { printData } from './output.js';
 
@@ -68,11 +69,11 @@ function root(cmd: Command): Command {
   return c;
 }
 
-export function registerMan(program: Command): void {
+export function registerMan(program: Command, cli: CliRun): void {
   program
     .command('man')
     .description('print the manual page (roff; read it with `osa-sriov man | man -l -`)')
     .action((_opts: unknown, cmd: Command) => {
-      printData(manPage(commandModel(root(cmd))));
+      printData(cli, manPage(commandModel(root(cmd))));
     });
 }

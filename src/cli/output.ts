@@ -1,8 +1,10 @@
 // The output layer of the CLI: every text a command prints goes through here, so control
 // characters from hosts, configs and clouds are escaped in every command (a test checks that
-// src/cli writes nowhere else), colours follow --color, and lines wrap at a TTY's width.
+// src/cli writes nowhere else), colours follow --color, and lines wrap at a TTY's width. It
+// writes to the run's streams (cli-io.ts), never to the process's.
 import { type Command, Option } from 'commander';
 import { terminalText } from '../report/style.js';
+import type { CliIo, CliWriter } from './cli-io.js';
 
 export type ColorMode = 'auto' | 'always' | 'never';
 
@@ -23,10 +25,10 @@ const set = (v: string | undefined): boolean => v !== undefined && v !== '';
  * anything but the empty string); FORCE_COLOR (not 0) colours in auto even when not a terminal;
  * an explicit --color always or never wins over both.
  */
-export function useColor(
+export function colorWanted(
   mode: ColorMode | undefined,
-  stream: { isTTY?: boolean } = process.stdout,
-  env: NodeJS.ProcessEnv = process.env,
+  stream: { isTTY?: boolean },
+  env: NodeJS.ProcessEnv,
 ): boolean {
   if (mode === 'always') return true;
   if (mode === 'never') return false;
@@ -35,14 +37,19 @@ export function useColor(
   return stream.isTTY === true && env.TERM !== 'dumb';
 }
 
-/** The terminal's width when stdout is one (text wraps there), else none. */
-function ttyWidth(stream: NodeJS.WriteStream): number | undefined {
-  return stream.isTTY === true && stream.columns > 0 ? stream.columns : undefined;
+/** Whether this run's stdout gets colour under --color `mode`. */
+export function useColor(mode: ColorMode | undefined, cli: CliIo): boolean {
+  return colorWanted(mode, cli.stdout, cli.env);
+}
+
+/** The terminal's width when the stream is one (text wraps there), else none. */
+function ttyWidth(stream: CliWriter): number | undefined {
+  return stream.isTTY === true && (stream.columns ?? 0) > 0 ? stream.columns : undefined;
 }
 
 /** A text report on stdout: controls escaped, colours resolved (or dropped), wrapped on a TTY. */
-export function printText(text: string, color = false): void {
-  process.stdout.write(terminalText(text, { color, width: ttyWidth(process.stdout) }));
+export function printText(cli: CliIo, text: string, color = false): void {
+  cli.stdout.write(terminalText(text, { color, width: ttyWidth(cli.stdout) }));
 }
 
 /**
@@ -50,8 +57,8 @@ export function printText(text: string, color = false): void {
  * overrides (which can only stand inside strings there) are escaped too, so the JSON is the same
  * data and a terminal shows it safely.
  */
-export function printJson(value: unknown): void {
-  process.stdout.write(jsonText(value));
+export function printJson(cli: CliIo, value: unknown): void {
+  cli.stdout.write(jsonText(value));
 }
 
 export function jsonText(value: unknown): string {
@@ -61,17 +68,17 @@ export function jsonText(value: unknown): string {
   )}\n`;
 }
 
-/** A snapshot (a file format of its own, saved by the user): written as it is. */
-export function printData(text: string | Buffer): void {
-  process.stdout.write(text);
+/** What is written as it is: a snapshot (a file format of its own), our own help and scripts. */
+export function printData(cli: CliIo, text: string | Uint8Array): void {
+  cli.stdout.write(text);
 }
 
 /** A message on stderr (warnings, errors, progress): controls escaped, never coloured. */
-export function printErr(text: string): void {
-  process.stderr.write(terminalText(text, { color: false }));
+export function printErr(cli: CliIo, text: string): void {
+  cli.stderr.write(terminalText(text, { color: false }));
 }
 
 /** A progress line on a TTY's stderr, redrawn in place (`\r` … clear to the end of the line). */
-export function writeProgress(text: string): void {
-  process.stderr.write(`\r${terminalText(text, { color: false })}\x1b[K`);
+export function writeProgress(cli: CliIo, text: string): void {
+  cli.stderr.write(`\r${terminalText(text, { color: false })}\x1b[K`);
 }

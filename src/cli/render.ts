@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
+import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 import { printJson, printText } from './output.js';
 
@@ -11,15 +12,15 @@ interface RenderOptions {
   format: 'ini' | 'json';
 }
 
-export function render(dir: string, opts: RenderOptions): void {
+export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
   const model = buildModel(readDeployDir(dir), release, opts.host);
   requireHosts(model, opts.host, dir);
-  if (opts.format === 'json') printJson(modelJson(model));
-  else printText(renderModelIni(model));
+  if (opts.format === 'json') printJson(cli, modelJson(model));
+  else printText(cli, renderModelIni(model));
 }
 
-export function registerRender(program: Command): void {
+export function registerRender(program: Command, cli: CliRun): void {
   program
     .command('render')
     .description(
@@ -33,5 +34,5 @@ export function registerRender(program: Command): void {
         .choices(['ini', 'json'])
         .default('ini'),
     )
-    .action(render);
+    .action((dir: string, opts: RenderOptions) => render(dir, opts, cli));
 }

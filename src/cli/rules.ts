@@ -7,6 +7,7 @@ import type { RuleInfo } from '../checks/rule.js';
 import { DOCTOR_RULES } from '../cloud/doctor.js';
 import { table } from '../report/table.js';
 import { closest } from '../suggest.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { printData, printText } from './output.js';
 
@@ -37,14 +38,15 @@ export function rulePagePath(id: string): URL {
   return new URL(`rules/${id}.md`, DOCS_DIR);
 }
 
-export function rules(id: string | undefined, opts: { json?: boolean }): void {
+export function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): void {
   const rows = ruleRows();
   if (id === undefined) {
     if (opts.json) {
-      printData(`${JSON.stringify(rows, null, 2)}\n`);
+      printData(cli, `${JSON.stringify(rows, null, 2)}\n`);
       return;
     }
     printText(
+      cli,
       `${table(
         ['ID', 'SEVERITY', 'NEEDS', 'COMMAND', 'TITLE'],
         rows.map((r) => [r.id, r.severity, r.needs, r.command, r.title]),
@@ -72,16 +74,17 @@ export function rules(id: string | undefined, opts: { json?: boolean }): void {
       { file: page.pathname },
       'reinstall osa-sriov (its docs/ directory ships in the package)',
     );
-  if (opts.json) printData(`${JSON.stringify({ ...rule, page: readFileSync(page, 'utf8') }, null, 2)}\n`);
-  else printText(readFileSync(page, 'utf8'));
+  if (opts.json)
+    printData(cli, `${JSON.stringify({ ...rule, page: readFileSync(page, 'utf8') }, null, 2)}\n`);
+  else printText(cli, readFileSync(page, 'utf8'));
 }
 
-export function registerRules(program: Command): void {
+export function registerRules(program: Command, cli: CliRun): void {
   program
     .command('rules')
     .description("list the rules of check and doctor (id, severity, needs, title), or print one rule's page")
     .argument('[id]', 'a rule id, like SRIOV-HOST-001 (any case)')
     .option('--json', 'the list (or the rule and its page) as JSON')
     .addHelpText('after', '\nExamples:\n  osa-sriov rules\n  osa-sriov rules SRIOV-DEVSPEC-006')
-    .action(rules);
+    .action((id: string | undefined, opts: { json?: boolean }) => rules(id, opts, cli));
 }

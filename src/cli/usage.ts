@@ -2,6 +2,7 @@
 // style: `osa-sriov: error: …` with commander's "did you mean", a `fix:` line naming the help
 // to read, exit 2 (main turns commander's exit into 2).
 import type { Command } from 'commander';
+import type { CliIo } from './cli-io.js';
 import { printErr } from './output.js';
 
 /** `osa-sriov check`, `osa-sriov devspec explain`: how to name a command in a hint. */
@@ -29,9 +30,9 @@ export function usageErrorText(commanderText: string, path: string): string {
 }
 
 /** Every command (and subcommand) reports its usage errors through usageErrorText. */
-export function applyUsageErrors(cmd: Command): void {
+export function applyUsageErrors(cmd: Command, cli: CliIo): void {
   const path = commandPath(cmd);
   cmd.showHelpAfterError(false);
-  cmd.configureOutput({ outputError: (str) => printErr(usageErrorText(str, path)) });
-  for (const sub of cmd.commands) applyUsageErrors(sub);
+  cmd.configureOutput({ outputError: (str) => printErr(cli, usageErrorText(str, path)) });
+  for (const sub of cmd.commands) applyUsageErrors(sub, cli);
 }

@@ -6,7 +6,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { useColor } from '../../src/cli/output.js';
+import { colorWanted as useColor } from '../../src/cli/output.js';
 import { escapeControls, paint, terminalText, wrap } from '../../src/report/style.js';
 import { cli, withEnv } from '../cli-helpers.js';
 import { REPO } from '../helpers.js';
