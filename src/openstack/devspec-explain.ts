@@ -67,7 +67,8 @@ function describeOnHost(spec: DeviceSpec, devices: HostDevice[]): Described {
     // facts do not record: say what the ids and address select, and that the rest is unknown.
     const candidates = devices.filter((d) => idsSelect(spec, d) && addressSelects(spec, d));
     if (candidates.length > 0) {
-      for (const l of deviceLines(candidates).lines) matches.push(`${l} (each only if it reports a VPD card serial number)`);
+      for (const l of deviceLines(candidates).lines)
+        matches.push(`${l} (each only if it reports a VPD card serial number)`);
       notes.push(
         'Nova matches a remote_managed device only when it reports a VPD card serial number (a DPU), which the facts do not record',
       );
