@@ -1,6 +1,7 @@
 // The human report of `osa-sriov probe`: readiness verdicts, PF and VF tables, guest drivers.
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
 import { type Level, pfLabel, type Readiness } from '../facts/readiness.js';
+import { fixLines } from './fix-text.js';
 import { painter, type Style } from './style.js';
 import { table } from './table.js';
 
@@ -64,7 +65,7 @@ export function renderProbeText(
   out.push(paint('bold', title), '');
   for (const v of readiness.verdicts) {
     out.push(`${paint(LEVEL_STYLE[v.level], MARK[v.level])} ${v.message}`);
-    if (v.fix) out.push(`        fix: ${v.fix}`);
+    if (v.fix) out.push(...fixLines('fix:', v.fix, '        '));
   }
   if (facts.pfs.length > 0) {
     out.push('', 'Physical functions (SR-IOV capable)');
