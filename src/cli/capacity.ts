@@ -9,9 +9,11 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-option
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
+import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
 import { factsByName } from './vf-map.js';
 
 interface CapacityCliOptions extends Record<string, unknown> {
+  color?: ColorMode;
   deploy?: string;
   release?: string;
   facts?: string[];
@@ -35,16 +37,15 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
   const cloud = await readLiveCloud(cloudOpts, cli);
   const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
   const deployDir = opts.deploy ?? null;
-  if (opts.format === 'json')
-    cli.stdout.write(`${JSON.stringify(capacityJson(result, { deployDir }), null, 2)}\n`);
-  else
-    cli.stdout.write(
-      renderCapacityText(result, {
-        color: cli.stdout.isTTY === true && !cli.env.NO_COLOR,
-        deployDir,
-        ...(model ? { release: releaseLabel(release) } : {}),
-      }),
+  if (opts.format === 'json') printJson(cli, capacityJson(result, { deployDir }));
+  else {
+    const color = useColor(opts.color, cli);
+    printText(
+      cli,
+      renderCapacityText(result, { color, deployDir, ...(model ? { release: releaseLabel(release) } : {}) }),
+      color,
     );
+  }
   return result.exhausted.length > 0 ? 1 : 0;
 }
 
@@ -69,6 +70,7 @@ export function registerCapacity(program: Command, cli: CliRun): void {
       new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
     )
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(
       'after',

@@ -7,11 +7,21 @@ import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
+import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { writeAtomically } from './io.js';
+import {
+  addColorOption,
+  type ColorMode,
+  jsonText,
+  printData,
+  printErr,
+  printText,
+  useColor,
+} from './output.js';
 
 interface CheckOptions {
   facts?: string[];
@@ -23,6 +33,8 @@ interface CheckOptions {
   skip?: string[];
   output?: string;
   maxFactsAge?: string;
+  color?: ColorMode;
+  quiet?: boolean;
 }
 
 const AGE_UNITS: Record<string, number> = {
@@ -67,7 +79,8 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
     );
   }
   for (const f of match.unmatched) {
-    cli.stderr.write(
+    printErr(
+      cli,
       `osa-sriov: warning: ${f.file}: no inventory host named ${f.stem}${f.facts.hostname && f.facts.hostname !== f.stem ? ` or ${f.facts.hostname}` : ''}; these facts are not used\n`,
     );
   }
@@ -80,24 +93,33 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   });
   let text: string;
   if (opts.format === 'json') {
-    text = `${JSON.stringify(findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }), null, 2)}\n`;
+    text = jsonText(
+      findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }),
+    );
   } else if (opts.format === 'sarif') {
-    text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
+    text = jsonText(findingsSarif(result));
   } else {
-    const color = !opts.output && cli.stdout.isTTY === true && !cli.env.NO_COLOR;
+    // A report file is coloured only when asked with --color always.
+    const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
     text = renderFindingsText(result, {
       color,
       title: `${dir} (OSA ${releaseLabel(release)})`,
       failOn: opts.failOn,
+      quiet: opts.quiet === true,
     });
+    if (opts.output) text = terminalText(text, { color });
+    else {
+      printText(cli, text, color);
+      text = '';
+    }
   }
   if (opts.output) writeAtomically(opts.output, text);
-  else cli.stdout.write(text);
+  else if (text) printData(cli, text);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
 export function registerCheck(program: Command, cli: CliRun): void {
-  program
+  const cmd = program
     .command('check')
     .description(
       'find SR-IOV mistakes in an OpenStack-Ansible deployment before it is applied (rules: docs/rules/)',
@@ -112,7 +134,10 @@ export function registerCheck(program: Command, cli: CliRun): void {
     .addOption(new Option('--host <name>', 'only this inventory host (repeatable)').argParser(repeatable))
     .option('--release <release>', RELEASE_HELP)
     .addOption(
-      new Option('--format <format>', 'text, json (docs/check-json.md) or sarif (SARIF 2.1.0)')
+      new Option(
+        '--format <format>',
+        'text, json (schema osa-sriov/findings@1, docs/check.md) or sarif (SARIF 2.1.0)',
+      )
         .choices(['text', 'json', 'sarif'])
         .default('text'),
     )
@@ -128,6 +153,8 @@ export function registerCheck(program: Command, cli: CliRun): void {
       'warn about facts collected longer ago than this (7d, 36h, 2w; off to disable); default $OSA_SRIOV_MAX_FACTS_AGE or 7d',
     )
     .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
+    .option('-q, --quiet', 'text format: print only the summary line (the exit status says the rest)');
+  addColorOption(cmd)
     .addHelpText(
       'after',
       '\nExit status: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.',

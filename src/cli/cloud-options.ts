@@ -6,6 +6,7 @@ import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
+import { printErr } from './output.js';
 
 export function addCloudOptions(cmd: Command): Command {
   return cmd
@@ -71,7 +72,7 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
 
 /** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
 export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
-  const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...opts }, cli.env);
+  const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     return await readCloud(session);
   } finally {

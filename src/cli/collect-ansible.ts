@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { collectorPath } from '../facts/run-collector.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
+import { printErr, printText, writeProgress } from './output.js';
 
 export const OSA_INVENTORY = '/opt/openstack-ansible/inventory/dynamic_inventory.py';
 export const OSA_CONFIG_DIR = '/etc/openstack_deploy';
@@ -170,11 +171,12 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
     const done = summary.collected.length + summary.unreachable.size + summary.failed.size;
     const total = summary.hosts ? `/${summary.hosts.length}` : '';
     const bad = summary.unreachable.size + summary.failed.size;
-    cli.stderr.write(`\rcollecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}\x1b[K`);
+    // The one raw control sequence we print: back to the line start and clear it (no data in it).
+    writeProgress(cli, `collecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}`);
   };
   const say = (line: string) => {
     if (tty) progress();
-    else cli.stderr.write(`${line}\n`);
+    else printErr(cli, `${line}\n`);
   };
   const other: string[] = [];
   const code = await new Promise<number>((done, fail) => {
@@ -231,7 +233,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
       done(status ?? 1);
     });
   });
-  if (tty) cli.stderr.write('\n');
+  if (tty) printErr(cli, '\n');
   // ansible-playbook: 0 all ok, 2 some host failed, 4 some host unreachable; others are errors.
   if (![0, 2, 4].includes(code) || summary.hosts === null) {
     throw new UserError(
@@ -241,8 +243,8 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
       'ansible-failed',
     );
   }
-  for (const l of other) cli.stderr.write(`ansible: ${l}\n`);
-  cli.stdout.write(summaryText(summary, dest));
+  for (const l of other) printErr(cli, `ansible: ${l}\n`);
+  printText(cli, summaryText(summary, dest));
   if (summary.hosts.length === 0) return 1;
   return summary.unreachable.size + summary.failed.size > 0 ? 1 : 0;
 }

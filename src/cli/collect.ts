@@ -9,6 +9,7 @@ import {
 } from './collect-ansible.js';
 import { UserError } from './errors.js';
 import { writeAtomically } from './io.js';
+import { printData } from './output.js';
 
 interface CollectOptions extends CollectAnsibleOptions {
   ansible?: boolean;
@@ -34,7 +35,7 @@ export async function collect(opts: CollectOptions, cli: CliRun): Promise<number
       'add --ansible to collect from the fleet, or drop the option to collect this host',
     );
   const snapshot = await runCollector({ env: cli.env });
-  if (opts.output === undefined || opts.output === '-') cli.stdout.write(snapshot);
+  if (opts.output === undefined || opts.output === '-') printData(cli, snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;
 }

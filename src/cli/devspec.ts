@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import type { HostFacts } from '../facts/host-facts.js';
 import { explainDeviceSpec, renderExplanation } from '../openstack/devspec-explain.js';
 import {
   DeviceMatcher,
@@ -10,6 +11,8 @@ import {
 } from '../openstack/nova-devspec.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+import { printData, printText } from './output.js';
 
 const MatchInput = z.object({
   specs: z.array(z.string()),
@@ -83,7 +86,7 @@ export async function devspecMatch(cli: CliRun): Promise<void> {
   try {
     specs = parseDeviceSpecs(input.specs, host);
   } catch (e) {
-    cli.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
+    printData(cli, `${JSON.stringify({ error: err(e), matches: [] })}\n`);
     return;
   }
   const matcher = new DeviceMatcher(specs);
@@ -97,7 +100,20 @@ export async function devspecMatch(cli: CliRun): Promise<void> {
       return null;
     }
   });
-  cli.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
+  printData(cli, `${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
+}
+
+/** --facts of explain: one host's facts (a snapshot or HostFacts JSON file). */
+function oneHostFacts(path: string): HostFacts {
+  const files = readFactsPaths([path]);
+  if (files.length !== 1)
+    throw new UserError(
+      `--facts names ${files.length} facts files: explain evaluates the value against one host`,
+      { file: path },
+      "give one host's snapshot or HostFacts JSON file",
+      'usage',
+    );
+  return files[0]!.facts;
 }
 
 export function registerDevspec(program: Command, cli: CliRun): void {
@@ -114,9 +130,18 @@ export function registerDevspec(program: Command, cli: CliRun): void {
     .command('explain')
     .description('explain one device_spec value: normalised form, what it matches, warnings')
     .argument('<value>', 'the option value, a JSON dict or list of dicts (quote it for the shell)')
-    .action((value: string) => {
-      const x = explainDeviceSpec(value);
-      cli.stdout.write(renderExplanation(x));
+    .option(
+      '--facts <file>',
+      "a host's snapshot or HostFacts JSON: evaluate the value against that host's real devices, as its nova-compute would",
+    )
+    .addHelpText(
+      'after',
+      '\nExit status: 0 a valid value (warnings included), 1 Nova refuses the value, 2 bad usage or unreadable --facts.\nExamples:\n  osa-sriov devspec explain \'{"address": "0000:3b:00.0", "physical_network": "physnet1"}\'\n  osa-sriov devspec explain \'{"devname": "ens1f0", "physical_network": "physnet1"}\' --facts compute1.snapshot',
+    )
+    .action((value: string, opts: { facts?: string }) => {
+      const facts = opts.facts === undefined ? null : oneHostFacts(opts.facts);
+      const x = explainDeviceSpec(value, facts);
+      printText(cli, renderExplanation(x));
       // Like a linter: an invalid value is a finding (1); bad usage stays 2.
       if (x.error) cli.exitCode = 1;
     });

@@ -13,6 +13,7 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-option
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
+import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
 
 interface DoctorOptions extends Record<string, unknown> {
   deploy?: string;
@@ -21,6 +22,7 @@ interface DoctorOptions extends Record<string, unknown> {
   release?: string;
   format: 'text' | 'json' | 'sarif';
   failOn: Severity;
+  color?: ColorMode;
 }
 
 export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> {
@@ -40,20 +42,30 @@ export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> 
   }
   const cloud = await readLiveCloud(cloudOpts, cli);
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
-  let text: string;
   if (opts.format === 'json') {
-    text = `${JSON.stringify(findingsJson(result, { deployDir: opts.deploy ?? '', release: opts.deploy ? releaseLabel(release) : '', failOn: opts.failOn }), null, 2)}\n`;
+    printJson(
+      cli,
+      findingsJson(result, {
+        deployDir: opts.deploy ?? '',
+        release: opts.deploy ? releaseLabel(release) : '',
+        failOn: opts.failOn,
+      }),
+    );
   } else if (opts.format === 'sarif') {
-    text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
+    printJson(cli, findingsSarif(result));
   } else {
-    text = renderFindingsText(result, {
-      command: 'doctor',
-      color: cli.stdout.isTTY === true && !cli.env.NO_COLOR,
-      title: `the live cloud${opts.deploy ? ` against ${opts.deploy} (OSA ${releaseLabel(release)})` : ''}`,
-      failOn: opts.failOn,
-    });
+    const color = useColor(opts.color, cli);
+    printText(
+      cli,
+      renderFindingsText(result, {
+        command: 'doctor',
+        color,
+        title: `the live cloud${opts.deploy ? ` against ${opts.deploy} (OSA ${releaseLabel(release)})` : ''}`,
+        failOn: opts.failOn,
+      }),
+      color,
+    );
   }
-  cli.stdout.write(text);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
@@ -86,6 +98,7 @@ export function registerDoctor(program: Command, cli: CliRun): void {
         .choices(['error', 'warning', 'info'])
         .default('error'),
     );
+  addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(
       'after',

@@ -12,21 +12,26 @@ import { registerCapacity } from './capacity.js';
 import { registerCheck } from './check.js';
 import { type CliIo, type CliRun, processIo } from './cli-io.js';
 import { registerCollect } from './collect.js';
+import { registerCompletion } from './completion.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { wantsJson } from './errors.js';
+import { registerMan } from './man.js';
+import { printData, printErr } from './output.js';
 import { registerPci } from './pci.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
+import { registerRules } from './rules.js';
+import { applyUsageErrors } from './usage.js';
 import { registerVfMap } from './vf-map.js';
 
 export function buildProgram(cli: CliRun): Command {
   const program = new Command();
   // Before the subcommands are added: they inherit the output settings and exitOverride.
   program.configureOutput({
-    writeOut: (s) => cli.stdout.write(s),
-    writeErr: (s) => cli.stderr.write(s),
+    writeOut: (s) => printData(cli, s),
+    writeErr: (s) => printErr(cli, s),
     // 80 is commander's own width when the output is not a terminal.
     getOutHelpWidth: () => (cli.stdout.isTTY ? (cli.stdout.columns ?? 80) : 80),
     getErrHelpWidth: () => (cli.stderr.isTTY ? (cli.stderr.columns ?? 80) : 80),
@@ -50,7 +55,11 @@ export function buildProgram(cli: CliRun): Command {
   registerVfMap(program, cli);
   registerCapacity(program, cli);
   registerPci(program, cli);
+  registerRules(program, cli);
+  registerCompletion(program, cli);
+  registerMan(program, cli);
   for (const cmd of program.commands) cmd.exitOverride();
+  applyUsageErrors(program, cli);
   return program;
 }
 
@@ -73,16 +82,17 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     if (e instanceof InputError) {
       // The one place input errors are reported: what/where/fix on stderr, and the code on
       // stdout as JSON when JSON output was asked for.
-      cli.stderr.write(formatInputError(e));
-      if (wantsJson(argv)) cli.stdout.write(inputErrorDocument(e));
+      printErr(cli, formatInputError(e));
+      if (wantsJson(argv)) printData(cli, inputErrorDocument(e));
       return 2;
     }
     // A bug of ours must still not end in a stack trace or a code that means "findings".
     const message = e instanceof Error ? e.message : String(e);
-    cli.stderr.write(
+    printErr(
+      cli,
       `osa-sriov: internal error: ${message}\n  fix: please report it with the command line (OSA_SRIOV_DEBUG=1 prints the stack)\n`,
     );
-    if (cli.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) cli.stderr.write(`${e.stack}\n`);
+    if (cli.env.OSA_SRIOV_DEBUG === '1' && e instanceof Error) printErr(cli, `${e.stack}\n`);
     return 2;
   } finally {
     leave();

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { fitRequests, NovaPciError, NUMA_AFFINITY_POLICIES } from '../openstack/nova-pci-match.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
+import { printData } from './output.js';
 
 const scalar = z.union([z.string(), z.number(), z.boolean(), z.null()]);
 const tagValue = z.union([scalar, z.array(scalar)]);
@@ -91,7 +92,7 @@ export function registerPci(program: Command, cli: CliRun): void {
       'read {"pools", "host_cells", "instance_numa_cells", "requests"} JSON on stdin; print whether the requests fit, as Nova\'s PciPassthroughFilter decides with NUMA affinity (docs/numa.md)',
     )
     .action(async () => {
-      cli.stdout.write(`${JSON.stringify(pciFit(await readStdin(cli), '<stdin>'))}\n`);
+      printData(cli, `${JSON.stringify(pciFit(await readStdin(cli), '<stdin>'))}\n`);
     });
   for (const c of cmd.commands) c.exitOverride();
   cmd.exitOverride();

@@ -25,6 +25,7 @@ import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { readInput } from './io.js';
+import { printJson, printText } from './output.js';
 
 interface PlanOptions {
   deploy: string;
@@ -140,9 +141,10 @@ function planUnlocked(intentFile: string, opts: PlanOptions, cli: CliRun): numbe
     outcome.written = { backups: writeChanges(outcome.edits.changes, stamp(), opts.deploy) };
   }
   if (opts.format === 'json') {
-    cli.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+    printJson(cli, planJson(outcome, intent, opts.deploy));
   } else {
-    cli.stdout.write(
+    printText(
+      cli,
       renderPlanText(outcome, intent, facts, {
         intentFile,
         deployDir: opts.deploy,

@@ -11,12 +11,14 @@ import {
 } from '../facts/build.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { readHostFacts } from '../facts/load.js';
-import { assessReadiness } from '../facts/readiness.js';
+import { assessReadiness, type Readiness } from '../facts/readiness.js';
 import { runCollector } from '../facts/run-collector.js';
 import { renderProbeText } from '../report/facts-text.js';
+import { escapeControls } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
+import { type ColorMode, colorOption, printErr, printJson, printText, useColor } from './output.js';
 
 interface ProbeOptions {
   from?: string;
@@ -24,6 +26,8 @@ interface ProbeOptions {
   lspci?: string;
   ethtool?: string[];
   ipLink?: string;
+  color?: ColorMode;
+  failOn?: 'error' | 'warning';
 }
 
 interface Loaded {
@@ -87,12 +91,7 @@ async function loadHostFacts(opts: ProbeOptions, cli: CliRun): Promise<HostFacts
 }
 
 /** Pasted text is shown, never obeyed: control characters (an ESC in a name) as \xNN. */
-const printable = (s: string): string =>
-  s.replace(
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
-    /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g,
-    (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
-  );
+const printable = escapeControls;
 
 /** The notes on pasted outputs, under the report: what could not be joined or checked. */
 function renderNotes(notes: PastedNote[]): string {
@@ -105,18 +104,26 @@ function renderNotes(notes: PastedNote[]): string {
   return `${out.join('\n')}\n`;
 }
 
-export async function probe(opts: ProbeOptions, cli: CliRun): Promise<void> {
+/** 1 when a readiness verdict is at or above --fail-on (for scripts and CI), else 0. */
+export function probeExitCode(readiness: Readiness, failOn: 'error' | 'warning' | undefined): number {
+  if (failOn === undefined) return 0;
+  const at = failOn === 'error' ? ['error'] : ['error', 'warning'];
+  return readiness.verdicts.some((v) => at.includes(v.level)) ? 1 : 0;
+}
+
+export async function probe(opts: ProbeOptions, cli: CliRun): Promise<number> {
   const { facts, notes } = await loadFacts(opts, cli);
+  const readiness = assessReadiness(facts);
   if (opts.json) {
-    cli.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+    printJson(cli, facts);
     // HostFacts has no place for them; stderr keeps stdout valid JSON.
     for (const n of notes.filter((x) => x.level === 'warning'))
-      cli.stderr.write(
-        `${printable(`osa-sriov: warning: ${n.message}${n.fix ? `\n  fix: ${n.fix}` : ''}`)}\n`,
-      );
-    return;
+      printErr(cli, `osa-sriov: warning: ${n.message}${n.fix ? `\n  fix: ${n.fix}` : ''}\n`);
+  } else {
+    const color = useColor(opts.color, cli);
+    printText(cli, renderProbeText(facts, readiness, { color }) + renderNotes(notes), color);
   }
-  cli.stdout.write(renderProbeText(facts, assessReadiness(facts)) + renderNotes(notes));
+  return probeExitCode(readiness, opts.failOn);
 }
 
 const collectRepeatable = (value: string, previous: string[] | undefined): string[] => [
@@ -149,9 +156,18 @@ export function registerProbe(program: Command, cli: CliRun): void {
       '--ip-link <file>',
       'pasted `ip -d link show` output (or `ip link show`, either iproute2 VF format)',
     )
+    .addOption(
+      new Option(
+        '--fail-on <level>',
+        'exit 1 when a readiness verdict is at or above this level (default: exit 0 whatever the verdicts)',
+      ).choices(['error', 'warning']),
+    )
+    .addOption(colorOption())
     .addHelpText(
       'after',
       '\nExamples:\n  osa-sriov probe\n  osa-sriov probe --from compute1.snapshot --json\n  osa-sriov probe --lspci lspci.txt --ip-link ip-d-link.txt --ethtool ens3f0=ethtool-ens3f0.txt',
     )
-    .action((opts: ProbeOptions) => probe(opts, cli));
+    .action(async (opts: ProbeOptions) => {
+      cli.exitCode = await probe(opts, cli);
+    });
 }

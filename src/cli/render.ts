@@ -4,6 +4,7 @@ import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
 import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
+import { printJson, printText } from './output.js';
 
 interface RenderOptions {
   host?: string[];
@@ -15,8 +16,8 @@ export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
   const model = buildModel(readDeployDir(dir), release, opts.host);
   requireHosts(model, opts.host, dir);
-  if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
-  else cli.stdout.write(renderModelIni(model));
+  if (opts.format === 'json') printJson(cli, modelJson(model));
+  else printText(cli, renderModelIni(model));
 }
 
 export function registerRender(program: Command, cli: CliRun): void {

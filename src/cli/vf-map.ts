@@ -8,8 +8,10 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-option
 import { repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
+import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
 
 interface VfMapCliOptions extends Record<string, unknown> {
+  color?: ColorMode;
   facts?: string[];
   host?: string[];
   format: 'table' | 'json';
@@ -45,8 +47,11 @@ export async function vfMapCommand(opts: VfMapCliOptions, cli: CliRun): Promise<
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
   const cloud = await readLiveCloud(cloudOpts, cli);
   const map = vfMap(cloud, facts, { host: opts.host ?? [] });
-  if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(vfMapJson(map), null, 2)}\n`);
-  else cli.stdout.write(renderVfMapText(map, { color: cli.stdout.isTTY === true && !cli.env.NO_COLOR }));
+  if (opts.format === 'json') printJson(cli, vfMapJson(map));
+  else {
+    const color = useColor(opts.color, cli);
+    printText(cli, renderVfMapText(map, { color }), color);
+  }
   const sum = vfMapSummary(map);
   return sum.errors + sum.warnings > 0 ? 1 : 0;
 }
@@ -67,6 +72,7 @@ export function registerVfMap(program: Command, cli: CliRun): void {
       new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
     )
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+  addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(
       'after',

@@ -3,6 +3,7 @@
 // doctor, vf-map and capacity work on plain data (src/cloud/types.ts).
 import { readFileSync } from 'node:fs';
 import type { ZodType } from 'zod';
+import { escapeControls } from '../report/style.js';
 import { authenticate, selectEndpoint, type Token } from './auth.js';
 import { type Interface, type ResolvedCloud, resolveCloud } from './config.js';
 import { apiMessage, CloudError, Redactor, Transport } from './http.js';
@@ -187,14 +188,17 @@ class Session implements CloudSession {
         ),
       );
     if (res.text.trim() === '') return null;
+    let parsed: unknown;
     try {
-      return JSON.parse(res.text) as unknown;
+      parsed = JSON.parse(res.text) as unknown;
     } catch {
       throw new CloudError(
         `${service} ${where} answered something that is not JSON: ${this.transport.redactor.redact(apiMessage(res.text))}`,
         'a proxy may be answering instead of the service: check the catalog URL',
       );
     }
+    // Names, faults and descriptions may echo a credential: nothing read is kept unredacted.
+    return this.transport.redactor.redactValue(parsed);
   }
 
   get(serviceType: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
@@ -306,7 +310,7 @@ export async function connect(
     const why = opts.insecure
       ? '--insecure'
       : `${cloud.name ? 'verify: false' : 'OS_INSECURE'} in ${cloud.source}`;
-    (opts.warn ?? ((l: string) => process.stderr.write(`${l}\n`)))(
+    (opts.warn ?? ((l: string) => process.stderr.write(`${escapeControls(l)}\n`)))(
       `osa-sriov: warning: TLS certificates are not verified (${why}): the cloud's identity is not checked`,
     );
   }

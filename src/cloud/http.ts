@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { InputError, type Location } from '../errors.js';
+import { redactDeep, redactText } from './redact.js';
 
 /** A failure the user can act on: one line saying what and where, and a hint saying how to fix it. */
 export class CloudError extends InputError {
@@ -24,18 +25,14 @@ export class Redactor {
     if (secret) this.secrets.add(secret);
   }
 
+  /** redactText (src/cloud/redact.ts) with this session's secrets. */
   redact(text: string): string {
-    let out = text;
-    for (const s of this.secrets) {
-      if (s.length >= 6) out = out.split(s).join('***');
-      else {
-        // A short password replaced everywhere would blank out letters of ordinary words:
-        // replace it where it stands alone (between non-alphanumerics), as an echo puts it.
-        const esc = s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-        out = out.replace(new RegExp(`(?<![A-Za-z0-9])${esc}(?![A-Za-z0-9])`, 'g'), '***');
-      }
-    }
-    return out;
+    return redactText(text, this.secrets);
+  }
+
+  /** Parsed JSON with every string redacted (what the cloud answered, before anyone reads it). */
+  redactValue<T>(value: T): T {
+    return redactDeep(value, this.secrets);
   }
 
   error(e: CloudError): CloudError {
@@ -158,7 +155,11 @@ export class Transport {
         const res = await this.once(req);
         // 5xx: the service is overloaded or restarting; the last answer is returned as is.
         if (res.status >= 500 && i < attempts - 1) continue;
-        return { ...res, attempts: i + 1 };
+        // An error answer is only ever shown: redacted here, before it is cut or stripped of HTML
+        // (which could split an echoed secret). Success answers are parsed, then redacted value by
+        // value (CloudSession), so the JSON stays valid.
+        const text = res.status >= 200 && res.status < 300 ? res.text : this.redactor.redact(res.text);
+        return { ...res, text, attempts: i + 1 };
       } catch (e) {
         if (!(e instanceof AttemptError)) throw e instanceof CloudError ? this.redactor.error(e) : e;
         last = e;

@@ -4,7 +4,8 @@ import { type Document, isCollection, isMap, isNode, isScalar, LineCounter, pars
 import { z } from 'zod';
 import { InputError } from '../errors.js';
 import { physnetProblem, writableIfnameProblem } from '../names.js';
-import { parseRelease, type Release } from '../osa/releases.js';
+import { parseRelease, RELEASES, type Release } from '../osa/releases.js';
+import { closest } from '../suggest.js';
 
 /** A rule of src/names.ts as a zod refinement, its reason as the message. */
 const ruled = (what: string, problem: (n: string) => string | null) =>
@@ -132,6 +133,31 @@ function locate(
   return { file, line, column: col };
 }
 
+function releaseGuess(text: string): string {
+  const guess = closest(
+    text,
+    RELEASES.map((r) => r.series),
+  );
+  return guess ? ` (did you mean ${guess}?)` : '';
+}
+
+/** Every key the intent schema knows, at any level: what a misspelt key is compared with. */
+const INTENT_KEYS = [
+  'osaRelease',
+  'plugin',
+  'physnets',
+  'name',
+  'type',
+  'vlanRanges',
+  'hosts',
+  'interfaces',
+  'numVfs',
+  'trusted',
+  'pciAddress',
+  'vendorId',
+  'deviceId',
+];
+
 /** Reads and validates an intent file's text; throws IntentError with the location of the first problem. */
 export function parseIntent(text: string, file: string): Intent {
   const lines = new LineCounter();
@@ -153,8 +179,11 @@ export function parseIntent(text: string, file: string): Intent {
     const unknown = issue.code === 'unrecognized_keys' ? issue.keys[0] : undefined;
     const missing = issue.code === 'invalid_type' && /received undefined$/.test(issue.message);
     const path = unknown ? [...issue.path, unknown] : missing ? issue.path.slice(0, -1) : issue.path;
+    const guess = unknown ? closest(unknown, INTENT_KEYS) : null;
     throw new IntentError(
-      missing ? `${where}missing (a required key)` : `${where}${issue.message}`,
+      missing
+        ? `${where}missing (a required key)`
+        : `${where}${issue.message}${guess ? ` (did you mean ${guess}?)` : ''}`,
       locate(doc, lines, file, path, unknown !== undefined || missing),
       'see docs/intent.md for every field of the intent file',
     );
@@ -162,7 +191,7 @@ export function parseIntent(text: string, file: string): Intent {
   const release = parseRelease(parsed.data.osaRelease);
   if (!release)
     throw new IntentError(
-      `osaRelease: unknown OSA release "${parsed.data.osaRelease}"`,
+      `osaRelease: unknown OSA release "${parsed.data.osaRelease}"${releaseGuess(parsed.data.osaRelease)}`,
       locate(doc, lines, file, ['osaRelease']),
       'give a major (18…33), a series (rocky…2026.1) or a point release (27.4.1)',
     );

@@ -2,6 +2,7 @@
 // totals per physnet; or the JSON documented in docs/capacity.md.
 import { CAPACITY_SCHEMA, type Capacity, type CapacityRow, type CapacitySource } from '../cloud/capacity.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { painter } from './style.js';
 import { table } from './table.js';
 
 export interface CapacityJson {
@@ -29,10 +30,9 @@ export function capacityJson(c: Capacity, meta: { deployDir: string | null }): C
   };
 }
 
-const RED = '\x1b[31m';
-const YELLOW = '\x1b[33m';
-const BOLD = '\x1b[1m';
-const RESET = '\x1b[0m';
+const RED = 'red';
+const YELLOW = 'yellow';
+const BOLD = 'bold';
 
 const dash = (v: number | null): string => (v === null ? '-' : String(v));
 
@@ -40,7 +40,7 @@ export function renderCapacityText(
   c: Capacity,
   opts: { color: boolean; deployDir: string | null; release?: string },
 ): string {
-  const paint = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const paint = painter(opts.color);
   const source =
     c.source === 'device_spec'
       ? `totals from each compute's Nova device_spec in ${opts.deployDir ?? 'the deployment'}${opts.release ? ` (OSA ${opts.release})` : ''} and the host facts`

@@ -2,6 +2,7 @@
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
 import { type Level, pfLabel, type Readiness } from '../facts/readiness.js';
 import { fixLines } from './fix-text.js';
+import { painter, type Style } from './style.js';
 import { table } from './table.js';
 
 const MARK: Record<Level, string> = { ok: '[ok]   ', info: '[info] ', warning: '[warn] ', error: '[error]' };
@@ -72,15 +73,22 @@ function numaLines(numa: NonNullable<HostFacts['numa']>): string[] {
   });
 }
 
-export function renderProbeText(facts: HostFacts, readiness: Readiness): string {
+const LEVEL_STYLE: Record<Level, Style> = { ok: 'green', info: 'cyan', warning: 'yellow', error: 'red' };
+
+export function renderProbeText(
+  facts: HostFacts,
+  readiness: Readiness,
+  opts: { color?: boolean } = {},
+): string {
+  const paint = painter(opts.color === true);
   const out: string[] = [];
   const title =
     facts.source.kind === 'pasted'
       ? 'SR-IOV readiness from pasted command outputs'
       : `SR-IOV readiness of ${dash(facts.hostname)} (kernel ${dash(facts.kernel.release)})`;
-  out.push(title, '');
+  out.push(paint('bold', title), '');
   for (const v of readiness.verdicts) {
-    out.push(`${MARK[v.level]} ${v.message}`);
+    out.push(`${paint(LEVEL_STYLE[v.level], MARK[v.level])} ${v.message}`);
     if (v.fix) out.push(...fixLines('fix:', v.fix, '        '));
   }
   if (facts.pfs.length > 0) {

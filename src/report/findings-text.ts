@@ -3,6 +3,7 @@
 import type { Finding, Severity } from '../checks/finding.js';
 import type { CheckResult } from '../checks/run.js';
 import { fixLines } from './fix-text.js';
+import { painter, type Style } from './style.js';
 
 export interface TextOptions {
   /** The command named in the header line (default: check). */
@@ -11,12 +12,13 @@ export interface TextOptions {
   /** Shown in the header: the deploy dir and release. */
   title: string;
   failOn: Severity;
+  /** Only the summary line (check --quiet). */
+  quiet?: boolean;
 }
 
-const COLOR: Record<Severity, string> = { error: '\x1b[31m', warning: '\x1b[33m', info: '\x1b[36m' };
-const BOLD = '\x1b[1m';
-const DIM = '\x1b[2m';
-const RESET = '\x1b[0m';
+const COLOR: Record<Severity, Style> = { error: 'red', warning: 'yellow', info: 'cyan' };
+const BOLD = 'bold';
+const DIM = 'dim';
 
 export function countBySeverity(findings: readonly Finding[]): Record<Severity, number> {
   const c: Record<Severity, number> = { error: 0, warning: 0, info: 0 };
@@ -29,7 +31,7 @@ function plural(n: number, word: string): string {
 }
 
 export function renderFindingsText(result: CheckResult, opts: TextOptions): string {
-  const paint = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const paint = painter(opts.color);
   const lines: string[] = [];
   const withFacts = result.hostsWithFacts.length;
   lines.push(
@@ -52,11 +54,11 @@ export function renderFindingsText(result: CheckResult, opts: TextOptions): stri
     if (f.fix) lines.push(...fixLines(paint(DIM, 'fix:'), f.fix, pad));
   }
   const c = countBySeverity(result.findings);
-  if (result.findings.length === 0) lines.push('', 'no findings');
-  lines.push(
-    '',
+  const summary =
     `${plural(c.error, 'error')}, ${plural(c.warning, 'warning')}, ${c.info} info` +
-      ` (failing on ${opts.failOn}${opts.failOn === 'error' ? 's' : opts.failOn === 'warning' ? 's and above' : ' and above'})`,
-  );
+    ` (failing on ${opts.failOn}${opts.failOn === 'error' ? 's' : opts.failOn === 'warning' ? 's and above' : ' and above'})`;
+  if (opts.quiet) return `${summary}\n`;
+  if (result.findings.length === 0) lines.push('', 'no findings');
+  lines.push('', summary);
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
 // discrepancies under it; or the JSON documented in docs/vf-map.md.
 import { VF_MAP_SCHEMA, type VfMap, type VfMapHost, type VfMapRow, vfMapSummary } from '../cloud/vf-map.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
+import { painter } from './style.js';
 import { table } from './table.js';
 
 export interface VfMapJson {
@@ -24,10 +25,9 @@ export function vfMapJson(m: VfMap): VfMapJson {
   };
 }
 
-const RED = '\x1b[31m';
-const YELLOW = '\x1b[33m';
-const BOLD = '\x1b[1m';
-const RESET = '\x1b[0m';
+const RED = 'red';
+const YELLOW = 'yellow';
+const BOLD = 'bold';
 
 const dash = (v: string | number | null): string => (v === null || v === '' ? '-' : String(v));
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -44,7 +44,7 @@ function vfCell(r: VfMapRow): string {
 }
 
 export function renderVfMapText(m: VfMap, opts: { color: boolean }): string {
-  const paint = (code: string, s: string) => (opts.color ? `${code}${s}${RESET}` : s);
+  const paint = painter(opts.color);
   const sum = vfMapSummary(m);
   const out: string[] = [paint(BOLD, 'osa-sriov vf-map: the VF each SR-IOV port holds'), ''];
   if (m.rows.length === 0) out.push('  no SR-IOV port holds a VF, and no VF is left configured');

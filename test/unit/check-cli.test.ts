@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import ajvDraft04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
+import { terminalText } from '../../src/report/style.js';
 import { assertUserError, cli } from '../cli-helpers.js';
 import { FIXTURES } from '../helpers.js';
 
@@ -242,7 +243,9 @@ describe('check: text colours', () => {
       hostsWithFacts: [],
     };
     const plain = renderFindingsText(result, { color: false, title: 't', failOn: 'error' });
-    const coloured = renderFindingsText(result, { color: true, title: 't', failOn: 'error' });
+    const coloured = terminalText(renderFindingsText(result, { color: true, title: 't', failOn: 'error' }), {
+      color: true,
+    });
     assert.ok(!plain.includes('\u001b['));
     assert.ok(coloured.includes('\u001b[31merror'));
     assert.equal(

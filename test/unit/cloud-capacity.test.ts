@@ -20,6 +20,7 @@ import { readHostFacts } from '../../src/facts/load.js';
 import { type DeploymentModel, loadModel } from '../../src/osa/model.js';
 import { parseRelease } from '../../src/osa/releases.js';
 import { capacityJson, renderCapacityText } from '../../src/report/capacity-text.js';
+import { terminalText } from '../../src/report/style.js';
 import { FIXTURES } from '../helpers.js';
 
 const BASE_FACTS = join(FIXTURES, 'rules/_base-facts');
@@ -170,7 +171,11 @@ describe('capacity from the agents’ device_mappings', () => {
     const text = renderCapacityText(c, { color: false, deployDir: null });
     assert.match(text, /^ {2}compute1 +physnet1 +eth0 +3 +3 +0 +exhausted$/m);
     assert.match(text, /^exhausted: compute1 physnet1 \(no VF left/m);
-    assert.ok(renderCapacityText(c, { color: true, deployDir: null }).includes('\u001b[31m'));
+    assert.ok(
+      terminalText(renderCapacityText(c, { color: true, deployDir: null }), { color: true }).includes(
+        '\u001b[31m',
+      ),
+    );
   });
 
   test('10 %: 2 free of 20 is low, 3 free of 20 is ok', () => {

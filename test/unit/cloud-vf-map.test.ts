@@ -18,6 +18,7 @@ import {
 import { type VfMapRow, vfMap, vfMapSummary } from '../../src/cloud/vf-map.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { readHostFacts } from '../../src/facts/load.js';
+import { terminalText } from '../../src/report/style.js';
 import { renderVfMapText, vfMapJson } from '../../src/report/vf-map-text.js';
 import { cliAsync } from '../cli-helpers.js';
 import { FIXTURES } from '../helpers.js';
@@ -462,7 +463,9 @@ describe('vf-map: output', () => {
     assert.match(text, /1 port holding a VF, 1 configured VF without a port; 1 error, 0 warnings\n$/);
     assert.ok(!text.includes('\u001b['), 'no colour unless asked');
     assert.ok(
-      renderVfMapText(vfMap(loadCloud(), factsOf('compute2')), { color: true }).includes('\u001b[31m'),
+      terminalText(renderVfMapText(vfMap(loadCloud(), factsOf('compute2')), { color: true }), {
+        color: true,
+      }).includes('\u001b[31m'),
     );
   });
 
