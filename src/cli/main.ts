@@ -19,6 +19,7 @@ import { registerPci } from './pci.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
+import { registerVerify } from './verify.js';
 import { registerVfMap } from './vf-map.js';
 
 export function buildProgram(cli: CliRun): Command {
@@ -50,6 +51,7 @@ export function buildProgram(cli: CliRun): Command {
   registerVfMap(program, cli);
   registerCapacity(program, cli);
   registerPci(program, cli);
+  registerVerify(program, cli);
   for (const cmd of program.commands) cmd.exitOverride();
   return program;
 }
