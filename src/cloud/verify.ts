@@ -479,34 +479,51 @@ function idOf(answer: unknown, key: string, what: string): string {
   return id;
 }
 
-/** The case's failure in doctor's words: the finding about our server or port, else the binding rules. */
-function explainFailure(
+/**
+ * The case's failure in doctor's words. Nova detaches the ports of a failed build, so doctor is
+ * shown the cloud with our port still attached to our server on the case's host (as Nova gave
+ * it): its SERVER-001 rule then knows the physnet and the VFs held there; Neutron's binding rules
+ * (explainBinding) say whether the port could have bound on that host at all.
+ */
+export function explainFailure(
   cloud: CloudSnapshot,
   c: VerifyCase,
   serverId: string | null,
   port: CloudPort | null,
   fault: string,
 ): { reason: string; fix: string } {
-  const doctor = runDoctor({ cloud, deploy: null, hosts: [] });
-  const mine = doctor.findings.filter(
+  let view = cloud;
+  let attached: CloudPort | null = null;
+  if (port) {
+    attached = {
+      ...port,
+      device_id: port.device_id || (serverId ?? ''),
+      'binding:host_id': port['binding:host_id'] || c.host,
+    };
+    const a = attached;
+    view = { ...cloud, ports: [...cloud.ports.filter((p) => p.id !== a.id), a] };
+  }
+  const binding = attached ? explainBinding(attached, view) : null;
+  const bindingFault = /PortBindingFailed|binding failed|binding_failed/i.test(fault);
+  if (binding && !binding.allowed && (bindingFault || attached?.['binding:vif_type'] === 'binding_failed'))
+    return {
+      reason: `the port could not bind on ${c.host}${fault ? ` ("${fault}")` : ''}: ${binding.reason}`,
+      fix: binding.fix,
+    };
+  const mine = runDoctor({ cloud: view, deploy: null, hosts: [] }).findings.filter(
     (f) =>
       (serverId !== null && f.message.includes(serverId)) || (port !== null && f.message.includes(port.id)),
   );
-  const bindingFault = /PortBindingFailed|binding failed|binding_failed/i.test(fault);
-  if (port && (bindingFault || port['binding:vif_type'] === 'binding_failed')) {
-    // Nova detaches the port of a failed build: explain as if it were bound on the case's host.
-    const e = explainBinding({ ...port, 'binding:host_id': port['binding:host_id'] || c.host }, cloud);
-    return {
-      reason: `the port could not bind on ${c.host}${fault ? ` ("${fault}")` : ''}: ${e.reason}`,
-      fix: e.fix,
-    };
-  }
   const f = mine.find((x) => x.ruleId === 'SRIOV-LIVE-SERVER-001') ?? mine[0];
-  if (f) return { reason: f.message, fix: f.fix ?? 'see osa-sriov doctor' };
-  return {
-    reason: fault || 'the server did not become ACTIVE',
-    fix: 'run osa-sriov doctor and read the nova-conductor and nova-compute logs for the server id',
-  };
+  const reason = f ? `${f.message} [${f.ruleId}]` : fault || 'the server did not become ACTIVE';
+  const fix =
+    f?.fix ?? 'run osa-sriov doctor and read the nova-conductor and nova-compute logs for the server id';
+  if (binding && !binding.allowed)
+    return {
+      reason: `${reason}; Neutron would not bind the port there either: ${binding.reason}`,
+      fix: `${binding.fix}; and on the Nova side: ${fix}`,
+    };
+  return { reason, fix };
 }
 
 async function readPort(s: CloudSession, id: string): Promise<CloudPort> {
