@@ -7,6 +7,7 @@ import { connect, readCloud } from '../cloud/client.js';
 import { CloudError } from '../cloud/http.js';
 import { SRIOV_VNIC_TYPES } from '../cloud/types.js';
 import {
+  abortOnSignals,
   cleanupTagged,
   emptyResult,
   givenNetwork,
@@ -108,15 +109,9 @@ export async function verifyCommand(opts: VerifyCliOptions, cli: CliRun): Promis
     : undefined;
   const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...cloudOpts }, cli.env);
   const abort = new AbortController();
-  const onSignal = (sig: string) => {
-    if (!abort.signal.aborted)
-      cli.stderr.write(`osa-sriov verify: ${sig}: stopping, deleting what this run created\n`);
-    abort.abort();
-  };
-  const onInt = () => onSignal('SIGINT');
-  const onTerm = () => onSignal('SIGTERM');
-  process.on('SIGINT', onInt);
-  process.on('SIGTERM', onTerm);
+  const release = abortOnSignals(abort, (sig) =>
+    cli.stderr.write(`osa-sriov verify: ${sig}: stopping, deleting what this run created\n`),
+  );
   try {
     if (opts.cleanup) {
       const r = await cleanupTagged(session, progress);
@@ -225,8 +220,7 @@ export async function verifyCommand(opts: VerifyCliOptions, cli: CliRun): Promis
     if (report.interrupted) return EXIT_INTERRUPTED;
     return report.summary.failed > 0 || report.leftovers.length > 0 ? 1 : 0;
   } finally {
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    release();
     session.close();
   }
 }

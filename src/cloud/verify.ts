@@ -387,6 +387,24 @@ export interface VerifyOptions {
 
 export class Interrupted extends Error {}
 
+/**
+ * Aborts the run on SIGINT and SIGTERM (instead of the default exit, which would leave the
+ * resources behind); returns the function that removes the handlers.
+ */
+export function abortOnSignals(abort: AbortController, told: (signal: string) => void): () => void {
+  const handlers = (['SIGINT', 'SIGTERM'] as const).map((sig) => {
+    const h = () => {
+      if (!abort.signal.aborted) told(sig);
+      abort.abort();
+    };
+    process.on(sig, h);
+    return [sig, h] as const;
+  });
+  return () => {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  };
+}
+
 const sleep = (ms: number, signal?: AbortSignal) =>
   new Promise<void>((resolve) => {
     if (signal?.aborted) return resolve();
