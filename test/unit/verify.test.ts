@@ -381,3 +381,17 @@ describe('verify: outputs', () => {
     assert.ok(!x.includes('\u001b'), 'no ESC');
   });
 });
+
+describe('verify: usage checked before the cloud is asked', () => {
+  test('--all-hosts --keep-on-failure needs --yes; bad vnic type, timeout, parallel: exit 2', async () => {
+    const { cli, assertUserError } = await import('../cli-helpers.js');
+    assertUserError(
+      cli('verify', '--all-hosts', '--keep-on-failure'),
+      /--all-hosts with --keep-on-failure.*\n\s+fix: add --yes/,
+    );
+    assertUserError(cli('verify', '--vnic-type', 'normal'), /--vnic-type normal: not an SR-IOV vnic type/);
+    assertUserError(cli('verify', '--timeout', '0'), /--timeout must be a number/);
+    assertUserError(cli('verify', '--parallel', '1.5'), /--parallel must be a whole number/);
+    assertUserError(cli('verify', '--cleanup', '--dry-run'), /--cleanup removes the leftovers/);
+  });
+});
