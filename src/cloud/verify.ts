@@ -867,6 +867,8 @@ export async function runCases(
   };
   const n = Math.max(1, Math.min(opts.parallel, cases.length));
   await Promise.all(Array.from({ length: n }, worker));
+  // Cases the interruption kept from starting say so, as the one it stopped does.
+  if (opts.signal?.aborted) for (const r of results) if (r.result === 'planned') r.reason = 'interrupted';
   return { results, leftovers, interrupted: opts.signal?.aborted === true };
 }
 
