@@ -10,6 +10,7 @@ import {
   type Vf,
 } from './host-facts.js';
 import { parseIni, sectionRecord } from './ini.js';
+import { numaFromSnapshot } from './numa.js';
 import { normalisePciAddress, parseEthtoolInfo } from './parse-ethtool.js';
 import { parseDefaultRoutes, parseIpAddrOneline } from './parse-ip-addr.js';
 import { IpJsonError, type IpLink, type IpVf, parseIpLinkJson, parseIpLinkText } from './parse-ip-link.js';
@@ -288,6 +289,7 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
           },
     osa: osaFromSnapshot(snap),
     neutron: neutronFromSnapshot(snap),
+    numa: numaFromSnapshot(snap),
     tools: {
       ip,
       ipJson: json,

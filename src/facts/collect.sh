@@ -477,6 +477,33 @@ sysfs_ops() {
       if [ -d "$R/sys/class/net/$m/$k" ]; then op "n /sys/class/net/$m $k"; fi
     done
   done
+
+  # NUMA: the nodes, the CPUs and huge pages of each, and the socket of every CPU (Nova's
+  # PCI NUMA affinity compares nodes, and sockets for the "socket" policy).
+  if [ -d "$R/sys/devices/system/node" ]; then
+    for nd in "$R"/sys/devices/system/node/node*; do
+      n=${nd##*/}
+      case ${n#node} in ''|*[!0-9]*) continue ;; esac
+      [ -d "$nd" ] || continue
+      N=/sys/devices/system/node/$n
+      op "n /sys/devices/system/node $n"
+      op_attr "$N/cpulist" "$N/cpulist"
+      for h in "$nd"/hugepages/hugepages-*kB; do
+        case ${h##*/} in hugepages-*[!0-9]*kB) continue ;; esac
+        [ -d "$h" ] || continue
+        op "n $N/hugepages ${h##*/}"
+        for f in nr_hugepages free_hugepages; do op_attr "$N/hugepages/${h##*/}/$f" "$N/hugepages/${h##*/}/$f"; done
+      done
+    done
+    op "v /sys/devices/system/node present"
+  else
+    op "m /sys/devices/system/node"
+  fi
+  for c in "$R"/sys/devices/system/cpu/cpu[0-9]*; do
+    case ${c##*/} in cpu*[!0-9]*) continue ;; esac
+    T=/sys/devices/system/cpu/${c##*/}/topology/physical_package_id
+    if [ -e "$R$T" ]; then op_attr "$T" "$T"; fi
+  done
 }
 run_ops sysfs_ops "$TMP/body1"
 sysfs_ops

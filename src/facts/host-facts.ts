@@ -113,6 +113,30 @@ export const NetworkSchema = z.object({
   links: z.array(z.object({ name: z.string(), master: z.string().nullable(), lower: z.string().nullable() })),
 });
 
+/** One NUMA node of the host (`/sys/devices/system/node/nodeN`). */
+export const NumaNodeSchema = z.object({
+  id: z.number().int().nonnegative(),
+  /** The node's CPUs (`cpulist`); empty for a node with memory only; null when it could not be read. */
+  cpus: z.array(z.number().int().nonnegative()).nullable(),
+  /**
+   * The socket (`physical_package_id`) of the node's CPUs; null when the node has no CPUs, one
+   * of them has no readable topology, or they are not all on the same socket.
+   */
+  socket: z.number().int().nonnegative().nullable(),
+  /** Huge pages of each size on this node (`hugepages/hugepages-<size>kB`), smallest size first. */
+  hugepages: z.array(
+    z.object({
+      sizeKb: z.number().int().positive(),
+      /** `nr_hugepages`; null when it could not be read. */
+      total: z.number().int().nonnegative().nullable(),
+      /** `free_hugepages`; null when it could not be read. */
+      free: z.number().int().nonnegative().nullable(),
+    }),
+  ),
+});
+
+export const NumaSchema = z.object({ nodes: z.array(NumaNodeSchema) });
+
 export const IniSectionSchema = z.record(z.string(), z.array(z.string()));
 
 /**
@@ -197,6 +221,8 @@ export const HostFactsSchema = z.object({
   osa: OsaSchema.nullable().default(null),
   /** null when not collected (snapshots before `collect.sh 3`, pasted outputs). Optional on input. */
   neutron: NeutronConfigSchema.nullable().default(null),
+  /** null when not collected (snapshots before NUMA records, pasted outputs, kernels without NUMA). Optional on input. */
+  numa: NumaSchema.nullable().default(null),
   tools: z.object({
     ip: z.boolean().nullable(),
     ipJson: z.boolean().nullable(),
@@ -217,3 +243,5 @@ export type HostNetwork = z.infer<typeof NetworkSchema>;
 export type IniFile = z.infer<typeof IniFileSchema>;
 export type OsaFacts = z.infer<typeof OsaSchema>;
 export type NeutronConfig = z.infer<typeof NeutronConfigSchema>;
+export type NumaFacts = z.infer<typeof NumaSchema>;
+export type NumaNode = z.infer<typeof NumaNodeSchema>;

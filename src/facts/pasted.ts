@@ -543,6 +543,7 @@ export function pastedFacts(input: PastedOutputs): PastedResult {
     nova: null,
     osa: null,
     neutron: null,
+    numa: null,
     // Whether the host has the tools is not known from pasted text.
     tools: { ip: null, ipJson: null, ethtool: null, lspci: null },
   } satisfies HostFacts);

@@ -48,6 +48,30 @@ function vfRows(pf: Pf): string[][] {
   ]);
 }
 
+/** CPU numbers as the kernel writes them: runs become ranges ("0-3,8"). */
+function cpuRanges(cpus: number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < cpus.length; ) {
+    let j = i;
+    while (j + 1 < cpus.length && cpus[j + 1] === cpus[j]! + 1) j++;
+    parts.push(j === i ? `${cpus[i]}` : `${cpus[i]}-${cpus[j]}`);
+    i = j + 1;
+  }
+  return parts.join(',');
+}
+
+/** One line per NUMA node: its CPUs, socket and huge pages (free/total of each size). */
+function numaLines(numa: NonNullable<HostFacts['numa']>): string[] {
+  return numa.nodes.map((n) => {
+    const cpus = n.cpus === null ? '-' : n.cpus.length === 0 ? 'none' : cpuRanges(n.cpus);
+    const pages =
+      n.hugepages.length === 0
+        ? 'none'
+        : n.hugepages.map((h) => `${h.sizeKb}kB ${dash(h.free)}/${dash(h.total)} free`).join(', ');
+    return `  node ${n.id}: CPUs ${cpus}; socket ${dash(n.socket)}; huge pages ${pages}`;
+  });
+}
+
 export function renderProbeText(facts: HostFacts, readiness: Readiness): string {
   const out: string[] = [];
   const title =
@@ -102,6 +126,9 @@ export function renderProbeText(facts: HostFacts, readiness: Readiness): string 
         ]),
       ),
     );
+  }
+  if (facts.numa !== null && facts.numa.nodes.length > 0) {
+    out.push('', "NUMA nodes (a PF's NUMA column above is its node; -1: unknown)", ...numaLines(facts.numa));
   }
   return `${out.join('\n')}\n`;
 }
