@@ -24,6 +24,7 @@ import { registerProbe } from './probe.js';
 import { registerRender } from './render.js';
 import { registerRules } from './rules.js';
 import { applyUsageErrors } from './usage.js';
+import { registerVerify } from './verify.js';
 import { registerVfMap } from './vf-map.js';
 
 export function buildProgram(cli: CliRun): Command {
@@ -58,6 +59,7 @@ export function buildProgram(cli: CliRun): Command {
   registerRules(program, cli);
   registerCompletion(program, cli);
   registerMan(program, cli);
+  registerVerify(program, cli);
   for (const cmd of program.commands) cmd.exitOverride();
   applyUsageErrors(program, cli);
   return program;

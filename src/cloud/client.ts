@@ -69,6 +69,8 @@ export interface CloudSession {
   /** all items of a paginated list, following the `<key>_links` next links */
   list(serviceType: string, path: string, key: string, opts?: ListOptions): Promise<unknown[]>;
   post(serviceType: string, path: string, body: unknown, opts?: RequestOptions): Promise<unknown>;
+  /** PUT without a body (Neutron's /tags/{tag}); verify is the only writer. */
+  put(serviceType: string, path: string, opts?: RequestOptions): Promise<unknown>;
   delete(serviceType: string, path: string, opts?: RequestOptions): Promise<void>;
   /** Drops idle connections (the process exits without it too). */
   close(): void;
@@ -153,7 +155,7 @@ class Session implements CloudSession {
   }
 
   private async call(
-    method: 'GET' | 'POST' | 'DELETE',
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
     serviceType: string,
     path: string,
     opts: RequestOptions & { body?: unknown } = {},
@@ -207,6 +209,10 @@ class Session implements CloudSession {
 
   post(serviceType: string, path: string, body: unknown, opts: RequestOptions = {}): Promise<unknown> {
     return this.call('POST', serviceType, path, { ...opts, body });
+  }
+
+  put(serviceType: string, path: string, opts: RequestOptions = {}): Promise<unknown> {
+    return this.call('PUT', serviceType, path, opts);
   }
 
   async delete(serviceType: string, path: string, opts: RequestOptions = {}): Promise<void> {

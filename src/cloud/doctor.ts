@@ -68,7 +68,10 @@ function portLabel(p: CloudPort, servers: Map<string, CloudServer>): string {
  * Why Neutron's sriovnicswitch driver would not bind this port on its host, walking its rules
  * in order (vnic type, network type, agent on the host, alive, physnet mapped).
  */
-export function explainBinding(p: CloudPort, c: CloudSnapshot): { reason: string; fix: string } {
+export function explainBinding(
+  p: CloudPort,
+  c: CloudSnapshot,
+): { reason: string; fix: string; allowed?: true } {
   const net = networkById(c).get(p.network_id);
   const host = p['binding:host_id'];
   if (!net)
@@ -112,6 +115,7 @@ export function explainBinding(p: CloudPort, c: CloudSnapshot): { reason: string
       fix: `map ${physnets[0]} to a PF on ${host}: sriov_host_interfaces of the provider_networks entry with net_name ${physnets[0]}, then ${'openstack-ansible os-neutron-install.yml'}`,
     };
   return {
+    allowed: true,
     reason: `the driver's rules allow it (agent alive on ${host}, ${physnets.join('/')} mapped): the binding failed for another reason`,
     fix: 'read neutron-server.log for the port id (a VF that is gone, a profile without pci_slot, a mechanism driver error)',
   };

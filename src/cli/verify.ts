@@ -1,0 +1,319 @@
+// `osa-sriov verify`: the one command that writes to the cloud (docs/verify.md). Flags are
+// checked before Keystone is asked anything; SIGINT and SIGTERM abort the run, which then
+// deletes what it created before returning.
+import { resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { connect, readCloud } from '../cloud/client.js';
+import { CloudError } from '../cloud/http.js';
+import { SRIOV_VNIC_TYPES } from '../cloud/types.js';
+import {
+  abortOnSignals,
+  cleanupTagged,
+  emptyResult,
+  givenNetwork,
+  newRunId,
+  pickFlavor,
+  pickImage,
+  planCases,
+  plannedResources,
+  runCases,
+  TAG_PREFIX,
+  usableNetwork,
+  VERIFY_SCHEMA,
+  type VerifyReport,
+  type VnicType,
+} from '../cloud/verify.js';
+import { checkOnHost } from '../cloud/verify-host.js';
+import { safeText, verifyJson, verifyJunit, verifyText } from '../cloud/verify-report.js';
+import type { CliRun } from './cli-io.js';
+import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { repeatable } from './deploy-input.js';
+import { UserError } from './errors.js';
+import { readFactsPaths } from './facts-input.js';
+import { writeAtomically } from './io.js';
+import { factsByName } from './vf-map.js';
+
+interface VerifyCliOptions extends Record<string, unknown> {
+  host?: string[];
+  allHosts?: boolean;
+  physnet?: string[];
+  vnicType?: string[];
+  network?: string;
+  image?: string;
+  flavor?: string;
+  timeout?: string;
+  parallel?: string;
+  facts?: string[];
+  keepOnFailure?: boolean;
+  yes?: boolean;
+  dryRun?: boolean;
+  cleanup?: boolean;
+  format: 'text' | 'json' | 'junit';
+  output?: string;
+}
+
+/** Exit status of a run stopped by SIGINT/SIGTERM (128 + SIGINT), after its clean-up. */
+export const EXIT_INTERRUPTED = 130;
+
+function seconds(v: string | undefined, flag: string, dflt: number, max: number): number {
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!/^\d+(\.\d+)?$/.test(v.trim()) || !Number.isFinite(n) || n <= 0 || n > max)
+    throw new UserError(`${flag} must be a number between 0 and ${max} (got "${v}")`, null, 'see --help');
+  return n;
+}
+
+function validate(opts: VerifyCliOptions) {
+  const vnics = (opts.vnicType ?? []).map((v) => {
+    if (!(SRIOV_VNIC_TYPES as readonly string[]).includes(v))
+      throw new UserError(
+        `--vnic-type ${v}: not an SR-IOV vnic type`,
+        null,
+        `use ${SRIOV_VNIC_TYPES.join(', ')}`,
+      );
+    return v as VnicType;
+  });
+  for (const [flag, list] of [
+    ['--host', opts.host],
+    ['--physnet', opts.physnet],
+  ] as const)
+    for (const v of list ?? [])
+      if (v.trim() === '' || v.length > 255)
+        throw new UserError(`${flag} "${v}" is not a name`, null, 'see --help');
+  if (opts.allHosts && opts.keepOnFailure && !opts.yes)
+    throw new UserError(
+      '--all-hosts with --keep-on-failure may leave a server and a VF held on every failing host',
+      null,
+      'add --yes if that is what you want, or drop one of them',
+    );
+  if (opts.cleanup && (opts.dryRun || opts.host || opts.physnet || opts.allHosts))
+    throw new UserError(
+      '--cleanup removes the leftovers of earlier runs; it takes no cases',
+      null,
+      'run verify --cleanup alone',
+    );
+  const parallel = seconds(opts.parallel, '--parallel', 1, 64);
+  if (!Number.isInteger(parallel))
+    throw new UserError('--parallel must be a whole number', null, 'see --help');
+  return { vnics, timeoutS: seconds(opts.timeout, '--timeout', 300, 3600), parallel };
+}
+
+export async function verifyCommand(opts: VerifyCliOptions, cli: CliRun): Promise<number> {
+  const { vnics, timeoutS, parallel } = validate(opts);
+  // --timeout is the wait for each server; each API answer keeps its own 30 s default.
+  const cloudOpts = cloudOptionsFrom({ ...opts, timeout: undefined });
+  const facts = opts.facts ? factsByName(readFactsPaths(opts.facts)) : null;
+  const output = opts.output ? resolve(cli.cwd, opts.output) : null;
+  const progress = cli.stderr.isTTY
+    ? (l: string) => cli.stderr.write(`osa-sriov verify: ${safeText(l)}\n`)
+    : undefined;
+  const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...cloudOpts }, cli.env);
+  const abort = new AbortController();
+  const release = abortOnSignals(abort, (sig) =>
+    cli.stderr.write(`osa-sriov verify: ${sig}: stopping, deleting what this run created\n`),
+  );
+  try {
+    if (opts.cleanup) {
+      const r = await cleanupTagged(session, progress);
+      const lines = [
+        ...r.removed.map((x) => `removed ${x.kind} ${safeText(x.name)} (${x.id}), tag ${safeText(x.tag)}`),
+        ...r.failed.map((x) => `could not remove ${x.kind} ${x.id}: ${safeText(x.error)}`),
+        ...r.untagged.map(
+          (x) =>
+            `left alone: ${x.kind} ${safeText(x.name)} (${x.id}) is named like verify's but has no ${TAG_PREFIX} tag; delete it by hand if it is yours`,
+        ),
+        `osa-sriov verify --cleanup: ${r.removed.length} removed, ${r.failed.length} failed`,
+      ];
+      cli.stdout.write(`${lines.join('\n')}\n`);
+      return r.failed.length > 0 ? 1 : 0;
+    }
+    const cloud = await readCloud(session);
+    const plan = planCases(cloud, {
+      hosts: opts.host ?? [],
+      allHosts: opts.allHosts === true,
+      physnets: opts.physnet ?? [],
+      vnicTypes: vnics,
+    });
+    const network = opts.network !== undefined ? givenNetwork(cloud, opts.network) : null;
+    if (network && (opts.physnet ?? []).some((p) => p !== network.physnet))
+      throw new UserError(
+        `--network ${opts.network} is on ${network.physnet}, not on every --physnet`,
+        null,
+        "give one --physnet, the network's",
+      );
+    const cases = network ? plan.cases.filter((c) => c.physnet === network.physnet) : plan.cases;
+    if (network && cases.length === 0)
+      throw new UserError(
+        `--network ${opts.network} is on ${network.physnet}, which no selected host maps`,
+        null,
+        'add --physnet and --host',
+      );
+    const [images, flavors] = await Promise.all([
+      session.get('image', '/v2/images', { query: { limit: '1000' } }),
+      session.get('compute', '/flavors/detail'),
+    ]);
+    const imageList = arrayOf(images, 'images', 'Glance GET /v2/images');
+    const flavorList = arrayOf(flavors, 'flavors', 'Nova GET /flavors/detail');
+    const image = pickImage(imageList.map(imageOf), opts.image);
+    const flavor = pickFlavor(flavorList.map(flavorOf), opts.flavor);
+    const runId = newRunId();
+    const canCreateNetworks = session.info.roles.includes('admin');
+    const report: VerifyReport = {
+      schema: VERIFY_SCHEMA,
+      runId,
+      tag: `${TAG_PREFIX}${runId}`,
+      dryRun: opts.dryRun === true,
+      interrupted: false,
+      image,
+      flavor,
+      notes: plan.notes,
+      cases: [],
+      leftovers: [],
+      summary: { passed: 0, failed: 0, planned: 0 },
+    };
+    if (opts.dryRun) {
+      report.cases = cases.map((c) => {
+        const choice = network ??
+          usableNetwork(cloud, c.physnet, session.info.projectId) ?? {
+            kind: 'temporary' as const,
+            physnet: c.physnet,
+          };
+        const r = emptyResult(c);
+        const p = plannedResources(c, runId, choice);
+        r.network = p.network;
+        r.resources = p.resources;
+        if (choice.kind === 'temporary' && !canCreateNetworks)
+          r.reason = `no network on ${c.physnet} this project can use, and creating one needs the admin role: give --network`;
+        return r;
+      });
+    } else {
+      const run = await runCases(session, cases, {
+        runId,
+        image,
+        flavor,
+        network,
+        canCreateNetworks,
+        timeoutS,
+        parallel,
+        keepOnFailure: opts.keepOnFailure === true,
+        signal: abort.signal,
+        ...(progress ? { progress } : {}),
+        ...(facts ? { onHost: (c, port, net) => checkOnHost(facts, c, port, net) } : {}),
+      });
+      report.cases = run.results;
+      report.leftovers = run.leftovers;
+      report.interrupted = run.interrupted;
+    }
+    report.summary = {
+      passed: report.cases.filter((c) => c.result === 'pass').length,
+      failed: report.cases.filter((c) => c.result === 'fail').length,
+      planned: report.cases.filter((c) => c.result === 'planned').length,
+    };
+    const text =
+      opts.format === 'json'
+        ? verifyJson(report)
+        : opts.format === 'junit'
+          ? verifyJunit(report)
+          : verifyText(report);
+    if (output) writeAtomically(output, text);
+    else cli.stdout.write(text);
+    if (report.interrupted) return EXIT_INTERRUPTED;
+    return report.summary.failed > 0 || report.leftovers.length > 0 ? 1 : 0;
+  } finally {
+    release();
+    session.close();
+  }
+}
+
+function arrayOf(answer: unknown, key: string, where: string): unknown[] {
+  const v = (answer as Record<string, unknown> | null)?.[key];
+  if (!Array.isArray(v))
+    throw new CloudError(`${where}: the answer has no "${key}" list`, 'check the catalog endpoint');
+  return v;
+}
+
+const field = (o: unknown, k: string): unknown => (o as Record<string, unknown> | null)?.[k];
+
+function imageOf(o: unknown) {
+  const id = field(o, 'id');
+  if (typeof id !== 'string')
+    throw new CloudError('Glance GET /v2/images: an image has no id', 'check the image endpoint');
+  const name = field(o, 'name');
+  return {
+    id,
+    name: typeof name === 'string' ? name : '',
+    visibility: String(field(o, 'visibility') ?? 'public'),
+    status: String(field(o, 'status') ?? 'active'),
+  };
+}
+
+function flavorOf(o: unknown) {
+  const id = field(o, 'id');
+  if (typeof id !== 'string')
+    throw new CloudError('Nova GET /flavors/detail: a flavor has no id', 'check the compute endpoint');
+  const num = (k: string) => (typeof field(o, k) === 'number' ? (field(o, k) as number) : 0);
+  const name = field(o, 'name');
+  return {
+    id,
+    name: typeof name === 'string' ? name : id,
+    ram: num('ram'),
+    vcpus: num('vcpus'),
+    disk: num('disk'),
+  };
+}
+
+export function registerVerify(program: Command, cli: CliRun): void {
+  const cmd = program
+    .command('verify')
+    .description(
+      'prove SR-IOV works host by host: boot a server with a direct/macvtap port pinned to each host, check the VF binding, delete everything (docs/verify.md)',
+    )
+    .addOption(new Option('--host <name>', 'a compute host to verify (repeatable)').argParser(repeatable))
+    .option('--all-hosts', 'every host with a NIC Switch agent and nova-compute')
+    .addOption(
+      new Option(
+        '--physnet <name>',
+        'a physnet to verify (repeatable; default: those the agent maps)',
+      ).argParser(repeatable),
+    )
+    .addOption(
+      new Option(
+        '--vnic-type <type>',
+        'direct, macvtap or direct-physical (repeatable; default direct)',
+      ).argParser(repeatable),
+    )
+    .option(
+      '--network <name|id>',
+      'the network for the ports (default: an existing one on the physnet, else a temporary one)',
+    )
+    .option('--image <name|id>', 'image to boot (default: a public image whose name contains "cirros")')
+    .option('--flavor <name|id>', 'flavor (default: the smallest)')
+    .option('--parallel <n>', 'cases in flight at once (default 1)')
+    .addOption(
+      new Option(
+        '--facts <path>',
+        'snapshots taken while the servers run: check the VF MAC/VLAN on the host (repeatable)',
+      ).argParser(repeatable),
+    )
+    .option('--keep-on-failure', 'keep the resources of a failed case and print their ids')
+    .option('--yes', 'allow --all-hosts with --keep-on-failure')
+    .option('--dry-run', 'print the cases and every resource they would create; create nothing')
+    .option(
+      '--cleanup',
+      'delete what interrupted verify runs left (resources with the osa-sriov-verify: tag), only that',
+    )
+    .addOption(
+      new Option('--format <format>', 'text, json or junit')
+        .choices(['text', 'json', 'junit'])
+        .default('text'),
+    )
+    .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout');
+  addCloudOptions(cmd)
+    .addHelpText(
+      'after',
+      '\n--timeout is, for verify, the seconds to wait for each server to become ACTIVE or ERROR (default 300).\nEvery resource is named osa-sriov-verify-<run>-… and tagged osa-sriov-verify:<run>; all are deleted on exit, SIGINT and SIGTERM.\nExit status: 0 all cases pass, 1 a case fails, 2 bad usage, credentials or unreachable cloud, 130 interrupted (after clean-up).',
+    )
+    .action(async (opts: VerifyCliOptions) => {
+      cli.exitCode = await verifyCommand(opts, cli);
+    });
+}
