@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
+import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../json-input.js';
 import { explainDeviceSpec, renderExplanation } from '../openstack/devspec-explain.js';
 import {
   DeviceMatcher,
@@ -8,6 +9,7 @@ import {
   type NovaHost,
   parseDeviceSpecs,
 } from '../openstack/nova-devspec.js';
+import { MAX_BYTES } from '../read-input.js';
 import { UserError } from './errors.js';
 
 const MatchInput = z.object({
@@ -33,15 +35,34 @@ const MatchInput = z.object({
 
 async function stdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+  let total = 0;
+  for await (const c of process.stdin) {
+    chunks.push(c as Buffer);
+    total += (c as Buffer).length;
+    if (total > MAX_BYTES.facts)
+      throw new UserError(
+        `standard input is larger than ${MAX_BYTES.facts / 1024 / 1024} MiB`,
+        { file: '<stdin>' },
+        'send the JSON object described in docs/devspec.md',
+        'file-too-large',
+      );
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `devspec match`: the machine interface documented in docs/devspec.md. */
 export async function devspecMatch(): Promise<void> {
+  const text = await stdin();
+  if (jsonDepthExceededAt(text, MAX_JSON_DEPTH) >= 0)
+    throw new UserError(
+      `standard input is JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
+      { file: '<stdin>' },
+      'send the JSON object described in docs/devspec.md',
+      'json-too-deep',
+    );
   let json: unknown;
   try {
-    json = JSON.parse(await stdin());
+    json = JSON.parse(text);
   } catch (e) {
     throw new UserError(
       `standard input is not JSON: ${(e as Error).message}`,

@@ -4,11 +4,13 @@ import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
+import { decodeYaml } from '../osa/pyyaml.js';
 import { verifyPlan, writeChanges } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
 import { planEdits } from '../plan/edits.js';
 import { type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
 import { parseIntent } from '../plan/intent.js';
+import { MAX_BYTES } from '../read-input.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { readFactsPaths } from './facts-input.js';
@@ -27,7 +29,10 @@ function stamp(): string {
 }
 
 export function plan(intentFile: string, opts: PlanOptions): number {
-  const intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
+  const intent = parseIntent(
+    decodeYaml(readInput(intentFile, 'the intent file', MAX_BYTES.yaml), intentFile),
+    intentFile,
+  );
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);

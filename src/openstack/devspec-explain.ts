@@ -1,6 +1,6 @@
 // A human reading of one [pci] device_spec value: what it normalises to, what it will and will
 // not match, and the mistakes Nova accepts silently.
-import { isDict } from '../python.js';
+import { isDict, jsonLoads } from '../python.js';
 import { type DeviceSpec, KNOWN_TAGS, NO_HOST, NovaError, parseDeviceSpecs } from './nova-devspec.js';
 
 export interface Explanation {
@@ -89,7 +89,7 @@ export function explainDeviceSpec(value: string): Explanation {
     }
     throw e;
   }
-  const parsed = JSON.parse(value) as unknown;
+  const parsed = jsonLoads(value) as unknown;
   const raws = (Array.isArray(parsed) ? parsed : [parsed]).filter(isDict);
   return {
     error: null,
