@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
+import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
 
 export function addCloudOptions(cmd: Command): Command {
@@ -69,8 +70,8 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
 }
 
 /** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
-export async function readLiveCloud(opts: CloudOptions): Promise<CloudSnapshot> {
-  const session = await connect(opts);
+export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
+  const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...opts }, cli.env);
   try {
     return await readCloud(session);
   } finally {

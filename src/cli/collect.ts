@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { runCollector } from '../facts/run-collector.js';
+import type { CliRun } from './cli-io.js';
 import {
   type CollectAnsibleOptions,
   collectAnsible,
@@ -23,8 +24,8 @@ const ANSIBLE_ONLY = [
   'ansiblePlaybook',
 ] as const;
 
-export async function collect(opts: CollectOptions): Promise<number> {
-  if (opts.ansible) return collectAnsible(opts);
+export async function collect(opts: CollectOptions, cli: CliRun): Promise<number> {
+  if (opts.ansible) return collectAnsible(opts, cli);
   const stray = ANSIBLE_ONLY.filter((k) => opts[k] !== undefined);
   if (stray.length > 0)
     throw new UserError(
@@ -32,13 +33,13 @@ export async function collect(opts: CollectOptions): Promise<number> {
       null,
       'add --ansible to collect from the fleet, or drop the option to collect this host',
     );
-  const snapshot = await runCollector();
-  if (opts.output === undefined || opts.output === '-') process.stdout.write(snapshot);
+  const snapshot = await runCollector({ env: cli.env });
+  if (opts.output === undefined || opts.output === '-') cli.stdout.write(snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;
 }
 
-export function registerCollect(program: Command): void {
+export function registerCollect(program: Command, cli: CliRun): void {
   program
     .command('collect')
     .description(
@@ -70,6 +71,6 @@ export function registerCollect(program: Command): void {
       '\nThe snapshot format is documented in docs/snapshot-format.md; `probe --from FILE` reads it.\nFleet collection: docs/collect.md. Exit status with --ansible: 0 every host collected, 1 some host unreachable or failed (the others are saved), 2 bad usage or Ansible could not run.',
     )
     .action(async (opts: CollectOptions) => {
-      process.exitCode = await collect(opts);
+      cli.exitCode = await collect(opts, cli);
     });
 }

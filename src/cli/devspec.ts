@@ -10,6 +10,7 @@ import {
   parseDeviceSpecs,
 } from '../openstack/nova-devspec.js';
 import { MAX_BYTES } from '../read-input.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 
 const MatchInput = z.object({
@@ -33,12 +34,13 @@ const MatchInput = z.object({
   pci_ids: z.record(z.string(), z.tuple([z.string(), z.string()])).default({}),
 });
 
-async function stdin(): Promise<string> {
-  const chunks: Buffer[] = [];
+async function stdin(cli: CliRun): Promise<string> {
+  const chunks: Uint8Array[] = [];
   let total = 0;
-  for await (const c of process.stdin) {
-    chunks.push(c as Buffer);
-    total += (c as Buffer).length;
+  for await (const c of cli.stdin) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    chunks.push(b);
+    total += b.length;
     if (total > MAX_BYTES.facts)
       throw new UserError(
         `standard input is larger than ${MAX_BYTES.facts / 1024 / 1024} MiB`,
@@ -51,8 +53,8 @@ async function stdin(): Promise<string> {
 }
 
 /** `devspec match`: the machine interface documented in docs/devspec.md. */
-export async function devspecMatch(): Promise<void> {
-  const text = await stdin();
+export async function devspecMatch(cli: CliRun): Promise<void> {
+  const text = await stdin(cli);
   if (jsonDepthExceededAt(text, MAX_JSON_DEPTH) >= 0)
     throw new UserError(
       `standard input is JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
@@ -103,7 +105,7 @@ export async function devspecMatch(): Promise<void> {
   try {
     specs = parseDeviceSpecs(input.specs, host);
   } catch (e) {
-    process.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
+    cli.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
     return;
   }
   const matcher = new DeviceMatcher(specs);
@@ -117,10 +119,10 @@ export async function devspecMatch(): Promise<void> {
       return null;
     }
   });
-  process.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
+  cli.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
 }
 
-export function registerDevspec(program: Command): void {
+export function registerDevspec(program: Command, cli: CliRun): void {
   const cmd = program
     .command('devspec')
     .description('Nova [pci] device_spec: match devices as nova-compute does, or explain a value');
@@ -129,16 +131,16 @@ export function registerDevspec(program: Command): void {
     .description(
       'read {"specs", "devices", "pfs", "netdevs"} JSON on stdin; print the first matching spec per device (docs/devspec.md)',
     )
-    .action(devspecMatch);
+    .action(() => devspecMatch(cli));
   cmd
     .command('explain')
     .description('explain one device_spec value: normalised form, what it matches, warnings')
     .argument('<value>', 'the option value, a JSON dict or list of dicts (quote it for the shell)')
     .action((value: string) => {
       const x = explainDeviceSpec(value);
-      process.stdout.write(renderExplanation(x));
+      cli.stdout.write(renderExplanation(x));
       // Like a linter: an invalid value is a finding (1); bad usage stays 2.
-      if (x.error) process.exitCode = 1;
+      if (x.error) cli.exitCode = 1;
     });
   for (const c of cmd.commands) c.exitOverride();
   cmd.exitOverride();

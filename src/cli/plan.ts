@@ -12,6 +12,7 @@ import { type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
 import { parseIntent } from '../plan/intent.js';
 import { MAX_BYTES } from '../read-input.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
+import type { CliRun } from './cli-io.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { readFactsPaths } from './facts-input.js';
 import { readInput, writeAtomically } from './io.js';
@@ -28,7 +29,7 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
-export function plan(intentFile: string, opts: PlanOptions): number {
+export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number {
   const intent = parseIntent(
     decodeYaml(readInput(intentFile, 'the intent file', MAX_BYTES.yaml), intentFile),
     intentFile,
@@ -71,9 +72,9 @@ export function plan(intentFile: string, opts: PlanOptions): number {
     outcome.written = { backups: writeChanges(outcome.edits.changes, stamp()) };
   }
   if (opts.format === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
   } else {
-    process.stdout.write(
+    cli.stdout.write(
       renderPlanText(outcome, intent, facts, {
         intentFile,
         deployDir: opts.deploy,
@@ -84,7 +85,7 @@ export function plan(intentFile: string, opts: PlanOptions): number {
   return valid ? 0 : 1;
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, cli: CliRun): void {
   program
     .command('plan')
     .description(
@@ -112,6 +113,6 @@ export function registerPlan(program: Command): void {
       '\nExit status: 0 the plan is valid (whether or not it changes anything), 1 the intent cannot be satisfied (nothing is written), 2 bad usage or input.',
     )
     .action((intentFile: string, opts: PlanOptions) => {
-      process.exitCode = plan(intentFile, opts);
+      cli.exitCode = plan(intentFile, opts, cli);
     });
 }

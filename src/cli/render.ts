@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
+import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 
 interface RenderOptions {
@@ -10,15 +11,15 @@ interface RenderOptions {
   format: 'ini' | 'json';
 }
 
-export function render(dir: string, opts: RenderOptions): void {
+export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
   const model = buildModel(readDeployDir(dir), release, opts.host);
   requireHosts(model, opts.host, dir);
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
-  else process.stdout.write(renderModelIni(model));
+  if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
+  else cli.stdout.write(renderModelIni(model));
 }
 
-export function registerRender(program: Command): void {
+export function registerRender(program: Command, cli: CliRun): void {
   program
     .command('render')
     .description(
@@ -32,5 +33,5 @@ export function registerRender(program: Command): void {
         .choices(['ini', 'json'])
         .default('ini'),
     )
-    .action(render);
+    .action((dir: string, opts: RenderOptions) => render(dir, opts, cli));
 }
