@@ -150,7 +150,8 @@ function walkVars(dir: string, seen: readonly string[] = [realpathSync(dir)]): s
     const p = join(dir, n);
     if (statOf(p).isDirectory()) {
       const real = realpathSync(p);
-      if (seen.includes(real))
+      // A link to the directory itself or to any directory above it, or back along the walk.
+      if (seen.includes(real) || `${seen.at(-1)}/`.startsWith(`${real}/`))
         throw new InputError(
           'symlink-loop',
           'a link back to a directory that contains it: Ansible would read it again and again',
