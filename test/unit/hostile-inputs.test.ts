@@ -20,6 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
+import { readFactsPaths } from '../../src/cli/facts-input.js';
 import { connect } from '../../src/cloud/client.js';
 import { resolveCloud } from '../../src/cloud/config.js';
 import { InputError } from '../../src/errors.js';
@@ -142,6 +143,20 @@ describe('files that are not regular files, or too large', () => {
     const r = cli('check', dir, '--format', 'json');
     refused(r, /openstack_user_config\.yml: /, /a FIFO/);
     assert.equal(JSON.parse(r.stdout).error.code, 'file-not-regular');
+  });
+
+  test('--facts: a link loop, a dangling link, a FIFO named like a snapshot', T, () => {
+    const dir = tmp();
+    symlinkSync(join(dir, 'loop'), join(dir, 'loop'));
+    assert.equal(inputError(() => readFactsPaths([join(dir, 'loop')])).code, 'symlink-loop');
+    symlinkSync(join(dir, 'nothing'), join(dir, 'dangling'));
+    assert.equal(inputError(() => readFactsPaths([join(dir, 'dangling')])).code, 'symlink-dangling');
+    const facts = join(dir, 'facts');
+    mkdirSync(facts);
+    assert.equal(spawnSync('mkfifo', [join(facts, 'h1.snapshot')]).status, 0);
+    const e = inputError(() => readFactsPaths([facts]));
+    assert.equal(e.code, 'file-not-regular');
+    assert.equal(e.location?.file, join(facts, 'h1.snapshot'));
   });
 
   test('clouds.yaml that is /dev/zero', T, () => {
