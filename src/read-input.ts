@@ -105,7 +105,7 @@ export function readRegularFile(path: string, what: string, maxBytes: number, hi
     if (!st.isFile())
       throw new InputError(
         'file-not-regular',
-        `cannot read ${what}: ${fileKind(st)}, not a regular file`,
+        `cannot read ${what}: ${st.isDirectory() ? 'is a directory' : `${fileKind(st)}, not a regular file`}`,
         locationOf(path),
         hint ?? `give the path of ${what} (a regular file)`,
       );
