@@ -1,5 +1,7 @@
 // What an operator must know before SR-IOV can work on this host, judged from HostFacts
 // alone: CPU virtualization, IOMMU, VFs, bonds, drivers, persistence. Pure: no I/O.
+
+import { persistenceFix } from '../vf-persistence.js';
 import type { HostFacts, Pf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
 
@@ -210,7 +212,7 @@ function pfVerdicts(pf: Pf, persisted: boolean | null): Verdict[] {
       code: 'pf.vfs-not-persistent',
       subject: who,
       message: `${who}: nothing re-creates its ${pf.numVfs} VFs at boot (no udev rule, systemd unit, netplan, NetworkManager, os-net-config, modprobe option or rc.local line sets sriov_numvfs); they vanish on reboot`,
-      fix: `persist it, e.g. a udev rule: ACTION=="add", SUBSYSTEM=="net", KERNEL=="${pf.netdev ?? 'PF'}", ATTR{device/sriov_numvfs}="${pf.numVfs}"`,
+      fix: persistenceFix(pf, pf.numVfs ?? 0),
     });
   }
   return out;
