@@ -1,5 +1,6 @@
 // Python semantics the OSA code relies on, for values as PyYAML/Ansible hand them over:
 // str() and repr(), type names in error messages, and the exceptions OSA's Python raises.
+import { jsonDepthExceededAt } from './json-input.js';
 
 /** A value as PyYAML builds it: str, int/float (number), bool, None (null), list, dict. */
 export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
@@ -112,4 +113,22 @@ export function boolFromString(v: unknown, strict = false): boolean {
   if (FALSE_STRINGS.includes(s) || !strict) return false;
   const accepted = [...TRUE_STRINGS, ...FALSE_STRINGS].sort().map((x) => `'${x}'`);
   throw new Error(`Unrecognized value '${pyStr(v)}', acceptable values are: ${accepted.join(', ')}`);
+}
+
+/**
+ * json.loads nesting: CPython's scanner recurses once per level and stops at the recursion
+ * limit (1000) with a RecursionError; the rest of our code walks values recursively too.
+ */
+export const PY_JSON_MAX_DEPTH = 990;
+
+/**
+ * JSON.parse for values a Python service would json.loads (device_spec, alias, Ansible
+ * from_json): nesting Python cannot load throws a SyntaxError, like any JSON it refuses.
+ */
+export function jsonLoads(text: string): unknown {
+  if (jsonDepthExceededAt(text, PY_JSON_MAX_DEPTH) >= 0)
+    throw new SyntaxError(
+      'maximum recursion depth exceeded while decoding a JSON array from a unicode string',
+    );
+  return JSON.parse(text);
 }

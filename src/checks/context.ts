@@ -16,7 +16,7 @@ import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
 import { type HostRender, type IniValue, jsonDumps } from '../osa/render.js';
 import type { ResolvedVar } from '../osa/vars.js';
-import { boolFromString, type PyValue } from '../python.js';
+import { boolFromString, jsonLoads, type PyValue } from '../python.js';
 import type { FindingLocation } from './finding.js';
 
 export const AGENT_INI = 'plugins/ml2/sriov_nic_agent.ini';
@@ -278,7 +278,7 @@ export class HostView {
     lines.forEach((text, line) => {
       let v: unknown;
       try {
-        v = JSON.parse(text);
+        v = jsonLoads(text);
       } catch {
         return;
       }

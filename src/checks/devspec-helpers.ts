@@ -8,7 +8,7 @@ import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
 import { jsonDumps, type PciTemplate, pciTemplate } from '../osa/render.js';
-import { isDict, type PyValue } from '../python.js';
+import { isDict, jsonLoads, type PyValue } from '../python.js';
 import {
   type CheckContext,
   type DevspecEntry,
@@ -72,7 +72,7 @@ function holdsSpec(item: unknown, raw: Record<string, unknown>): boolean {
   if (isDict(item)) return canon(item) === want;
   if (typeof item !== 'string') return false;
   try {
-    const v = JSON.parse(item) as unknown;
+    const v = jsonLoads(item) as unknown;
     return Array.isArray(v) ? v.some((x) => canon(x) === want) : canon(v) === want;
   } catch {
     return false;
@@ -423,7 +423,7 @@ export function intendedSpecs(value: unknown): Array<Record<string, unknown>> | 
     }
     if (typeof v === 'string') {
       try {
-        return add(JSON.parse(v) as unknown);
+        return add(jsonLoads(v) as unknown);
       } catch {
         return false;
       }

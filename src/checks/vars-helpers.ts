@@ -8,7 +8,7 @@ import type { Loc } from '../osa/pyyaml.js';
 import { pciTemplate } from '../osa/render.js';
 import { roleDefaultsLookup } from '../osa/role-defaults-lookup.js';
 import { HostVars, type ResolvedVar } from '../osa/vars.js';
-import { isDict, type PyValue } from '../python.js';
+import { isDict, jsonLoads, type PyValue } from '../python.js';
 import { type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
 import type { FindingLocation } from './finding.js';
 
@@ -76,7 +76,7 @@ function normalise(v: unknown): unknown {
     const t = v.trim();
     if (/^[[{]/.test(t)) {
       try {
-        return normalise(JSON.parse(t));
+        return normalise(jsonLoads(t));
       } catch {
         return v;
       }

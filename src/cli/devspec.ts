@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { z } from 'zod';
 import type { HostFacts } from '../facts/host-facts.js';
+import { jsonDepthExceededAt, MAX_JSON_DEPTH } from '../json-input.js';
 import { explainDeviceSpec, renderExplanation } from '../openstack/devspec-explain.js';
 import {
   DeviceMatcher,
@@ -9,6 +10,7 @@ import {
   type NovaHost,
   parseDeviceSpecs,
 } from '../openstack/nova-devspec.js';
+import { MAX_BYTES } from '../read-input.js';
 import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -37,15 +39,35 @@ const MatchInput = z.object({
 
 async function stdin(cli: CliRun): Promise<string> {
   const chunks: Uint8Array[] = [];
-  for await (const c of cli.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
+  let total = 0;
+  for await (const c of cli.stdin) {
+    const b = typeof c === 'string' ? Buffer.from(c) : c;
+    chunks.push(b);
+    total += b.length;
+    if (total > MAX_BYTES.facts)
+      throw new UserError(
+        `standard input is larger than ${MAX_BYTES.facts / 1024 / 1024} MiB`,
+        { file: '<stdin>' },
+        'send the JSON object described in docs/devspec.md',
+        'file-too-large',
+      );
+  }
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `devspec match`: the machine interface documented in docs/devspec.md. */
 export async function devspecMatch(cli: CliRun): Promise<void> {
+  const text = await stdin(cli);
+  if (jsonDepthExceededAt(text, MAX_JSON_DEPTH) >= 0)
+    throw new UserError(
+      `standard input is JSON nested more than ${MAX_JSON_DEPTH} levels deep`,
+      { file: '<stdin>' },
+      'send the JSON object described in docs/devspec.md',
+      'json-too-deep',
+    );
   let json: unknown;
   try {
-    json = JSON.parse(await stdin(cli));
+    json = JSON.parse(text);
   } catch (e) {
     throw new UserError(
       `standard input is not JSON: ${(e as Error).message}`,

@@ -3,6 +3,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FactsFile } from '../checks/facts-match.js';
 import { readHostFacts } from '../facts/load.js';
+import { unreadable } from '../read-input.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
 
@@ -19,21 +20,26 @@ export function readFactsPaths(paths: readonly string[]): FactsFile[] {
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
-    } catch {
-      throw new UserError(
-        'cannot read facts: no such file or directory',
-        { file: p },
+    } catch (e) {
+      // Missing, a dangling link, a link loop, permissions: each named as such.
+      throw unreadable(
+        p,
+        'facts',
+        e as NodeJS.ErrnoException,
         'give a snapshot, a HostFacts JSON file or a directory of them',
-        'file-unreadable',
       );
     }
     if (!isDir) {
       out.push(readOne(p));
       continue;
     }
-    const names = readdirSync(p)
-      .filter((n) => FACTS_FILE.test(n) && !n.startsWith('.'))
-      .sort();
+    let entries: string[];
+    try {
+      entries = readdirSync(p);
+    } catch (e) {
+      throw unreadable(p, 'facts', e as NodeJS.ErrnoException);
+    }
+    const names = entries.filter((n) => FACTS_FILE.test(n) && !n.startsWith('.')).sort();
     if (names.length === 0)
       throw new UserError(
         'no facts files in this directory',

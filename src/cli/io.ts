@@ -1,28 +1,12 @@
 // File input and output for commands: friendly errors, and no partial files.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { MAX_BYTES, readRegularFile } from '../read-input.js';
 import { UserError } from './errors.js';
 
-export function readInput(path: string, what: string): Buffer {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT'
-        ? 'no such file'
-        : code === 'EISDIR'
-          ? 'is a directory'
-          : code === 'EACCES'
-            ? 'permission denied'
-            : (e as Error).message;
-    throw new UserError(
-      `cannot read ${what}: ${why}`,
-      { file: path },
-      `give the path of ${what}`,
-      'file-unreadable',
-    );
-  }
+/** A regular file given on the command line, bounded (src/read-input.ts). */
+export function readInput(path: string, what: string, maxBytes: number = MAX_BYTES.facts): Buffer {
+  return readRegularFile(path, what, maxBytes);
 }
 
 /** Writes a whole file or nothing: a temporary file beside it, then a rename. */

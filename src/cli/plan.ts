@@ -4,6 +4,7 @@ import { matchFacts } from '../checks/facts-match.js';
 import { ruleById } from '../checks/registry.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
+import { decodeYaml } from '../osa/pyyaml.js';
 import { verifyPlan } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
 import { planEdits } from '../plan/edits.js';
@@ -19,6 +20,7 @@ import {
   writeChanges,
   writeOutputDir,
 } from '../plan/write.js';
+import { MAX_BYTES } from '../read-input.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
 import type { CliRun } from './cli-io.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
@@ -91,7 +93,10 @@ export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number
 
 function planUnlocked(intentFile: string, opts: PlanOptions, cli: CliRun): number {
   const accept = opts.accept ?? [];
-  const intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
+  const intent = parseIntent(
+    decodeYaml(readInput(intentFile, 'the intent file', MAX_BYTES.yaml), intentFile),
+    intentFile,
+  );
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);

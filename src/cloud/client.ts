@@ -1,8 +1,11 @@
 // The live-cloud client: connect (credentials → Keystone token → catalog), read the Neutron and
 // Nova resources SR-IOV troubleshooting needs, and validate every answer at this boundary, so
 // doctor, vf-map and capacity work on plain data (src/cloud/types.ts).
-import { readFileSync } from 'node:fs';
+
 import type { ZodType } from 'zod';
+import { InputError } from '../errors.js';
+import { jsonLoads } from '../python.js';
+import { MAX_BYTES, readRegularFile } from '../read-input.js';
 import { escapeControls } from '../report/style.js';
 import { authenticate, selectEndpoint, type Token } from './auth.js';
 import { type Interface, type ResolvedCloud, resolveCloud } from './config.js';
@@ -192,7 +195,8 @@ class Session implements CloudSession {
     if (res.text.trim() === '') return null;
     let parsed: unknown;
     try {
-      parsed = JSON.parse(res.text) as unknown;
+      // Bounded nesting: an answer nested deeper than any API's is refused like non-JSON.
+      parsed = jsonLoads(res.text);
     } catch {
       throw new CloudError(
         `${service} ${where} answered something that is not JSON: ${this.transport.redactor.redact(apiMessage(res.text))}`,
@@ -226,7 +230,13 @@ class Session implements CloudSession {
     // Position of each id in out: an item met again replaces the earlier copy (see below).
     const at = new Map<string, number>();
     const markers = new Set<string>();
-    for (;;) {
+    const endpoint = `${serviceName(serviceType)} GET ${path}`;
+    for (let pages = 1; ; pages++) {
+      if (pages > MAX_PAGES)
+        throw new CloudError(
+          `${endpoint}: still a next page after ${MAX_PAGES} pages of up to ${pageSize} items: the service (or a proxy) keeps handing out new page markers`,
+          'check the endpoint in the catalog, and a proxy in front of it that rewrites links',
+        );
       const page = await this.get(serviceType, path, { query, microversion: opts.microversion });
       const items = (page as Record<string, unknown> | null)?.[key];
       if (!Array.isArray(items))
@@ -250,8 +260,13 @@ class Session implements CloudSession {
       // The link's host may be an internal name; only its query (marker, limit, filters) is used.
       const params = Object.fromEntries(new URL(next, 'http://link.invalid').searchParams);
       const marker = params.marker;
+      if (!marker) break;
       // A marker seen twice would loop forever (a broken proxy rewriting links).
-      if (!marker || markers.has(marker)) break;
+      if (markers.has(marker))
+        throw new CloudError(
+          `${endpoint}: page ${pages} links back to a page already read (marker ${JSON.stringify(marker.slice(0, 80))}): the list would never end`,
+          'check the endpoint in the catalog, and a proxy in front of it that rewrites links',
+        );
       markers.add(marker);
       query = { ...query, ...params };
     }
@@ -262,6 +277,9 @@ class Session implements CloudSession {
     this.transport.close();
   }
 }
+
+/** Pages of one list at most: 500 items a page, a million items, far beyond any cloud we read. */
+export const MAX_PAGES = 2_000;
 
 function nextLink(links: unknown): string | null {
   if (!Array.isArray(links)) return null;
@@ -279,10 +297,10 @@ function readCa(cloud: ResolvedCloud, cli: CloudOptions): string | null {
   const from = cli.cacert ? '--os-cacert' : `${cloud.key('cacert')} in ${cloud.source}`;
   let pem: string;
   try {
-    pem = readFileSync(cloud.cacert, 'utf8');
+    pem = readRegularFile(cloud.cacert, 'the CA file', MAX_BYTES.text).toString('utf8');
   } catch (e) {
     throw new CloudError(
-      `cannot read the CA file ${cloud.cacert} (from ${from}): ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      `cannot read the CA file ${cloud.cacert} (from ${from}): ${e instanceof InputError ? e.message.replace(/^cannot read the CA file: /, '') : String(e)}`,
       'give the path of a readable PEM file with the CA certificate(s)',
     );
   }

@@ -3,11 +3,13 @@
 // (so passwords can live in a separate file); otherwise the OS_* variables of an openrc. The
 // result names its source in the vocabulary of that source (`auth.password` in clouds.yaml,
 // OS_PASSWORD in the environment), so an error says exactly what to add where.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { parseYaml, toPlain, YamlError } from '../osa/pyyaml.js';
+import { InputError, locationOf } from '../errors.js';
+import { decodeYaml, parseYaml, toPlain, YamlError } from '../osa/pyyaml.js';
+import { MAX_BYTES, readRegularFile } from '../read-input.js';
 import { CloudError } from './http.js';
 
 export type Interface = 'public' | 'internal' | 'admin';
@@ -165,13 +167,16 @@ function findFile(
 function readYamlFile(path: string, what: string): Record<string, unknown> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = decodeYaml(readRegularFile(path, what, MAX_BYTES.yaml), path);
   } catch (e) {
+    if (e instanceof YamlError) throw e;
     throw new CloudError(
-      `cannot read ${what} ${path}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`,
+      `cannot read ${what} ${path}: ${e instanceof InputError ? e.message.replace(/^cannot read [^:]*: /, '') : String(e)}`,
       what === 'clouds.yaml'
         ? 'check OS_CLIENT_CONFIG_FILE and the file’s permissions'
         : 'check OS_CLIENT_SECURE_FILE and the file’s permissions',
+      locationOf(path),
+      e instanceof InputError ? e.code : 'file-unreadable',
     );
   }
   let data: unknown;

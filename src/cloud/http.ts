@@ -6,6 +6,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { InputError, type Location } from '../errors.js';
+import { jsonLoads } from '../python.js';
 import { redactDeep, redactText } from './redact.js';
 
 /** A failure the user can act on: one line saying what and where, and a hint saying how to fix it. */
@@ -317,7 +318,7 @@ function transportError(req: HttpRequest, e: AttemptError, attempts: number): Cl
  */
 export function apiMessage(text: string): string {
   try {
-    const j: unknown = JSON.parse(text);
+    const j: unknown = jsonLoads(text);
     if (j && typeof j === 'object') {
       for (const v of Object.values(j as Record<string, unknown>)) {
         if (v && typeof v === 'object' && 'message' in v) {

@@ -1,5 +1,6 @@
 // One entry for facts input: a collector snapshot or a HostFacts JSON document.
 import { InputError } from '../errors.js';
+import { parseJsonInput } from '../json-input.js';
 import { factsFromSnapshot } from './build.js';
 import { type HostFacts, HostFactsSchema } from './host-facts.js';
 import { parseSnapshot } from './snapshot.js';
@@ -28,16 +29,12 @@ export function readHostFacts(data: Buffer, file?: string): HostFacts {
 function parseFacts(data: Buffer): HostFacts {
   const head = data.subarray(0, 64).toString('latin1').trimStart();
   if (head.startsWith('{')) {
-    let json: unknown;
-    try {
-      json = JSON.parse(data.toString('utf8'));
-    } catch (e) {
-      throw new FactsInputError(
-        `not valid JSON: ${(e as Error).message}`,
-        null,
-        'give a snapshot or the JSON of `osa-sriov probe --json`',
-      );
-    }
+    // The file name is added by readHostFacts (inFile); the line is kept.
+    const json = parseJsonInput(
+      data.toString('utf8'),
+      '',
+      'give a snapshot or the JSON of `osa-sriov probe --json`',
+    );
     const parsed = HostFactsSchema.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
@@ -49,9 +46,9 @@ function parseFacts(data: Buffer): HostFacts {
         'give a snapshot or the JSON of `osa-sriov probe --json` (schema osa-sriov/host-facts@1)',
       );
     }
-    return parsed.data;
+    return possible(parsed.data);
   }
-  return checkBuilt(factsFromSnapshot(parseSnapshot(data)), data);
+  return possible(checkBuilt(factsFromSnapshot(parseSnapshot(data)), data));
 }
 
 /**
@@ -87,4 +84,49 @@ function lineOf(data: Buffer, ...needles: string[]): number | null {
     if (at >= 0) return data.subarray(0, at).toString('latin1').split('\n').length;
   }
   return null;
+}
+
+/** PCIe SR-IOV TotalVFs is a 16-bit field. */
+const MAX_VFS_PER_PF = 65_535;
+/** Far above any host (8 PFs of 256 VFs is a big one); bounds the work of every command. */
+export const MAX_VFS_PER_HOST = 65_536;
+
+/**
+ * Facts no host can have are refused, never shown as facts: a VF count beyond what PCIe can
+ * express (a corrupted `sriov_totalvfs` of 1e+23), more VFs than any host, a PF listed twice.
+ */
+function possible(facts: HostFacts): HostFacts {
+  const impossible = (message: string) =>
+    new FactsInputError(
+      message,
+      null,
+      'collect the facts again with `osa-sriov collect` (a hand-edited or corrupted file?)',
+      'facts-impossible',
+    );
+  let vfs = 0;
+  const seen = new Map<string, number>();
+  facts.pfs.forEach((pf, i) => {
+    for (const [name, v] of [
+      ['totalVfs', pf.totalVfs],
+      ['numVfs', pf.numVfs],
+      ['sriovCapability.totalVfs', pf.sriovCapability?.totalVfs ?? null],
+      ['sriovCapability.numVfs', pf.sriovCapability?.numVfs ?? null],
+    ] as const) {
+      if (v !== null && (!Number.isSafeInteger(v) || v < 0 || v > MAX_VFS_PER_PF))
+        throw impossible(`pfs.${i}.${name}: ${v} VFs is impossible (PCIe allows 0 to ${MAX_VFS_PER_PF})`);
+    }
+    const prev = pf.pciAddress === null ? undefined : seen.get(pf.pciAddress);
+    if (prev !== undefined)
+      throw impossible(`pfs.${i}: PF ${pf.pciAddress} is listed twice (also pfs.${prev})`);
+    if (pf.pciAddress !== null) seen.set(pf.pciAddress, i);
+    vfs += pf.vfs.length;
+    if (vfs > MAX_VFS_PER_HOST)
+      throw new FactsInputError(
+        `pfs.${i}: more than ${MAX_VFS_PER_HOST} VFs in one host`,
+        null,
+        'give the facts of one host (no host has this many VFs)',
+        'facts-too-large',
+      );
+  });
+  return facts;
 }

@@ -10,7 +10,7 @@ import {
   pfIdInsteadOfVfId,
 } from '../checks/devspec-helpers.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { isDict } from '../python.js';
+import { isDict, jsonLoads } from '../python.js';
 import { type DeviceSpec, KNOWN_TAGS, NO_HOST, NovaError, parseDeviceSpecs } from './nova-devspec.js';
 import { novaHostFromFacts } from './nova-host.js';
 
@@ -224,7 +224,7 @@ export function explainDeviceSpec(value: string, facts: HostFacts | null = null)
     }
     throw e;
   }
-  const parsed = JSON.parse(value) as unknown;
+  const parsed = jsonLoads(value) as unknown;
   const raws = (Array.isArray(parsed) ? parsed : [parsed]).filter(isDict);
   const devices = facts ? hostDevices(facts) : null;
   return {

@@ -2,7 +2,7 @@
 // messages, and matching devices the way nova-compute does (../shared/spec/nova-neutron.md §1).
 // Host lookups (is this address a PF, which address has this netdev) go through NovaHost, so
 // matching works offline on collected facts.
-import { boolFromString, isDict, pyRepr, pyStr, pyStrip } from '../python.js';
+import { boolFromString, isDict, jsonLoads as pyJsonLoads, pyRepr, pyStr, pyStrip } from '../python.js';
 
 /** A Nova exception: its class name and its message (str(exc)). */
 export class NovaError extends Error {
@@ -344,7 +344,7 @@ export class DeviceSpec {
 /** Python json.loads: JSON plus NaN/Infinity; null when it does not parse. */
 function jsonLoads(raw: string): { ok: true; value: unknown } | { ok: false } {
   try {
-    return { ok: true, value: JSON.parse(raw.replace(/\b(-?Infinity|NaN)\b/g, 'null')) };
+    return { ok: true, value: pyJsonLoads(raw.replace(/\b(-?Infinity|NaN)\b/g, 'null')) };
   } catch {
     return { ok: false };
   }

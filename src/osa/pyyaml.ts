@@ -14,6 +14,7 @@ import {
   Parser,
   parseDocument,
   type Scalar,
+  visit,
 } from 'yaml';
 import { InputError, locationOf } from '../errors.js';
 import { pyStr } from '../python.js';
@@ -47,13 +48,22 @@ export interface YEntry {
 }
 
 /** YAML that PyYAML's safe_load would refuse, at the place it would point to. */
+/** A key written twice in one mapping: PyYAML keeps the first key and the last value, silently. */
+export interface DuplicateKey {
+  key: string;
+  first: Loc;
+  second: Loc;
+}
+
 export class YamlError extends InputError {
-  constructor(message: string, loc: Loc, code = 'yaml-syntax') {
-    super(code, message, locationOf(loc.file, loc.line, loc.column), YAML_HINT);
+  constructor(message: string, loc: Loc, code = 'yaml-syntax', hint = YAML_HINT) {
+    super(code, message, locationOf(loc.file, loc.line, loc.column), hint);
   }
 }
 
 const YAML_HINT = 'fix the YAML syntax (OSA reads it with PyYAML, YAML 1.1)';
+const ENCODING_HINT =
+  'save the file as UTF-8 text, without NUL or other control characters (a binary or truncated copy?)';
 
 // The YAML 1.1 implicit types as PyYAML resolves plain scalars.
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;
@@ -119,9 +129,25 @@ function slot(v: string | number | boolean | null): string {
   return v === null ? 'null' : `s:${v}`;
 }
 
+/**
+ * Nodes that aliases may add to a document. PyYAML shares an aliased node instead of copying it,
+ * so a "billion laughs" loads in a moment there, and explodes in whatever walks it next
+ * (Ansible's templating, JSON output). Here every node has its own location, so expansion is
+ * bounded instead: real configs alias a few host lists, far below this.
+ */
+export const MAX_ALIAS_NODES = 100_000;
+/** Deeper than any configuration; PyYAML itself stops at Python's recursion limit (~330 levels). */
+const MAX_DEPTH = 200;
+
 class Builder {
   private readonly lines = new LineCounter();
   private doc!: Document.Parsed;
+  /** Each alias's anchored node, found in one pass (Alias.resolve searches the whole document each time). */
+  private readonly targets = new Map<unknown, Node>();
+  private aliasNodes = 0;
+  private inAlias: Loc | null = null;
+  /** Keys repeated in a mapping, once each (an aliased mapping is built once per use). */
+  readonly duplicates = new Map<string, DuplicateKey>();
 
   constructor(
     private readonly text: string,
@@ -166,7 +192,28 @@ class Builder {
     for (const token of new Parser().parse(this.text)) visit(token);
   }
 
+  /**
+   * Flow collections nested past what any parser's recursion takes: refused before parsing (the
+   * parser would take seconds to overflow its stack). Brackets in quoted strings count too, so
+   * the bound is generous.
+   */
+  checkFlowDepth(): void {
+    let depth = 0;
+    for (let i = 0; i < this.text.length; i++) {
+      const c = this.text.charCodeAt(i);
+      if (c === 0x5b || c === 0x7b) {
+        if (++depth > 1000)
+          throw new YamlError(
+            `nested too deep (more than ${MAX_DEPTH} levels)`,
+            { file: this.file, ...lineCol(this.text, i) },
+            'yaml-too-large',
+          );
+      } else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+    }
+  }
+
   parse(): YNode | null {
+    this.checkFlowDepth();
     this.doc = parseDocument(this.text, {
       schema: 'failsafe',
       lineCounter: this.lines,
@@ -176,6 +223,12 @@ class Builder {
     });
     const err = this.doc.errors[0];
     if (err) {
+      if (/Maximum call stack/.test(err.message))
+        throw new YamlError(
+          `nested too deep (more than ${MAX_DEPTH} levels)`,
+          this.loc(err.pos[0]),
+          'yaml-too-large',
+        );
       const first = err.message.split('\n')[0] ?? err.message;
       const message = /multiple documents/.test(first)
         ? 'expected a single document in the stream, but found another document'
@@ -183,6 +236,15 @@ class Builder {
       throw new YamlError(message.replace(/ at line \d+, column \d+:?$/, ''), this.loc(err.pos[0]));
     }
     this.checkTabs();
+    const anchors = new Map<string, Node>();
+    visit(this.doc, {
+      Node: (_key, node) => {
+        if (isAlias(node)) {
+          const target = anchors.get(node.source);
+          if (target) this.targets.set(node, target);
+        } else if (node.anchor) anchors.set(node.anchor, node);
+      },
+    });
     const c = this.doc.contents;
     if (c === null) return null;
     if (isScalar(c) && c.type === 'PLAIN' && c.value === '' && !c.tag) return null;
@@ -190,12 +252,30 @@ class Builder {
   }
 
   node(n: Node, depth: number): YNode {
-    if (depth > 200) throw new YamlError('nesting too deep (recursive aliases?)', this.loc(n.range?.[0]));
+    if (depth > MAX_DEPTH)
+      throw new YamlError(
+        `nested too deep (more than ${MAX_DEPTH} levels, or an alias inside its own anchor)`,
+        this.inAlias ?? this.loc(n.range?.[0]),
+        'yaml-too-large',
+      );
     if (isAlias(n)) {
-      const target = n.resolve(this.doc);
+      const target = this.targets.get(n);
       if (!target) throw new YamlError(`found undefined alias "${n.source}"`, this.loc(n.range?.[0]));
-      return this.node(target as Node, depth + 1);
+      const outer = this.inAlias === null;
+      if (outer) this.inAlias = this.loc(n.range?.[0]);
+      try {
+        return this.node(target, depth + 1);
+      } finally {
+        if (outer) this.inAlias = null;
+      }
     }
+    if (this.inAlias && ++this.aliasNodes > MAX_ALIAS_NODES)
+      throw new YamlError(
+        `aliases expand to more than ${MAX_ALIAS_NODES} nodes (a "billion laughs"?)`,
+        this.inAlias,
+        'yaml-too-large',
+        'use fewer or smaller aliases: OSA and Ansible expand every alias where it is used',
+      );
     const loc = this.loc(n.range?.[0]);
     const tag = n.tag;
     if (isMap(n)) {
@@ -249,6 +329,10 @@ class Builder {
       const keyValue = key ? key.value : null;
       const k = slot(keyValue);
       const prev = entries.get(k);
+      if (prev && key) {
+        const d = { key: prev.key, first: prev.keyLoc, second: key.loc };
+        this.duplicates.set(`${d.first.line}:${d.first.column}:${d.second.line}:${d.second.column}`, d);
+      }
       // A repeated key keeps the first key object and takes the last value (a Python dict).
       entries.set(k, {
         key: prev?.key ?? pyStr(keyValue),
@@ -296,9 +380,97 @@ class Builder {
   }
 }
 
+// PyYAML's Reader: the characters it accepts (reader.py NON_PRINTABLE, inverted).
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what we look for
+const NON_PRINTABLE = /[^\x09\x0A\x0D\x20-\x7E\x85\xA0-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
+
+/** The 1-based line and column of a character offset of `text`. */
+function lineCol(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, column: offset - start + 1 };
+}
+
+/** The offset of the first byte that is not part of valid UTF-8, or -1. */
+function invalidUtf8At(b: Uint8Array): number {
+  for (let i = 0; i < b.length; ) {
+    const c = b[i]!;
+    const n =
+      c < 0x80 ? 0 : c >= 0xc2 && c < 0xe0 ? 1 : c >= 0xe0 && c < 0xf0 ? 2 : c >= 0xf0 && c < 0xf5 ? 3 : -1;
+    if (n < 0) return i;
+    if (n > 0 && i + n >= b.length) return i;
+    for (let k = 1; k <= n; k++) if (((b[i + k] ?? 0) & 0xc0) !== 0x80) return i;
+    // Overlong 3/4-byte forms, surrogates and code points past U+10FFFF.
+    const c1 = b[i + 1] ?? 0;
+    if (
+      (c === 0xe0 && c1 < 0xa0) ||
+      (c === 0xed && c1 >= 0xa0) ||
+      (c === 0xf0 && c1 < 0x90) ||
+      (c === 0xf4 && c1 >= 0x90)
+    )
+      return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * The text of a YAML file's bytes as PyYAML's Reader decodes them: UTF-16 with a BOM, else UTF-8;
+ * bytes that are not UTF-8 and characters PyYAML does not accept (NUL, other control characters)
+ * are a YamlError at their line (code yaml-encoding), as PyYAML stops there too.
+ */
+export function decodeYaml(data: Buffer, file: string): string {
+  let text: string;
+  if (data[0] === 0xff && data[1] === 0xfe) text = new TextDecoder('utf-16le').decode(data.subarray(2));
+  else if (data[0] === 0xfe && data[1] === 0xff) text = new TextDecoder('utf-16be').decode(data.subarray(2));
+  else {
+    const bad = invalidUtf8At(data);
+    if (bad >= 0) {
+      const before = data.subarray(0, bad).toString('utf8');
+      const { line, column } = lineCol(before, before.length);
+      throw new YamlError(
+        `unacceptable character #x${data[bad]!.toString(16).padStart(4, '0')}: not UTF-8 text (PyYAML reads YAML as UTF-8 and stops here)`,
+        { file, line, column },
+        'yaml-encoding',
+        ENCODING_HINT,
+      );
+    }
+    text = data.toString('utf8');
+  }
+  checkPrintable(text, file);
+  return text;
+}
+
+function checkPrintable(text: string, file: string): void {
+  const m = NON_PRINTABLE.exec(text);
+  if (!m) return;
+  const { line, column } = lineCol(text, m.index);
+  throw new YamlError(
+    `unacceptable character #x${m[0].codePointAt(0)!.toString(16).padStart(4, '0')}: special characters are not allowed`,
+    { file, line, column },
+    'yaml-encoding',
+    ENCODING_HINT,
+  );
+}
+
 /** Parses one YAML document as PyYAML safe_load would; null for an empty document. */
 export function parseYaml(text: string, file: string): YNode | null {
-  return new Builder(text, file).parse();
+  return parseYamlDocument(text, file).node;
+}
+
+/** parseYaml, with the keys the document repeats (PyYAML says nothing about them). */
+export function parseYamlDocument(
+  text: string,
+  file: string,
+): { node: YNode | null; duplicates: DuplicateKey[] } {
+  checkPrintable(text, file);
+  const b = new Builder(text, file);
+  const node = b.parse();
+  return { node, duplicates: [...b.duplicates.values()] };
 }
 
 const plainCache = new WeakMap<YNode, unknown>();

@@ -2,7 +2,7 @@
 // OSA's sources (../shared/spec/osa.md §4), with every definition kept for provenance, and
 // the small part of Jinja that OSA's defaults use.
 
-import { isDict, type PyValue, pyStr } from '../python.js';
+import { isDict, jsonLoads, type PyValue, pyStr } from '../python.js';
 import type { Inventory, InventoryHost, VarDef, VarLevel } from './inventory.js';
 import { type DeployDir, entry } from './load.js';
 import { toPlain } from './pyyaml.js';
@@ -219,7 +219,7 @@ export function evaluateTemplate(
     if (!r.ok) return r;
     if (convertStrings && typeof r.value === 'string' && /^\s*[[{]/.test(r.value)) {
       try {
-        const parsed = JSON.parse(r.value) as PyValue;
+        const parsed = jsonLoads(r.value) as PyValue;
         if (Array.isArray(parsed) || isDict(parsed)) return { ok: true, value: parsed, converted: true };
       } catch {
         // not JSON: Ansible keeps the string

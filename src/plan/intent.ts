@@ -171,7 +171,19 @@ export function parseIntent(text: string, file: string): Intent {
       'fix the YAML syntax (docs/intent.md has a complete example)',
     );
   }
-  const parsed = IntentSchema.safeParse(doc.toJS());
+  let plain: unknown;
+  try {
+    // eemeli/yaml refuses aliases that expand too much (maxAliasCount): a "billion laughs".
+    plain = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new IntentError(
+      `${(e as Error).message.replace(/\.$/, '')} (aliases expand too much)`,
+      { file, line: 1, column: 1 },
+      'write the intent without aliases (docs/intent.md has a complete example)',
+      'yaml-too-large',
+    );
+  }
+  const parsed = IntentSchema.safeParse(plain);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';

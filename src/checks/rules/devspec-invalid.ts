@@ -3,7 +3,7 @@ import { NO_HOST, NovaError, parseDeviceSpecs } from '../../openstack/nova-devsp
 import { novaHostFromFacts } from '../../openstack/nova-host.js';
 import type { Release } from '../../osa/releases.js';
 import { jsonDumps, pciTemplate } from '../../osa/render.js';
-import { isDict, pyRepr, pyStr, pyType } from '../../python.js';
+import { isDict, jsonLoads, pyRepr, pyStr, pyType } from '../../python.js';
 import {
   type CheckContext,
   type DevspecEntry,
@@ -207,7 +207,7 @@ function crashText(err: NovaError, entry: DevspecEntry | null): string {
 /** Python's json.loads message for the usual non-JSON alias values (a repr), else null. */
 function aliasJsonError(text: string): string | null {
   try {
-    const v = JSON.parse(text) as unknown;
+    const v = jsonLoads(text) as unknown;
     if (!isDict(v)) return `${pyRepr(v)} is not of type 'object'`;
     if (!('name' in v)) return "'name' is a required property";
     return null;

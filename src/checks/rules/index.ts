@@ -39,3 +39,4 @@ export { rule as sriovPfTwoPhysnets } from './sriov-pf-two-physnets.js';
 export { rule as varsContainerVarsLeak } from './vars-container-vars-leak.js';
 export { rule as varsMaskedByExtraVars } from './vars-masked-by-extra-vars.js';
 export { rule as varsStaleInventory } from './vars-stale-inventory.js';
+export { rule as yamlDuplicateKey } from './yaml-duplicate-key.js';
