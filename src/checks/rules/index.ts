@@ -9,6 +9,8 @@ export { rule as devspecPfAndVfs } from './devspec-pf-and-vfs.js';
 export { rule as devspecPfProductId } from './devspec-pf-product-id.js';
 export { rule as devspecTagValues } from './devspec-tag-values.js';
 export { rule as devspecUnknownTag } from './devspec-unknown-tag.js';
+export { rule as driftNovaPci } from './drift-nova-pci.js';
+export { rule as driftSriovAgent } from './drift-sriov-agent.js';
 export { rule as excludedVfsOffered } from './excluded-vfs-offered.js';
 export { rule as factsMissing } from './facts-missing.js';
 export { rule as factsStale } from './facts-stale.js';
