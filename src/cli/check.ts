@@ -49,19 +49,26 @@ export function parseMaxAge(text: string): number | undefined {
 
 export function check(dir: string, opts: CheckOptions): number {
   const release = releaseOption(opts.release);
+  let selected: readonly unknown[];
   try {
-    selectRules(opts.rule, opts.skip);
+    selected = selectRules(opts.rule, opts.skip);
   } catch (e) {
     if (e instanceof UnknownRuleError)
       throw new UserError(e.message, null, `rule ids: ${RULES.map((r) => r.id).join(', ')}`);
     throw e;
   }
+  if (selected.length === 0)
+    throw new UserError(
+      `--rule ${(opts.rule ?? []).join(', ')} and --skip ${(opts.skip ?? []).join(', ')} leave no rule to run`,
+      null,
+      'do not --skip a rule you ask for with --rule',
+    );
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
   // selects whose findings are reported.
   const model = buildModel(deploy, release);
-  requireHosts(model, opts.host, dir);
+  const hosts = requireHosts(model.inventory, opts.host, dir);
   const match = matchFacts(model.inventory, factsFiles);
   if (match.conflicts.length > 0) {
     const c = match.conflicts[0]!;
@@ -80,7 +87,7 @@ export function check(dir: string, opts: CheckOptions): number {
   const result = runChecks(model, match.byHost, {
     rules: opts.rule,
     skip: opts.skip,
-    hosts: opts.host,
+    hosts,
     ...(maxAge !== undefined ? { maxFactsAgeMs: maxAge } : {}),
   });
   let text: string;

@@ -1,6 +1,7 @@
 // The deploy dir and --release, shared by the commands that read an OSA configuration.
+
+import { findInventoryHost, type Inventory } from '../osa/inventory.js';
 import { type DeployDir, DeployLoadError, loadDeployDir } from '../osa/load.js';
-import type { DeploymentModel } from '../osa/model.js';
 import { NEWEST_RELEASE, parseRelease, type Release, releaseNames } from '../osa/releases.js';
 import { UserError } from './errors.js';
 
@@ -34,19 +35,22 @@ export function readDeployDir(dir: string): DeployDir {
   }
 }
 
+/** The inventory names of --host values (either container name form); unknown names are a usage error. */
 export function requireHosts(
-  model: DeploymentModel,
+  inventory: Inventory,
   hosts: readonly string[] | undefined,
   dir: string,
-): void {
-  const missing = (hosts ?? []).filter((h) => !model.inventory.hosts.has(h));
+): string[] {
+  const resolved = (hosts ?? []).map((h) => [h, findInventoryHost(inventory, h)] as const);
+  const missing = resolved.filter(([, r]) => r === null).map(([h]) => h);
   if (missing.length > 0) {
     throw new UserError(
       `unknown host ${missing.join(', ')}`,
       { file: dir },
-      `hosts in this inventory: ${[...model.inventory.hosts.keys()].join(', ')}`,
+      `hosts in this inventory: ${[...inventory.hosts.keys()].join(', ')}`,
     );
   }
+  return resolved.map(([, r]) => r!);
 }
 
 export const repeatable = (value: string, previous: string[] | undefined): string[] => [

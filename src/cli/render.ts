@@ -1,4 +1,5 @@
 import { type Command, Option } from 'commander';
+import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
@@ -12,8 +13,9 @@ interface RenderOptions {
 
 export function render(dir: string, opts: RenderOptions): void {
   const release = releaseOption(opts.release);
-  const model = buildModel(readDeployDir(dir), release, opts.host);
-  requireHosts(model, opts.host, dir);
+  const deploy = readDeployDir(dir);
+  const hosts = requireHosts(buildInventory(deploy, release), opts.host, dir);
+  const model = buildModel(deploy, release, hosts);
   if (opts.format === 'json') process.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
   else process.stdout.write(renderModelIni(model));
 }

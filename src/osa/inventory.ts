@@ -168,6 +168,27 @@ function physicalGroupOf(containerGroup: string, suffix: string): string {
   return containerGroup.replace(/^(.*)_(.*)$/, `$1_${suffix}`);
 }
 
+/** A container's name as generate.py builds it, without its random `-<8 hex>` suffix. */
+export function containerBaseName(host: string, containerGroup: string, release: Release): string {
+  return release.major >= 29 ? `${host}-${containerGroup.replace(/_/g, '-')}` : `${host}_${containerGroup}`;
+}
+
+/**
+ * The inventory host a user means: the exact name, or a container named in the other form
+ * (`infra1_nova_api_container-1a2b3c4d` and `infra1-nova-api-container`: '_' and '-' alike,
+ * with or without the random suffix), as generate.py itself matches existing containers.
+ */
+export function findInventoryHost(inventory: Inventory, name: string): string | null {
+  if (inventory.hosts.has(name)) return name;
+  const key = (n: string) => n.replace(/_/g, '-');
+  const bare = (n: string) => key(n).replace(/-[0-9a-f]{8}$/, '');
+  const containers = [...inventory.hosts.values()].filter((h) => h.isContainer).map((h) => h.name);
+  const exact = containers.filter((c) => key(c) === key(name));
+  if (exact.length === 1) return exact[0]!;
+  const loose = containers.filter((c) => bare(c) === bare(name));
+  return loose.length === 1 ? loose[0]! : null;
+}
+
 export function buildInventory(deploy: DeployDir, release: Release): Inventory {
   const notes: Inventory['notes'] = [];
   const config = release.major >= 33 ? normalizeUserConfig(deploy.userConfig, notes) : deploy.userConfig;
@@ -242,7 +263,10 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
           if (metal) {
             target = hosts.get(h.name)!;
           } else {
-            const prefix = `${h.name}-${cname.replace(/_/g, '-')}`;
+            // generate.py names a container <host>_<container group>-<8 hex> before 2024.1 and
+            // <host>-<container-group>-<8 hex> since (d74d038, names kept for existing containers);
+            // the hex part is random, so a new container is named without it.
+            const prefix = containerBaseName(h.name, cname, release);
             const known = Object.keys(deploy.inventory?.hostvars ?? {}).find((n) =>
               new RegExp(`^${prefix.replace(/[-_]/g, '[-_]')}-`).test(n),
             );

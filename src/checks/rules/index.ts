@@ -12,6 +12,7 @@ export { rule as devspecUnknownTag } from './devspec-unknown-tag.js';
 export { rule as driftNovaPci } from './drift-nova-pci.js';
 export { rule as driftSriovAgent } from './drift-sriov-agent.js';
 export { rule as excludedVfsOffered } from './excluded-vfs-offered.js';
+export { rule as factsHostname } from './facts-hostname.js';
 export { rule as factsMissing } from './facts-missing.js';
 export { rule as factsStale } from './facts-stale.js';
 export { rule as fdbEmptyMappings } from './fdb-empty-mappings.js';
