@@ -8,4 +8,6 @@ if (!existsSync(main)) {
   );
   process.exit(2);
 }
-await import(main.href);
+// The CLI is a function of its arguments and I/O (this process's by default) to an exit status.
+const cli = await import(main.href);
+process.exitCode = await cli.main(process.argv.slice(2));

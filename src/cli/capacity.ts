@@ -4,6 +4,7 @@ import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
+import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
@@ -18,7 +19,7 @@ interface CapacityCliOptions extends Record<string, unknown> {
   format: 'table' | 'json';
 }
 
-export async function capacityCommand(opts: CapacityCliOptions): Promise<number> {
+export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Promise<number> {
   if (opts.release !== undefined && !opts.deploy)
     throw new UserError(
       '--release needs --deploy: it selects how the deployment is read',
@@ -31,15 +32,15 @@ export async function capacityCommand(opts: CapacityCliOptions): Promise<number>
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
   let model: DeploymentModel | undefined;
   if (opts.deploy) model = buildModel(readDeployDir(opts.deploy), release);
-  const cloud = await readLiveCloud(cloudOpts);
+  const cloud = await readLiveCloud(cloudOpts, cli);
   const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
   const deployDir = opts.deploy ?? null;
   if (opts.format === 'json')
-    process.stdout.write(`${JSON.stringify(capacityJson(result, { deployDir }), null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(capacityJson(result, { deployDir }), null, 2)}\n`);
   else
-    process.stdout.write(
+    cli.stdout.write(
       renderCapacityText(result, {
-        color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+        color: cli.stdout.isTTY === true && !cli.env.NO_COLOR,
         deployDir,
         ...(model ? { release: releaseLabel(release) } : {}),
       }),
@@ -47,7 +48,7 @@ export async function capacityCommand(opts: CapacityCliOptions): Promise<number>
   return result.exhausted.length > 0 ? 1 : 0;
 }
 
-export function registerCapacity(program: Command): void {
+export function registerCapacity(program: Command, cli: CliRun): void {
   const cmd = program
     .command('capacity')
     .description(
@@ -74,6 +75,6 @@ export function registerCapacity(program: Command): void {
       '\nExit status: 0 every host × physnet has a free VF (or unknown totals), 1 some host × physnet with VFs has none free, 2 bad usage or input, unreachable or unauthorised cloud.',
     )
     .action(async (opts: CapacityCliOptions) => {
-      process.exitCode = await capacityCommand(opts);
+      cli.exitCode = await capacityCommand(opts, cli);
     });
 }

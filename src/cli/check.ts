@@ -8,6 +8,7 @@ import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
+import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -47,7 +48,7 @@ export function parseMaxAge(text: string): number | undefined {
   return Number(m[1]) * AGE_UNITS[m[2] || 'd']!;
 }
 
-export function check(dir: string, opts: CheckOptions): number {
+export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const release = releaseOption(opts.release);
   let selected: readonly unknown[];
   try {
@@ -79,11 +80,11 @@ export function check(dir: string, opts: CheckOptions): number {
     );
   }
   for (const f of match.unmatched) {
-    process.stderr.write(
+    cli.stderr.write(
       `osa-sriov: warning: ${f.file}: no inventory host named ${f.stem}${f.facts.hostname && f.facts.hostname !== f.stem ? ` or ${f.facts.hostname}` : ''}; these facts are not used\n`,
     );
   }
-  const maxAge = parseMaxAge(opts.maxFactsAge ?? process.env.OSA_SRIOV_MAX_FACTS_AGE ?? '7d');
+  const maxAge = parseMaxAge(opts.maxFactsAge ?? cli.env.OSA_SRIOV_MAX_FACTS_AGE ?? '7d');
   const result = runChecks(model, match.byHost, {
     rules: opts.rule,
     skip: opts.skip,
@@ -96,7 +97,7 @@ export function check(dir: string, opts: CheckOptions): number {
   } else if (opts.format === 'sarif') {
     text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
   } else {
-    const color = !opts.output && process.stdout.isTTY === true && !process.env.NO_COLOR;
+    const color = !opts.output && cli.stdout.isTTY === true && !cli.env.NO_COLOR;
     text = renderFindingsText(result, {
       color,
       title: `${dir} (OSA ${releaseLabel(release)})`,
@@ -104,11 +105,11 @@ export function check(dir: string, opts: CheckOptions): number {
     });
   }
   if (opts.output) writeAtomically(opts.output, text);
-  else process.stdout.write(text);
+  else cli.stdout.write(text);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
-export function registerCheck(program: Command): void {
+export function registerCheck(program: Command, cli: CliRun): void {
   program
     .command('check')
     .description(
@@ -145,6 +146,6 @@ export function registerCheck(program: Command): void {
       '\nExit status: 0 no finding at or above --fail-on, 1 findings at or above it, 2 bad usage or unreadable input.',
     )
     .action((dir: string, opts: CheckOptions) => {
-      process.exitCode = check(dir, opts);
+      cli.exitCode = check(dir, opts, cli);
     });
 }

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import { z } from 'zod';
 import { CloudError, type CloudOptions, connect, readCloud } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
+import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
 
 export function addCloudOptions(cmd: Command): Command {
@@ -74,9 +75,9 @@ export function cloudUserError(e: unknown): unknown {
 }
 
 /** Everything the live-cloud commands read, once; cloud errors become exit-2 user errors. */
-export async function readLiveCloud(opts: CloudOptions): Promise<CloudSnapshot> {
+export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
   try {
-    const session = await connect(opts);
+    const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...opts }, cli.env);
     try {
       return await readCloud(session);
     } finally {

@@ -6,6 +6,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { collectorPath } from '../facts/run-collector.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 
 export const OSA_INVENTORY = '/opt/openstack-ansible/inventory/dynamic_inventory.py';
@@ -56,7 +57,7 @@ function executable(path: string): boolean {
   }
 }
 
-export function findAnsiblePlaybook(explicit?: string): string {
+export function findAnsiblePlaybook(explicit: string | undefined, env: NodeJS.ProcessEnv): string {
   if (explicit) {
     if (executable(explicit)) return explicit;
     throw new UserError(
@@ -65,7 +66,7 @@ export function findAnsiblePlaybook(explicit?: string): string {
       'give the path of ansible-playbook',
     );
   }
-  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+  for (const dir of (env.PATH ?? '').split(delimiter).filter(Boolean)) {
     const candidate = join(dir, 'ansible-playbook');
     if (executable(candidate)) return candidate;
   }
@@ -113,7 +114,7 @@ export function summaryText(s: CollectSummary, dir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-export async function collectAnsible(opts: CollectAnsibleOptions): Promise<number> {
+export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): Promise<number> {
   if (!opts.output || opts.output === '-')
     throw new UserError(
       'collect --ansible needs -o DIR: the directory for the snapshots',
@@ -122,7 +123,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     );
   const forks = positiveInt(opts.forks, '--forks', 1000);
   const timeout = positiveInt(opts.timeout, '--timeout', 86400);
-  const playbookBin = findAnsiblePlaybook(opts.ansiblePlaybook);
+  const playbookBin = findAnsiblePlaybook(opts.ansiblePlaybook, cli.env);
   const inventory = opts.inventory ?? OSA_INVENTORY;
   if (!existsSync(inventory))
     throw new UserError(
@@ -152,9 +153,9 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
   if (forks) args.push('--forks', String(forks));
   if (opts.limit) args.push('--limit', opts.limit);
   const env = {
-    ...process.env,
-    OSA_CONFIG_DIR: opts.osaConfigDir ?? process.env.OSA_CONFIG_DIR ?? OSA_CONFIG_DIR,
-    ANSIBLE_CALLBACK_PLUGINS: [join(ansibleDir(), 'callback_plugins'), process.env.ANSIBLE_CALLBACK_PLUGINS]
+    ...cli.env,
+    OSA_CONFIG_DIR: opts.osaConfigDir ?? cli.env.OSA_CONFIG_DIR ?? OSA_CONFIG_DIR,
+    ANSIBLE_CALLBACK_PLUGINS: [join(ansibleDir(), 'callback_plugins'), cli.env.ANSIBLE_CALLBACK_PLUGINS]
       .filter(Boolean)
       .join(':'),
     ANSIBLE_STDOUT_CALLBACK: 'osa_sriov_progress',
@@ -162,16 +163,16 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
     ANSIBLE_FORCE_COLOR: 'false',
   };
   const summary: CollectSummary = { hosts: null, collected: [], unreachable: new Map(), failed: new Map() };
-  const tty = process.stderr.isTTY === true;
+  const tty = cli.stderr.isTTY === true;
   const progress = () => {
     const done = summary.collected.length + summary.unreachable.size + summary.failed.size;
     const total = summary.hosts ? `/${summary.hosts.length}` : '';
     const bad = summary.unreachable.size + summary.failed.size;
-    process.stderr.write(`\rcollecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}\x1b[K`);
+    cli.stderr.write(`\rcollecting: ${done}${total} hosts done${bad > 0 ? `, ${bad} failed` : ''}\x1b[K`);
   };
   const say = (line: string) => {
     if (tty) progress();
-    else process.stderr.write(`${line}\n`);
+    else cli.stderr.write(`${line}\n`);
   };
   const other: string[] = [];
   const code = await new Promise<number>((done, fail) => {
@@ -221,7 +222,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       done(status ?? 1);
     });
   });
-  if (tty) process.stderr.write('\n');
+  if (tty) cli.stderr.write('\n');
   // ansible-playbook: 0 all ok, 2 some host failed, 4 some host unreachable; others are errors.
   if (![0, 2, 4].includes(code) || summary.hosts === null) {
     throw new UserError(
@@ -230,8 +231,8 @@ export async function collectAnsible(opts: CollectAnsibleOptions): Promise<numbe
       `check the inventory (-i ${inventory}) and that ansible-playbook runs: ${playbookBin} --version`,
     );
   }
-  for (const l of other) process.stderr.write(`ansible: ${l}\n`);
-  process.stdout.write(summaryText(summary, dest));
+  for (const l of other) cli.stderr.write(`ansible: ${l}\n`);
+  cli.stdout.write(summaryText(summary, dest));
   if (summary.hosts.length === 0) return 1;
   return summary.unreachable.size + summary.failed.size > 0 ? 1 : 0;
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { CollectorError, runCollector } from '../facts/run-collector.js';
+import type { CliRun } from './cli-io.js';
 import {
   type CollectAnsibleOptions,
   collectAnsible,
@@ -23,8 +24,8 @@ const ANSIBLE_ONLY = [
   'ansiblePlaybook',
 ] as const;
 
-export async function collect(opts: CollectOptions): Promise<number> {
-  if (opts.ansible) return collectAnsible(opts);
+export async function collect(opts: CollectOptions, cli: CliRun): Promise<number> {
+  if (opts.ansible) return collectAnsible(opts, cli);
   const stray = ANSIBLE_ONLY.filter((k) => opts[k] !== undefined);
   if (stray.length > 0)
     throw new UserError(
@@ -34,18 +35,18 @@ export async function collect(opts: CollectOptions): Promise<number> {
     );
   let snapshot: Buffer;
   try {
-    snapshot = await runCollector();
+    snapshot = await runCollector({ env: cli.env });
   } catch (e) {
     if (e instanceof CollectorError)
       throw new UserError(e.message, null, 'run it on a Linux host with /bin/sh');
     throw e;
   }
-  if (opts.output === undefined || opts.output === '-') process.stdout.write(snapshot);
+  if (opts.output === undefined || opts.output === '-') cli.stdout.write(snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;
 }
 
-export function registerCollect(program: Command): void {
+export function registerCollect(program: Command, cli: CliRun): void {
   program
     .command('collect')
     .description(
@@ -77,6 +78,6 @@ export function registerCollect(program: Command): void {
       '\nThe snapshot format is documented in docs/snapshot-format.md; `probe --from FILE` reads it.\nFleet collection: docs/collect.md. Exit status with --ansible: 0 every host collected, 1 some host unreachable or failed (the others are saved), 2 bad usage or Ansible could not run.',
     )
     .action(async (opts: CollectOptions) => {
-      process.exitCode = await collect(opts);
+      cli.exitCode = await collect(opts, cli);
     });
 }

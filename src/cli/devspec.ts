@@ -8,6 +8,7 @@ import {
   type NovaHost,
   parseDeviceSpecs,
 } from '../openstack/nova-devspec.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 
 const MatchInput = z.object({
@@ -31,17 +32,17 @@ const MatchInput = z.object({
   pci_ids: z.record(z.string(), z.tuple([z.string(), z.string()])).default({}),
 });
 
-async function stdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
+async function stdin(cli: CliRun): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const c of cli.stdin) chunks.push(typeof c === 'string' ? Buffer.from(c) : c);
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** `devspec match`: the machine interface documented in docs/devspec.md. */
-export async function devspecMatch(): Promise<void> {
+export async function devspecMatch(cli: CliRun): Promise<void> {
   let json: unknown;
   try {
-    json = JSON.parse(await stdin());
+    json = JSON.parse(await stdin(cli));
   } catch (e) {
     throw new UserError(
       `standard input is not JSON: ${(e as Error).message}`,
@@ -80,7 +81,7 @@ export async function devspecMatch(): Promise<void> {
   try {
     specs = parseDeviceSpecs(input.specs, host);
   } catch (e) {
-    process.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
+    cli.stdout.write(`${JSON.stringify({ error: err(e), matches: [] })}\n`);
     return;
   }
   const matcher = new DeviceMatcher(specs);
@@ -94,10 +95,10 @@ export async function devspecMatch(): Promise<void> {
       return null;
     }
   });
-  process.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
+  cli.stdout.write(`${JSON.stringify({ error: null, matches, deviceErrors })}\n`);
 }
 
-export function registerDevspec(program: Command): void {
+export function registerDevspec(program: Command, cli: CliRun): void {
   const cmd = program
     .command('devspec')
     .description('Nova [pci] device_spec: match devices as nova-compute does, or explain a value');
@@ -106,16 +107,16 @@ export function registerDevspec(program: Command): void {
     .description(
       'read {"specs", "devices", "pfs", "netdevs"} JSON on stdin; print the first matching spec per device (docs/devspec.md)',
     )
-    .action(devspecMatch);
+    .action(() => devspecMatch(cli));
   cmd
     .command('explain')
     .description('explain one device_spec value: normalised form, what it matches, warnings')
     .argument('<value>', 'the option value, a JSON dict or list of dicts (quote it for the shell)')
     .action((value: string) => {
       const x = explainDeviceSpec(value);
-      process.stdout.write(renderExplanation(x));
+      cli.stdout.write(renderExplanation(x));
       // Like a linter: an invalid value is a finding (1); bad usage stays 2.
-      if (x.error) process.exitCode = 1;
+      if (x.error) cli.exitCode = 1;
     });
   for (const c of cmd.commands) c.exitOverride();
   cmd.exitOverride();

@@ -8,6 +8,7 @@ import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
+import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
@@ -22,7 +23,7 @@ interface DoctorOptions extends Record<string, unknown> {
   failOn: Severity;
 }
 
-export async function doctor(opts: DoctorOptions): Promise<number> {
+export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> {
   const cloudOpts = cloudOptionsFrom(opts);
   if (opts.facts && !opts.deploy)
     throw new UserError(
@@ -37,7 +38,7 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
-  const cloud = await readLiveCloud(cloudOpts);
+  const cloud = await readLiveCloud(cloudOpts, cli);
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
   let text: string;
   if (opts.format === 'json') {
@@ -47,16 +48,16 @@ export async function doctor(opts: DoctorOptions): Promise<number> {
   } else {
     text = renderFindingsText(result, {
       command: 'doctor',
-      color: process.stdout.isTTY === true && !process.env.NO_COLOR,
+      color: cli.stdout.isTTY === true && !cli.env.NO_COLOR,
       title: `the live cloud${opts.deploy ? ` against ${opts.deploy} (OSA ${releaseLabel(release)})` : ''}`,
       failOn: opts.failOn,
     });
   }
-  process.stdout.write(text);
+  cli.stdout.write(text);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 
-export function registerDoctor(program: Command): void {
+export function registerDoctor(program: Command, cli: CliRun): void {
   const cmd = program
     .command('doctor')
     .description(
@@ -91,6 +92,6 @@ export function registerDoctor(program: Command): void {
       '\nCredentials: clouds.yaml (--os-cloud / OS_CLOUD) or OS_* variables (docs/cloud-connect.md).\nExit status: 0 no finding at or above --fail-on, 1 findings, 2 bad usage, unreachable or unauthorised cloud.',
     )
     .action(async (opts: DoctorOptions) => {
-      process.exitCode = await doctor(opts);
+      cli.exitCode = await doctor(opts, cli);
     });
 }

@@ -11,6 +11,7 @@ import { HostSetupError, type HostSetupHost, renderHostSetup } from '../plan/hos
 import { IntentError, parseIntent } from '../plan/intent.js';
 import { YamlEditError } from '../plan/yaml-edit.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
+import type { CliRun } from './cli-io.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -28,7 +29,7 @@ function stamp(): string {
   return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
 }
 
-export function plan(intentFile: string, opts: PlanOptions): number {
+export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number {
   let intent: ReturnType<typeof parseIntent>;
   try {
     intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
@@ -96,9 +97,9 @@ export function plan(intentFile: string, opts: PlanOptions): number {
     }
   }
   if (opts.format === 'json') {
-    process.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);
   } else {
-    process.stdout.write(
+    cli.stdout.write(
       renderPlanText(outcome, intent, facts, {
         intentFile,
         deployDir: opts.deploy,
@@ -109,7 +110,7 @@ export function plan(intentFile: string, opts: PlanOptions): number {
   return valid ? 0 : 1;
 }
 
-export function registerPlan(program: Command): void {
+export function registerPlan(program: Command, cli: CliRun): void {
   program
     .command('plan')
     .description(
@@ -137,6 +138,6 @@ export function registerPlan(program: Command): void {
       '\nExit status: 0 the plan is valid (whether or not it changes anything), 1 the intent cannot be satisfied (nothing is written), 2 bad usage or input.',
     )
     .action((intentFile: string, opts: PlanOptions) => {
-      process.exitCode = plan(intentFile, opts);
+      cli.exitCode = plan(intentFile, opts, cli);
     });
 }

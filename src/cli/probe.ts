@@ -5,6 +5,7 @@ import { FactsInputError, readHostFacts } from '../facts/load.js';
 import { assessReadiness } from '../facts/readiness.js';
 import { CollectorError, runCollector } from '../facts/run-collector.js';
 import { renderProbeText } from '../report/facts-text.js';
+import type { CliRun } from './cli-io.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
 
@@ -16,7 +17,7 @@ interface ProbeOptions {
   ipLink?: string;
 }
 
-async function loadFacts(opts: ProbeOptions): Promise<HostFacts> {
+async function loadFacts(opts: ProbeOptions, cli: CliRun): Promise<HostFacts> {
   const pasted = opts.lspci !== undefined || opts.ethtool !== undefined || opts.ipLink !== undefined;
   if (pasted) {
     if (opts.from !== undefined)
@@ -49,7 +50,7 @@ async function loadFacts(opts: ProbeOptions): Promise<HostFacts> {
     }
   }
   try {
-    return readHostFacts(await runCollector());
+    return readHostFacts(await runCollector({ env: cli.env }));
   } catch (e) {
     if (e instanceof CollectorError)
       throw new UserError(e.message, null, 'run it on a Linux host, or use --from SNAPSHOT');
@@ -57,13 +58,13 @@ async function loadFacts(opts: ProbeOptions): Promise<HostFacts> {
   }
 }
 
-export async function probe(opts: ProbeOptions): Promise<void> {
-  const facts = await loadFacts(opts);
+export async function probe(opts: ProbeOptions, cli: CliRun): Promise<void> {
+  const facts = await loadFacts(opts, cli);
   if (opts.json) {
-    process.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
+    cli.stdout.write(`${JSON.stringify(facts, null, 2)}\n`);
     return;
   }
-  process.stdout.write(renderProbeText(facts, assessReadiness(facts)));
+  cli.stdout.write(renderProbeText(facts, assessReadiness(facts)));
 }
 
 const collectRepeatable = (value: string, previous: string[] | undefined): string[] => [
@@ -71,7 +72,7 @@ const collectRepeatable = (value: string, previous: string[] | undefined): strin
   value,
 ];
 
-export function registerProbe(program: Command): void {
+export function registerProbe(program: Command, cli: CliRun): void {
   program
     .command('probe')
     .description(
@@ -96,5 +97,5 @@ export function registerProbe(program: Command): void {
       'after',
       '\nExamples:\n  osa-sriov probe\n  osa-sriov probe --from compute1.snapshot --json\n  osa-sriov probe --lspci lspci.txt --ethtool ethtool.txt --ip-link ip-link.txt',
     )
-    .action(probe);
+    .action((opts: ProbeOptions) => probe(opts, cli));
 }

@@ -3,6 +3,7 @@ import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
+import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
 
 interface RenderOptions {
@@ -11,16 +12,16 @@ interface RenderOptions {
   format: 'ini' | 'json';
 }
 
-export function render(dir: string, opts: RenderOptions): void {
+export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
   const deploy = readDeployDir(dir);
   const hosts = requireHosts(buildInventory(deploy, release), opts.host, dir);
   const model = buildModel(deploy, release, hosts);
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
-  else process.stdout.write(renderModelIni(model));
+  if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
+  else cli.stdout.write(renderModelIni(model));
 }
 
-export function registerRender(program: Command): void {
+export function registerRender(program: Command, cli: CliRun): void {
   program
     .command('render')
     .description(
@@ -34,5 +35,5 @@ export function registerRender(program: Command): void {
         .choices(['ini', 'json'])
         .default('ini'),
     )
-    .action(render);
+    .action((dir: string, opts: RenderOptions) => render(dir, opts, cli));
 }

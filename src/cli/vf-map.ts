@@ -3,6 +3,7 @@ import type { FactsFile } from '../checks/facts-match.js';
 import { vfMap, vfMapSummary } from '../cloud/vf-map.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { renderVfMapText, vfMapJson } from '../report/vf-map-text.js';
+import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
@@ -37,22 +38,19 @@ export function factsByName(files: readonly FactsFile[]): Map<string, HostFacts>
 }
 
 /** The live cloud, read once; an unreachable or unauthorised cloud is a usage error (exit 2). */
-export async function vfMapCommand(opts: VfMapCliOptions): Promise<number> {
+export async function vfMapCommand(opts: VfMapCliOptions, cli: CliRun): Promise<number> {
   // Local input first: a typo in a flag or in --facts should not wait for Keystone.
   const cloudOpts = cloudOptionsFrom(opts);
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
-  const cloud = await readLiveCloud(cloudOpts);
+  const cloud = await readLiveCloud(cloudOpts, cli);
   const map = vfMap(cloud, facts, { host: opts.host ?? [] });
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(vfMapJson(map), null, 2)}\n`);
-  else
-    process.stdout.write(
-      renderVfMapText(map, { color: process.stdout.isTTY === true && !process.env.NO_COLOR }),
-    );
+  if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(vfMapJson(map), null, 2)}\n`);
+  else cli.stdout.write(renderVfMapText(map, { color: cli.stdout.isTTY === true && !cli.env.NO_COLOR }));
   const sum = vfMapSummary(map);
   return sum.errors + sum.warnings > 0 ? 1 : 0;
 }
 
-export function registerVfMap(program: Command): void {
+export function registerVfMap(program: Command, cli: CliRun): void {
   const cmd = program
     .command('vf-map')
     .description(
@@ -74,6 +72,6 @@ export function registerVfMap(program: Command): void {
       '\nExit status: 0 no discrepancy, 1 discrepancies (leaked or mismatched VFs), 2 bad usage or input, unreachable or unauthorised cloud.',
     )
     .action(async (opts: VfMapCliOptions) => {
-      process.exitCode = await vfMapCommand(opts);
+      cli.exitCode = await vfMapCommand(opts, cli);
     });
 }

@@ -1,4 +1,5 @@
 // Turns a collector snapshot, or outputs an operator pasted, into HostFacts.
+import { neutronFromSnapshot, osaFromSnapshot } from './deployed.js';
 import {
   HOST_FACTS_SCHEMA,
   type HostFacts,
@@ -285,6 +286,8 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
             pci: sectionRecord(nova, 'pci'),
             filterScheduler: sectionRecord(nova, 'filter_scheduler'),
           },
+    osa: osaFromSnapshot(snap),
+    neutron: neutronFromSnapshot(snap),
     tools: {
       ip,
       ipJson: json,
@@ -447,6 +450,8 @@ export function factsFromPasted(input: PastedOutputs): HostFacts {
     persistence: null,
     neutronSriovAgent: null,
     nova: null,
+    osa: null,
+    neutron: null,
     tools: { ip: null, ipJson: null, ethtool: null, lspci: null },
   } satisfies HostFacts);
 }

@@ -115,6 +115,43 @@ export const NetworkSchema = z.object({
 
 export const IniSectionSchema = z.record(z.string(), z.array(z.string()));
 
+/**
+ * The options the collector keeps from one oslo.config file: section (lowercase, as oslo.config
+ * compares them) → option → values as written (quotes kept; repeated options accumulate).
+ */
+export const IniFileSchema = z.object({
+  path: z.string(),
+  sections: z.record(z.string(), IniSectionSchema),
+});
+
+/** What OSA left on the host: its release file and its virtualenvs. */
+export const OsaSchema = z.object({
+  /** `/etc/openstack-release` (OSA's openstack_hosts role writes it); null when the file is absent. */
+  release: z
+    .object({
+      path: z.string(),
+      /** DISTRIB_ID: "OSA" */
+      id: z.string().nullable(),
+      /** DISTRIB_RELEASE: the OSA version, e.g. "18.1.6" (Rocky) */
+      release: z.string().nullable(),
+      /** DISTRIB_CODENAME: e.g. "Rocky" */
+      codename: z.string().nullable(),
+      /** DISTRIB_DESCRIPTION: "OpenStack-Ansible" */
+      description: z.string().nullable(),
+    })
+    .nullable(),
+  /** Directory names under `/openstack/venvs` ("nova-18.1.6"); null when there is no such directory. */
+  venvs: z.array(z.string()).nullable(),
+});
+
+/** The deployed Neutron settings that SR-IOV depends on (an allow-list of options; see docs/host-facts.md). */
+export const NeutronConfigSchema = z.object({
+  ml2: IniFileSchema.nullable(),
+  sriovAgent: IniFileSchema.nullable(),
+  openvswitchAgent: IniFileSchema.nullable(),
+  linuxbridgeAgent: IniFileSchema.nullable(),
+});
+
 export const HostFactsSchema = z.object({
   schema: z.literal(HOST_FACTS_SCHEMA),
   source: z.object({
@@ -156,6 +193,10 @@ export const HostFactsSchema = z.object({
       filterScheduler: IniSectionSchema,
     })
     .nullable(),
+  /** null when not collected (snapshots before `collect.sh 3`, pasted outputs). Optional on input. */
+  osa: OsaSchema.nullable().default(null),
+  /** null when not collected (snapshots before `collect.sh 3`, pasted outputs). Optional on input. */
+  neutron: NeutronConfigSchema.nullable().default(null),
   tools: z.object({
     ip: z.boolean().nullable(),
     ipJson: z.boolean().nullable(),
@@ -173,3 +214,6 @@ export type SriovCapability = z.infer<typeof SriovCapabilitySchema>;
 export type OtherNic = z.infer<typeof OtherNicSchema>;
 export type PersistenceEvidence = z.infer<typeof PersistenceEvidenceSchema>;
 export type HostNetwork = z.infer<typeof NetworkSchema>;
+export type IniFile = z.infer<typeof IniFileSchema>;
+export type OsaFacts = z.infer<typeof OsaSchema>;
+export type NeutronConfig = z.infer<typeof NeutronConfigSchema>;

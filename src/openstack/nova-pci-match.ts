@@ -45,21 +45,111 @@ export interface PciRequestSpec {
   count?: number;
   alias_name?: string | null;
   request_id?: string | null;
+  /** InstancePCIRequest.numa_policy; absent or null means Nova's default, legacy. */
+  numa_policy?: NumaAffinityPolicy | null;
+}
+
+/** nova.objects.fields.PCINUMAAffinityPolicy. */
+export const NUMA_AFFINITY_POLICIES = ['required', 'legacy', 'preferred', 'socket'] as const;
+export type NumaAffinityPolicy = (typeof NUMA_AFFINITY_POLICIES)[number];
+
+/** A host NUMA cell as the scheduler sees it (objects.NUMACell: id, socket). */
+export interface HostNumaCell {
+  id: number;
+  socket: number | null;
 }
 
 /**
- * PciDeviceStats._filter_pools without NUMA or placement (steps 1, 3, 4, 5 of §2.4): the pools
- * that can serve the request, or null when they hold fewer devices than it asks for.
+ * Where the server's NUMA cells landed: the host cell ids (InstanceNUMACell.id), and the host's own
+ * cells for the socket policy. No instance cells (null or empty) means the server has no NUMA
+ * topology, and then Nova does no PCI NUMA filtering at all. hostCells null is a host that
+ * reports no NUMA topology.
  */
-export function filterPools(pools: readonly PciPool[], request: PciRequestSpec): PciPool[] | null {
+export interface NumaPlacement {
+  instanceCells: readonly number[] | null;
+  hostCells: readonly HostNumaCell[] | null;
+}
+
+/**
+ * Nova's own failure while filtering (not a "does not fit"): the socket policy reads the host's
+ * NUMA cells, and a host without a NUMA topology makes it raise AttributeError, which
+ * support_requests does not catch.
+ */
+export class NovaPciError extends Error {
+  constructor(
+    readonly pyClass: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const onNode = (pool: PciPool, nodes: ReadonlyArray<number | null>) =>
+  nodes.some((n) => pciDevicePropMatch(pool, [{ numa_node: n }]));
+const total = (ps: readonly PciPool[]) => ps.reduce((n, p) => n + p.count, 0);
+
+/**
+ * PciDeviceStats._filter_pools_for_numa_cells (nova/pci/stats.py, Zed). Stricter passes are tried
+ * first whatever the policy: the server's own nodes; then, unless the policy is required, socket
+ * (only for the socket policy, and final), or its nodes plus devices of unknown node (final for
+ * legacy); preferred finally takes every pool, local (or unknown) ones first.
+ */
+export function filterPoolsForNumaCells(
+  pools: readonly PciPool[],
+  request: PciRequestSpec,
+  numa: NumaPlacement | undefined,
+): PciPool[] {
+  const cells = numa?.instanceCells;
+  if (!cells || cells.length === 0) return [...pools];
+  const policy: NumaAffinityPolicy = request.numa_policy || 'legacy';
+  const count = request.count ?? 1;
+  const ids: Array<number | null> = [...cells];
+  let filtered = pools.filter((p) => onNode(p, ids));
+  if (policy === 'required' || total(filtered) >= count) return filtered;
+  if (policy === 'socket') return filterPoolsForSocketAffinity(pools, cells, numa.hostCells);
+  ids.push(null);
+  filtered = pools.filter((p) => onNode(p, ids));
+  if (policy === 'legacy' || total(filtered) >= count) return filtered;
+  // Python's sorted() is stable: False (local or unknown node) before True.
+  const remote = (p: PciPool) => !ids.some((n) => n === (p.numa_node ?? null));
+  return [...pools].sort((a, b) => Number(remote(a)) - Number(remote(b)));
+}
+
+/** PciDeviceStats._filter_pools_for_socket_affinity: the NUMA nodes of the server's sockets. */
+function filterPoolsForSocketAffinity(
+  pools: readonly PciPool[],
+  cells: readonly number[],
+  hostCells: readonly HostNumaCell[] | null,
+): PciPool[] {
+  if (hostCells === null)
+    throw new NovaPciError('AttributeError', "'NoneType' object has no attribute 'cells'");
+  // "No socket information in host NUMA cell(s)." (DEBUG): no device at all.
+  if (hostCells.some((c) => c.socket === null)) return [];
+  const sockets = new Set(hostCells.filter((h) => cells.includes(h.id)).map((h) => h.socket));
+  const allowed = hostCells.filter((h) => sockets.has(h.socket)).map((h) => h.id);
+  return pools.filter((p) => onNode(p, allowed));
+}
+
+/**
+ * PciDeviceStats._filter_pools (steps of §2.4: spec, NUMA, PFs, vDPA, remote-managed; placement
+ * and live migration do not apply to Neutron ports): the pools that can serve the request, or
+ * null when they hold fewer devices than it asks for.
+ */
+export function filterPools(
+  pools: readonly PciPool[],
+  request: PciRequestSpec,
+  numa?: NumaPlacement,
+): PciPool[] | null {
   const need = request.count ?? 1;
-  const enough = (ps: PciPool[]) => ps.reduce((n, p) => n + p.count, 0) >= need;
+  const enough = (ps: PciPool[]) => total(ps) >= need;
   let out = pools.filter((p) => pciDevicePropMatch(p, request.spec));
+  if (!enough(out)) return null;
+  out = filterPoolsForNumaCells(out, request, numa);
   if (!enough(out)) return null;
   if (!request.spec.some((s) => s.dev_type === 'type-PF')) out = out.filter((p) => p.dev_type !== 'type-PF');
   if (!enough(out)) return null;
   if (!request.spec.some((s) => s.dev_type === 'vdpa')) out = out.filter((p) => p.dev_type !== 'vdpa');
-  if (!enough(out)) return null;
+  // Nova checks the count after the vDPA step only together with the next one.
   // "...remote-managed devices whichwe have not requested" (sic, Nova's debug log).
   if (!request.spec.some((s) => boolFromString(s.remote_managed)))
     out = out.filter((p) => !boolFromString(p.remote_managed));
@@ -67,25 +157,55 @@ export function filterPools(pools: readonly PciPool[], request: PciRequestSpec):
   return out;
 }
 
+export interface PciFit {
+  fits: boolean;
+  /** Devices taken from each pool, in the order the pools were given; null when it does not fit. */
+  usedPerPool: number[] | null;
+}
+
 /**
- * PciDeviceStats.support_requests as the PciPassthroughFilter runs it: requests are applied in
- * turn to a copy of the pools, counts only decremented (the compute claim also removes a VF's
- * parent PF, so it can still fail where the scheduler passed).
+ * PciDeviceStats.support_requests as the PciPassthroughFilter (and NUMATopologyFilter) run it:
+ * the pools are sorted by their number of keys as PciDeviceStats keeps them, then each request is
+ * applied in turn to a copy, counts only decremented (the compute claim also removes a VF's parent
+ * PF, so it can still fail where the scheduler passed). Requests consume the pools cumulatively,
+ * and the first one that cannot be served ends it. Throws NovaPciError where Nova itself raises.
  */
-export function supportRequests(pools: readonly PciPool[], requests: readonly PciRequestSpec[]): boolean {
-  const copy = pools.map((p) => ({ ...p }));
+export function fitRequests(
+  pools: readonly PciPool[],
+  requests: readonly PciRequestSpec[],
+  numa?: NumaPlacement,
+): PciFit {
+  const copies = pools.map((p, index) => ({ pool: { ...p }, index }));
+  // PciDeviceStats.__init__: self.pools.sort(key=lambda item: len(item)), a stable sort.
+  const ordered = [...copies].sort((a, b) => Object.keys(a.pool).length - Object.keys(b.pool).length);
+  const indexOf = new Map(ordered.map((c) => [c.pool, c.index]));
+  const used = pools.map(() => 0);
+  let live = ordered.map((c) => c.pool);
   for (const r of requests) {
-    const usable = filterPools(copy, r);
-    if (!usable) return false;
+    const usable = filterPools(live, r, numa);
+    // _apply_request: "if not filtered_pools: return False" (also for a request of count 0).
+    if (!usable || usable.length === 0) return { fits: false, usedPerPool: null };
     let left = r.count ?? 1;
     for (const p of usable) {
+      // _decrease_pool_count: a pool it empties leaves the list.
       const take = Math.min(left, p.count);
+      if (p.count <= left) live = live.filter((q) => q !== p);
       p.count -= take;
+      used[indexOf.get(p)!]! += take;
       left -= take;
       if (left === 0) break;
     }
   }
-  return true;
+  return { fits: true, usedPerPool: used };
+}
+
+/** PciDeviceStats.support_requests: can this host serve the requests? */
+export function supportRequests(
+  pools: readonly PciPool[],
+  requests: readonly PciRequestSpec[],
+  numa?: NumaPlacement,
+): boolean {
+  return fitRequests(pools, requests, numa).fits;
 }
 
 /** A device as the compute node tracks it (libvirt's report). */

@@ -6,10 +6,6 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { Command, CommanderError } from 'commander';
-import { registerCapacity } from '../../src/cli/capacity.js';
-import { UserError } from '../../src/cli/errors.js';
-import { registerVfMap } from '../../src/cli/vf-map.js';
 import {
   AgentSchema,
   type CloudPort,
@@ -23,6 +19,7 @@ import { type VfMapRow, vfMap, vfMapSummary } from '../../src/cloud/vf-map.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { readHostFacts } from '../../src/facts/load.js';
 import { renderVfMapText, vfMapJson } from '../../src/report/vf-map-text.js';
+import { cliAsync } from '../cli-helpers.js';
 import { FIXTURES } from '../helpers.js';
 
 const BASE_FACTS = join(FIXTURES, 'rules/_base-facts');
@@ -496,30 +493,8 @@ describe('vf-map: output', () => {
   });
 });
 
-/** The commands in-process (main.ts registers them), with main's exit status for errors. */
-async function run(...args: string[]): Promise<{ status: number; stderr: string }> {
-  let stderr = '';
-  const program = new Command().exitOverride().configureOutput({
-    writeErr: (s) => {
-      stderr += s;
-    },
-    writeOut: () => {},
-  });
-  registerVfMap(program);
-  registerCapacity(program);
-  for (const c of program.commands) c.exitOverride().configureOutput(program.configureOutput());
-  const before = process.exitCode;
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { status: typeof process.exitCode === 'number' ? process.exitCode : 0, stderr };
-  } catch (e) {
-    if (e instanceof CommanderError) return { status: e.exitCode === 0 ? 0 : 2, stderr };
-    if (e instanceof UserError) return { status: 2, stderr: stderr + e.message + (e.hint ?? '') };
-    throw e;
-  } finally {
-    process.exitCode = before;
-  }
-}
+/** The commands in-process: main() of src/cli/main.ts. */
+const run = (...args: string[]) => cliAsync(args);
 
 describe('vf-map and capacity: bad input exits 2 before the cloud is asked', () => {
   test('--facts that does not exist', async () => {
@@ -564,21 +539,20 @@ describe('vf-map and capacity: bad input exits 2 before the cloud is asked', () 
   });
 
   test('no such cloud in clouds.yaml: one error line, exit 2', async () => {
-    const saved = { ...process.env };
-    for (const k of Object.keys(process.env)) if (k.startsWith('OS_')) delete process.env[k];
-    process.env.OS_CLIENT_CONFIG_FILE = '/nonexistent/clouds.yaml';
-    try {
-      for (const cmd of ['vf-map', 'capacity']) {
-        const r = await run(cmd, '--os-cloud', 'nosuch');
-        assert.equal(r.status, 2);
-        assert.match(
-          r.stderr,
-          /cloud "nosuch" asked for, but OS_CLIENT_CONFIG_FILE=\/nonexistent\/clouds\.yaml does not exist/,
-        );
-      }
-    } finally {
-      for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
-      Object.assign(process.env, saved);
+    // The CLI reads the environment it is given, not this process's.
+    const env: NodeJS.ProcessEnv = Object.fromEntries(
+      Object.keys(process.env)
+        .filter((k) => k.startsWith('OS_'))
+        .map((k) => [k, undefined]),
+    );
+    env.OS_CLIENT_CONFIG_FILE = '/nonexistent/clouds.yaml';
+    for (const cmd of ['vf-map', 'capacity']) {
+      const r = await cliAsync([cmd, '--os-cloud', 'nosuch'], { env });
+      assert.equal(r.status, 2);
+      assert.match(
+        r.stderr,
+        /cloud "nosuch" asked for, but OS_CLIENT_CONFIG_FILE=\/nonexistent\/clouds\.yaml does not exist/,
+      );
     }
   });
 });
