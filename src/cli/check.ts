@@ -3,13 +3,22 @@ import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { RULES } from '../checks/registry.js';
 import { runChecks, selectRules, UnknownRuleError } from '../checks/run.js';
+import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
-import { releaseLabel } from '../osa/releases.js';
+import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import type { CliRun } from './cli-io.js';
-import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
+import {
+  DETECTED_RELEASE_HELP,
+  detectRelease,
+  readDeployDir,
+  releaseOption,
+  releaseTitle,
+  repeatable,
+  requireHosts,
+} from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { writeAtomically } from './io.js';
@@ -49,7 +58,7 @@ export function parseMaxAge(text: string): number | undefined {
 }
 
 export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
-  const release = releaseOption(opts.release);
+  if (opts.release !== undefined) releaseOption(opts.release);
   let selected: readonly unknown[];
   try {
     selected = selectRules(opts.rule, opts.skip);
@@ -68,6 +77,13 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
   // selects whose findings are reported.
+  // Physical host names do not depend on the release: the facts are matched once to find it.
+  const provisional =
+    opts.release === undefined
+      ? matchFacts(buildInventory(deploy, NEWEST_RELEASE), factsFiles).byHost
+      : new Map();
+  const choice = detectRelease(opts.release, provisional, cli);
+  const release = choice.release;
   const model = buildModel(deploy, release);
   const hosts = requireHosts(model.inventory, opts.host, dir);
   const match = matchFacts(model.inventory, factsFiles);
@@ -93,14 +109,23 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   });
   let text: string;
   if (opts.format === 'json') {
-    text = `${JSON.stringify(findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }), null, 2)}\n`;
+    text = `${JSON.stringify(
+      findingsJson(result, {
+        deployDir: dir,
+        release: releaseLabel(release),
+        releaseSource: { kind: choice.source, detail: choice.detail },
+        failOn: opts.failOn,
+      }),
+      null,
+      2,
+    )}\n`;
   } else if (opts.format === 'sarif') {
-    text = `${JSON.stringify(findingsSarif(result), null, 2)}\n`;
+    text = `${JSON.stringify(findingsSarif(result, { release: releaseLabel(release), releaseSource: { kind: choice.source, detail: choice.detail } }), null, 2)}\n`;
   } else {
     const color = !opts.output && cli.stdout.isTTY === true && !cli.env.NO_COLOR;
     text = renderFindingsText(result, {
       color,
-      title: `${dir} (OSA ${releaseLabel(release)})`,
+      title: `${dir} (${releaseTitle(choice)})`,
       failOn: opts.failOn,
     });
   }
@@ -123,7 +148,7 @@ export function registerCheck(program: Command, cli: CliRun): void {
       ).argParser(repeatable),
     )
     .addOption(new Option('--host <name>', 'only this inventory host (repeatable)').argParser(repeatable))
-    .option('--release <release>', RELEASE_HELP)
+    .option('--release <release>', DETECTED_RELEASE_HELP)
     .addOption(
       new Option('--format <format>', 'text, json (docs/check-json.md) or sarif (SARIF 2.1.0)')
         .choices(['text', 'json', 'sarif'])

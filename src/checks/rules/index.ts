@@ -14,6 +14,7 @@ export { rule as driftSriovAgent } from './drift-sriov-agent.js';
 export { rule as excludedVfsOffered } from './excluded-vfs-offered.js';
 export { rule as factsHostname } from './facts-hostname.js';
 export { rule as factsMissing } from './facts-missing.js';
+export { rule as factsRelease } from './facts-release.js';
 export { rule as factsStale } from './facts-stale.js';
 export { rule as fdbEmptyMappings } from './fdb-empty-mappings.js';
 export { rule as groupBindsDashes } from './group-binds-dashes.js';
