@@ -12,10 +12,31 @@ interface RenderOptions {
   format: 'ini' | 'json';
 }
 
+/** Config text on a terminal: control characters shown as escapes, never sent raw. */
+const safeText = (t: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it escapes
+  t.replace(/[\x00-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
+
 export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
   const deploy = readDeployDir(dir);
-  const hosts = requireHosts(buildInventory(deploy, release), opts.host, dir);
+  const inventory = buildInventory(deploy, release);
+  const hosts = requireHosts(inventory, opts.host, dir);
+  // OSA stops in its inventory generator: there are no settings to show, only where it fails.
+  if (inventory.failures.length > 0) {
+    for (const f of inventory.failures) {
+      const at =
+        f.location && f.location.line > 0
+          ? `${f.location.file}:${f.location.line}:${f.location.column}: `
+          : '';
+      cli.stderr.write(`osa-sriov: error: ${at}${safeText(f.message)}\n`);
+    }
+    cli.stderr.write(
+      '  fix: give the entry an ip_from_q (a cidr_networks queue), or keep the bound services on metal (is_metal: true in env.d), or bind it only to groups whose hosts are on metal; `osa-sriov check` reports it as SRIOV-OSA-001\n',
+    );
+    cli.exitCode = 1;
+    return;
+  }
   const model = buildModel(deploy, release, hosts);
   if (opts.format === 'json') cli.stdout.write(`${JSON.stringify(modelJson(model), null, 2)}\n`);
   else cli.stdout.write(renderModelIni(model));

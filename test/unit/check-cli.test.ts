@@ -286,6 +286,39 @@ describe('check: no false alarms on correct variations', () => {
     assert.deepEqual(JSON.parse(r.stdout).hosts.checked, ['infra1-nova-api-container']);
   });
 
+  test("LXC agents on a provider network without ip_from_q: OSA's inventory generator fails (KeyError: 'address', 27.0.0 on)", () => {
+    const dir = copyBase();
+    mkdirSync(join(dir, 'env.d'));
+    writeFileSync(
+      join(dir, 'env.d/neutron.yml'),
+      '---\ncontainer_skel:\n  neutron_ovn_gateway_container:\n    properties:\n      is_metal: false\n',
+    );
+    const r = cli('check', dir, '--release', '2023.1', '--rule', 'SRIOV-OSA-001', '--format', 'json');
+    assert.equal(r.status, 1, r.stderr);
+    const [f] = JSON.parse(r.stdout).findings;
+    assert.equal(f.host, undefined);
+    assert.match(
+      f.message,
+      /inventory generator fails with KeyError: 'address'.*entry 2 \(net_name physnet1\) has no ip_from_q.*infra1_neutron_ovn_gateway_container/,
+    );
+    assert.deepEqual([f.location.file, f.location.line], [join(dir, 'openstack_user_config.yml'), 26]);
+    const render = cli('render', dir, '--release', '2023.1');
+    assert.equal(render.status, 1);
+    assert.equal(render.stdout, '');
+    assert.match(
+      render.stderr,
+      /openstack_user_config\.yml:26:\d+: OpenStack-Ansible's inventory generator fails with KeyError: 'address'/,
+    );
+    // Zed's generator did not read the address back; an ip_from_q gives one.
+    assert.equal(cli('check', dir, '--release', 'zed', '--rule', 'SRIOV-OSA-001').status, 0);
+    const conf = readFileSync(join(dir, 'openstack_user_config.yml'), 'utf8');
+    writeFileSync(
+      join(dir, 'openstack_user_config.yml'),
+      conf.replace('        range: "101:200"\n', '        range: "101:200"\n        ip_from_q: management\n'),
+    );
+    assert.equal(cli('check', dir, '--release', '2023.1', '--rule', 'SRIOV-OSA-001').status, 0);
+  });
+
   test('SRIOV-SCHED-001 is about the scheduler host whatever --host selects', () => {
     const hostsOf = (...args: string[]) =>
       JSON.parse(

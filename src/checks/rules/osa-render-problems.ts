@@ -37,6 +37,16 @@ export const rule: Rule = {
   needs: 'config',
   run(ctx) {
     const out: RuleFinding[] = [];
+    // The inventory generator stops before any playbook: nothing else of the deployment runs.
+    for (const f of ctx.model.inventory.failures) {
+      const location = toLocation(f.location);
+      out.push({
+        severity: 'error',
+        message: f.message,
+        ...(location ? { location } : {}),
+        fix: 'give the entry an ip_from_q (a cidr_networks queue, as the management network has), or keep the services bound to it on metal (is_metal: true for their container_skel in /etc/openstack_deploy/env.d), or bind the entry only to groups whose hosts are on metal; the other findings of this report assume the inventory is built',
+      });
+    }
     const playbooks: [string, string] = [neutronPlaybook(ctx.release), novaPlaybook(ctx.release)];
     for (const h of ctx.hosts()) {
       for (const p of h.render.problems) {
