@@ -6,7 +6,7 @@
 #
 #   scripts/make-blog-lab-snapshots.sh      (from anywhere; needs bash, sh, coreutils)
 #
-# What the hosts are, and why (sources: the seed outputs in shared/fixtures/seed/, the
+# What the hosts are, and why (sources: the seed outputs in test/fixtures/seed/, the
 # blog lab's openstack_user_config.yml, OSA Rocky's os_nova/os_neutron templates):
 #
 # hp02-qlogic  HP 530SFP+ (Broadcom BCM57810, bnx2x) ens2f0/ens2f1 at 08:00.0/.1.

@@ -12,6 +12,7 @@ export {
   selectRules,
   UnknownRuleError,
 } from './checks/run.js';
+export { ERROR_SCHEMA, formatInputError, InputError, type InputErrorJson, type Location } from './errors.js';
 export { factsFromPasted, factsFromSnapshot, iommuWords, type PastedOutputs } from './facts/build.js';
 export * from './facts/host-facts.js';
 export { FactsInputError, readHostFacts } from './facts/load.js';

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { CliIo } from '../src/cli/cli-io.js';
-import type { CliAnswer, CliRequest } from './cli-worker.js';
+import type { CliAnswer, CliMessage, CliRequest } from './cli-worker.js';
 import { REPO } from './helpers.js';
 
 export const MAIN = join(REPO, 'src/cli/main.ts');
@@ -41,7 +41,7 @@ function startWorker(): NonNullable<typeof worker> {
     import(${JSON.stringify(tsx)})
       .then((tsx) => { tsx.register(); return import(${JSON.stringify(script)}); })
       .catch((e) => {
-        workerData.port.postMessage({ status: null, stdout: '', stderr: 'cannot start the CLI worker: ' + (e && e.stack || e) });
+        workerData.port.postMessage({ id: null, ended: true, status: null, stdout: '', stderr: 'cannot start the CLI worker: ' + (e && e.stack || e) });
         Atomics.store(workerData.done, 0, 1);
         Atomics.notify(workerData.done, 0);
       });`;
@@ -55,25 +55,38 @@ function startWorker(): NonNullable<typeof worker> {
   return { port: port1, done, thread };
 }
 
+let lastId = 0;
+
 function inThisProcess(input: string | undefined, env: NodeJS.ProcessEnv, args: string[]): CliResult {
   worker ??= startWorker();
   const w = worker;
-  const request: CliRequest = { args, input, env: testEnv(env), cwd: REPO };
+  const id = ++lastId;
+  const request: CliRequest = { id, args, input, env: testEnv(env), cwd: REPO };
   Atomics.store(w.done, 0, 0);
   w.port.postMessage(request);
-  if (Atomics.wait(w.done, 0, 0, TIMEOUT_MS) === 'timed-out') {
-    // Like spawnSync's timeout: no status. The next call starts a fresh worker.
-    void w.thread.terminate();
-    worker = null;
-    return {
-      status: null,
-      stdout: '',
-      stderr: `osa-sriov ${args.join(' ')}: timed out after ${TIMEOUT_MS} ms`,
-    };
+  const deadline = Date.now() + TIMEOUT_MS;
+  for (;;) {
+    const received = receiveMessageOnPort(w.port);
+    if (received) {
+      const m = received.message as CliMessage;
+      if (m.ended) worker = null;
+      // An answer to this request, or the worker's end; anything else is late (a timed-out run).
+      if (m.id === id || m.ended) return { status: m.status, stdout: m.stdout, stderr: m.stderr };
+      continue;
+    }
+    const left = deadline - Date.now();
+    if (left <= 0 || Atomics.wait(w.done, 0, 0, left) === 'timed-out') {
+      // Like spawnSync's timeout: no status. The next call starts a fresh worker.
+      void w.thread.terminate();
+      worker = null;
+      return {
+        status: null,
+        stdout: '',
+        stderr: `osa-sriov ${args.join(' ')}: timed out after ${TIMEOUT_MS} ms`,
+      };
+    }
+    Atomics.store(w.done, 0, 0);
   }
-  const answer = receiveMessageOnPort(w.port);
-  if (!answer) throw new Error('the CLI worker answered nothing');
-  return answer.message as CliResult;
 }
 
 export const withStdin = (input: string | undefined, ...args: string[]) => inThisProcess(input, {}, args);

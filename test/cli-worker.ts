@@ -6,6 +6,7 @@ import type { CliWriter } from '../src/cli/cli-io.js';
 import { main } from '../src/cli/main.js';
 
 export interface CliRequest {
+  id: number;
   args: string[];
   input: string | undefined;
   env: NodeJS.ProcessEnv;
@@ -16,6 +17,13 @@ export interface CliAnswer {
   status: number | null;
   stdout: string;
   stderr: string;
+}
+
+export interface CliMessage extends CliAnswer {
+  /** The request answered; null when the worker ends outside any. */
+  id: number | null;
+  /** The worker thread has ended: start another. */
+  ended?: boolean;
 }
 
 const { port, done } = workerData as { port: MessagePort; done: Int32Array };
@@ -29,10 +37,31 @@ function capture(): { writer: CliWriter; text: () => string } {
   };
 }
 
+function answer(message: CliMessage): void {
+  port.postMessage(message);
+  Atomics.store(done, 0, 1);
+  Atomics.notify(done, 0);
+}
+
+let current: { id: number; out: ReturnType<typeof capture>; err: ReturnType<typeof capture> } | null = null;
+
+// The CLI must return its status, never end the process: in a test it would end this thread
+// (or the test run). Say so at once rather than leave the caller waiting for its timeout.
+process.on('exit', (code) => {
+  answer({
+    id: current?.id ?? null,
+    status: null,
+    stdout: current?.out.text() ?? '',
+    stderr: `${current?.err.text() ?? ''}the CLI called process.exit(${code}): main() must return the status instead`,
+    ended: true,
+  });
+});
+
 port.on('message', async (req: CliRequest) => {
   const out = capture();
   const err = capture();
-  let answer: CliAnswer;
+  current = { id: req.id, out, err };
+  let result: CliAnswer;
   try {
     const status = await main(req.args, {
       stdin: Readable.from(req.input === undefined ? [] : [Buffer.from(req.input)]),
@@ -41,12 +70,11 @@ port.on('message', async (req: CliRequest) => {
       env: req.env,
       cwd: req.cwd,
     });
-    answer = { status, stdout: out.text(), stderr: err.text() };
+    result = { status, stdout: out.text(), stderr: err.text() };
   } catch (e) {
     // main() answers every error itself; this is a bug in it, shown as the process would crash.
-    answer = { status: null, stdout: out.text(), stderr: `${err.text()}${(e as Error).stack ?? e}` };
+    result = { status: null, stdout: out.text(), stderr: `${err.text()}${(e as Error).stack ?? e}` };
   }
-  port.postMessage(answer);
-  Atomics.store(done, 0, 1);
-  Atomics.notify(done, 0);
+  current = null;
+  answer({ id: req.id, ...result });
 });

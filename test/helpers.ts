@@ -1,13 +1,20 @@
-// Shared test helpers: paths to the repository, ../shared, fixtures and vectors.
+// Shared test helpers: paths to the repository, its test data, and ../shared.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/**
+ * The shared material beside a development checkout: only the SR-IOV VM (test/vm) and the live
+ * OpenStack (test/live) need it. Test data is read from the repository's own copies below, so a
+ * plain clone passes its tests (test/unit/test-data.test.ts keeps it so).
+ */
 export const SHARED = resolve(REPO, '../shared');
-export const SEED = resolve(SHARED, 'fixtures/seed');
-export const VECTORS = resolve(SHARED, 'spec/vectors');
 export const FIXTURES = resolve(REPO, 'test/fixtures');
+/** Real outputs of a production SR-IOV lab (test/fixtures/seed/README.md). */
+export const SEED = resolve(FIXTURES, 'seed');
+/** Expectations computed by the unmodified upstream code (test/vectors/README.md). */
+export const VECTORS = resolve(REPO, 'test/vectors');
 
 export function seed(name: string): string {
   return readFileSync(resolve(SEED, name), 'utf8');

@@ -1,5 +1,6 @@
 // Runs the selected rules over a deployment model (and facts), and returns the findings in a
 // stable order: deployment-wide first, then hosts in inventory order; errors before warnings.
+import { InputError } from '../errors.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { CheckContext, type FactsForHost } from './context.js';
 import { compareSeverity, type Finding } from './finding.js';
@@ -26,9 +27,14 @@ export interface CheckResult {
   hostsWithFacts: string[];
 }
 
-export class UnknownRuleError extends Error {
+export class UnknownRuleError extends InputError {
   constructor(readonly ids: string[]) {
-    super(`unknown rule ${ids.join(', ')}`);
+    super(
+      'unknown-rule',
+      `unknown rule ${ids.join(', ')}`,
+      null,
+      `rule ids: ${RULES.map((r) => r.id).join(', ')}`,
+    );
   }
 }
 

@@ -1,8 +1,7 @@
 import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { RULES } from '../checks/registry.js';
-import { runChecks, selectRules, UnknownRuleError } from '../checks/run.js';
+import { runChecks, selectRules } from '../checks/run.js';
 import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';
@@ -59,15 +58,7 @@ export function parseMaxAge(text: string): number | undefined {
 
 export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   if (opts.release !== undefined) releaseOption(opts.release);
-  let selected: readonly unknown[];
-  try {
-    selected = selectRules(opts.rule, opts.skip);
-  } catch (e) {
-    if (e instanceof UnknownRuleError)
-      throw new UserError(e.message, null, `rule ids: ${RULES.map((r) => r.id).join(', ')}`);
-    throw e;
-  }
-  if (selected.length === 0)
+  if (selectRules(opts.rule, opts.skip).length === 0)
     throw new UserError(
       `--rule ${(opts.rule ?? []).join(', ')} and --skip ${(opts.skip ?? []).join(', ')} leave no rule to run`,
       null,
@@ -93,6 +84,7 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
       `several facts files describe host ${c.host}: ${c.files.join(', ')}`,
       { file: c.files[0]! },
       'keep one facts file per host in the --facts directories',
+      'facts-conflict',
     );
   }
   for (const f of match.unmatched) {

@@ -2,7 +2,7 @@
 // names them, so an operator's habits (and scripts) carry over.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { CloudError, type CloudOptions, connect, readCloud } from '../cloud/client.js';
+import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
@@ -69,21 +69,12 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
   return out;
 }
 
-/** A CloudError as the CLI reports it (exit 2, one line and its fix); other errors unchanged. */
-export function cloudUserError(e: unknown): unknown {
-  return e instanceof CloudError ? new UserError(e.message, null, e.hint) : e;
-}
-
-/** Everything the live-cloud commands read, once; cloud errors become exit-2 user errors. */
+/** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
 export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
+  const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...opts }, cli.env);
   try {
-    const session = await connect({ warn: (l) => cli.stderr.write(`${l}\n`), ...opts }, cli.env);
-    try {
-      return await readCloud(session);
-    } finally {
-      session.close();
-    }
-  } catch (e) {
-    throw cloudUserError(e);
+    return await readCloud(session);
+  } finally {
+    session.close();
   }
 }

@@ -75,6 +75,7 @@ export function findAnsiblePlaybook(explicit: string | undefined, env: NodeJS.Pr
     'ansible-playbook not found (not on PATH, nor in /opt/ansible-runtime/bin)',
     null,
     'run this on the OSA deploy host, or install Ansible (apt-get install ansible-core), or give --ansible-playbook PATH',
+    'ansible-failed',
   );
 }
 
@@ -141,6 +142,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
       `cannot create the output directory: ${(e as Error).message}`,
       { file: dest },
       'choose a writable directory with -o',
+      'output-unwritable',
     );
   }
   const extra = {
@@ -210,7 +212,14 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
     child.stderr.setEncoding('utf8');
     child.stderr.on('data', (chunk: string) => stderr.push(chunk));
     child.on('error', (e) =>
-      fail(new UserError(`cannot run ${playbookBin}: ${e.message}`, null, 'check the Ansible installation')),
+      fail(
+        new UserError(
+          `cannot run ${playbookBin}: ${e.message}`,
+          null,
+          'check the Ansible installation',
+          'ansible-failed',
+        ),
+      ),
     );
     child.on('close', (status) => {
       other.push(
@@ -229,6 +238,7 @@ export async function collectAnsible(opts: CollectAnsibleOptions, cli: CliRun): 
       `ansible-playbook failed (exit status ${code}): ${other.slice(-5).join(' | ') || 'no output'}`,
       null,
       `check the inventory (-i ${inventory}) and that ansible-playbook runs: ${playbookBin} --version`,
+      'ansible-failed',
     );
   }
   for (const l of other) cli.stderr.write(`ansible: ${l}\n`);

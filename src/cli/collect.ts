@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CollectorError, runCollector } from '../facts/run-collector.js';
+import { runCollector } from '../facts/run-collector.js';
 import type { CliRun } from './cli-io.js';
 import {
   type CollectAnsibleOptions,
@@ -33,14 +33,7 @@ export async function collect(opts: CollectOptions, cli: CliRun): Promise<number
       null,
       'add --ansible to collect from the fleet, or drop the option to collect this host',
     );
-  let snapshot: Buffer;
-  try {
-    snapshot = await runCollector({ env: cli.env });
-  } catch (e) {
-    if (e instanceof CollectorError)
-      throw new UserError(e.message, null, 'run it on a Linux host with /bin/sh');
-    throw e;
-  }
+  const snapshot = await runCollector({ env: cli.env });
   if (opts.output === undefined || opts.output === '-') cli.stdout.write(snapshot);
   else writeAtomically(opts.output, snapshot);
   return 0;

@@ -2,7 +2,7 @@
 
 import type { HostFacts } from '../facts/host-facts.js';
 import { findInventoryHost, type Inventory } from '../osa/inventory.js';
-import { type DeployDir, DeployLoadError, loadDeployDir } from '../osa/load.js';
+import { type DeployDir, loadDeployDir } from '../osa/load.js';
 import { chooseRelease, type ReleaseChoice } from '../osa/release-detect.js';
 import { NEWEST_RELEASE, parseRelease, type Release, releaseLabel, releaseNames } from '../osa/releases.js';
 import type { CliRun } from './cli-io.js';
@@ -54,24 +54,13 @@ export function releaseOption(text: string | undefined): Release {
       `unknown OSA release "${text}"`,
       null,
       `use one of ${releaseNames()} (or a point release such as 27.4.1)`,
+      'unknown-release',
     );
   return release;
 }
 
 export function readDeployDir(dir: string): DeployDir {
-  try {
-    return loadDeployDir(dir);
-  } catch (e) {
-    if (e instanceof DeployLoadError) {
-      const l = e.location;
-      throw new UserError(
-        e.message,
-        l ? { file: l.file, ...(l.line > 0 ? { line: l.line, column: l.column } : {}) } : null,
-        e.hint,
-      );
-    }
-    throw e;
-  }
+  return loadDeployDir(dir);
 }
 
 /** The inventory names of --host values (either container name form); unknown names are a usage error. */
@@ -87,6 +76,7 @@ export function requireHosts(
       `unknown host ${missing.join(', ')}`,
       { file: dir },
       `hosts in this inventory: ${[...inventory.hosts.keys()].join(', ')}`,
+      'unknown-host',
     );
   }
   return resolved.map(([, r]) => r!);

@@ -48,6 +48,7 @@ export async function devspecMatch(cli: CliRun): Promise<void> {
       `standard input is not JSON: ${(e as Error).message}`,
       { file: '<stdin>' },
       'send the JSON object described in docs/devspec.md',
+      'stdin-invalid',
     );
   }
   const parsed = MatchInput.safeParse(json);
@@ -57,6 +58,7 @@ export async function devspecMatch(cli: CliRun): Promise<void> {
       `bad input at ${i?.path.join('.') || '(top)'}: ${i?.message}`,
       { file: '<stdin>' },
       'see docs/devspec.md for the input format',
+      'stdin-invalid',
     );
   }
   const input = parsed.data;

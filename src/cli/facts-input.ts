@@ -2,21 +2,15 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FactsFile } from '../checks/facts-match.js';
-import { FactsInputError, readHostFacts } from '../facts/load.js';
+import { readHostFacts } from '../facts/load.js';
 import { UserError } from './errors.js';
 import { readInput } from './io.js';
 
 const FACTS_FILE = /\.(snapshot|json)$/;
 
 function readOne(file: string): FactsFile {
-  try {
-    const facts = readHostFacts(readInput(file, 'a facts file'));
-    return { file, stem: basename(file).replace(FACTS_FILE, ''), facts };
-  } catch (e) {
-    if (e instanceof FactsInputError)
-      throw new UserError(e.message, { file, ...(e.line ? { line: e.line, column: 1 } : {}) }, e.hint);
-    throw e;
-  }
+  const facts = readHostFacts(readInput(file, 'a facts file'), file);
+  return { file, stem: basename(file).replace(FACTS_FILE, ''), facts };
 }
 
 export function readFactsPaths(paths: readonly string[]): FactsFile[] {
@@ -30,6 +24,7 @@ export function readFactsPaths(paths: readonly string[]): FactsFile[] {
         'cannot read facts: no such file or directory',
         { file: p },
         'give a snapshot, a HostFacts JSON file or a directory of them',
+        'file-unreadable',
       );
     }
     if (!isDir) {
@@ -44,6 +39,7 @@ export function readFactsPaths(paths: readonly string[]): FactsFile[] {
         'no facts files in this directory',
         { file: p },
         'it should hold <host>.snapshot files from `osa-sriov collect` or HostFacts *.json files',
+        'facts-invalid',
       );
     for (const n of names) out.push(readOne(join(p, n)));
   }

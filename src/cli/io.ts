@@ -16,7 +16,12 @@ export function readInput(path: string, what: string): Buffer {
           : code === 'EACCES'
             ? 'permission denied'
             : (e as Error).message;
-    throw new UserError(`cannot read ${what}: ${why}`, { file: path }, `give the path of ${what}`);
+    throw new UserError(
+      `cannot read ${what}: ${why}`,
+      { file: path },
+      `give the path of ${what}`,
+      'file-unreadable',
+    );
   }
 }
 
@@ -32,6 +37,7 @@ export function writeAtomically(path: string, data: Buffer | string): void {
       `cannot write the output: ${(e as Error).message}`,
       { file: path },
       'choose a writable path with -o',
+      'output-unwritable',
     );
   }
 }

@@ -3,8 +3,10 @@
 // main() runs one command line with the I/O it is given and returns the exit status; it runs by
 // itself only when this file is the program (node dist/cli/main.js), not when it is imported.
 import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { Command, CommanderError } from 'commander';
+import { formatInputError, InputError, inputErrorDocument } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerCapacity } from './capacity.js';
 import { registerCheck } from './check.js';
@@ -12,7 +14,7 @@ import { type CliIo, type CliRun, processIo } from './cli-io.js';
 import { registerCollect } from './collect.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
-import { formatUserError, UserError } from './errors.js';
+import { wantsJson } from './errors.js';
 import { registerPci } from './pci.js';
 import { registerPlan } from './plan.js';
 import { registerProbe } from './probe.js';
@@ -68,8 +70,11 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       // Help and --version "fail" with exit code 0; usage errors were already printed.
       return e.exitCode === 0 ? 0 : 2;
     }
-    if (e instanceof UserError) {
-      cli.stderr.write(formatUserError(e));
+    if (e instanceof InputError) {
+      // The one place input errors are reported: what/where/fix on stderr, and the code on
+      // stdout as JSON when JSON output was asked for.
+      cli.stderr.write(formatInputError(e));
+      if (wantsJson(argv)) cli.stdout.write(inputErrorDocument(e));
       return 2;
     }
     // A bug of ours must still not end in a stack trace or a code that means "findings".
@@ -91,7 +96,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
  */
 function enterCwd(cwd: string): () => void {
   const before = process.cwd();
-  if (cwd === before) return () => {};
+  if (resolve(cwd) === before) return () => {};
   if (!isMainThread)
     throw new Error(`cannot run in ${cwd} from a worker thread (its directory is ${before})`);
   process.chdir(cwd);

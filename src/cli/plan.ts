@@ -4,16 +4,14 @@ import { type Command, Option } from 'commander';
 import { matchFacts } from '../checks/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
-import { verifyPlan, WriteError, writeChanges } from '../plan/apply.js';
+import { verifyPlan, writeChanges } from '../plan/apply.js';
 import { derivePlan } from '../plan/derive.js';
 import { planEdits } from '../plan/edits.js';
-import { HostSetupError, type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
-import { IntentError, parseIntent } from '../plan/intent.js';
-import { YamlEditError } from '../plan/yaml-edit.js';
+import { type HostSetupHost, renderHostSetup } from '../plan/host-setup.js';
+import { parseIntent } from '../plan/intent.js';
 import { type PlanOutcome, planJson, renderPlanText } from '../report/plan-text.js';
 import type { CliRun } from './cli-io.js';
 import { readDeployDir, repeatable } from './deploy-input.js';
-import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { readInput, writeAtomically } from './io.js';
 
@@ -30,13 +28,7 @@ function stamp(): string {
 }
 
 export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number {
-  let intent: ReturnType<typeof parseIntent>;
-  try {
-    intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
-  } catch (e) {
-    if (e instanceof IntentError) throw new UserError(e.message, e.location, e.hint);
-    throw e;
-  }
+  const intent = parseIntent(readInput(intentFile, 'the intent file').toString('utf8'), intentFile);
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const model = buildModel(readDeployDir(opts.deploy), intent.release);
   const match = matchFacts(model.inventory, factsFiles);
@@ -44,12 +36,7 @@ export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number
   const derived = derivePlan(intent, model.inventory, facts);
   const outcome: PlanOutcome = { derived, edits: null, verification: null, written: null, hostSetup: null };
   if (derived.problems.length === 0) {
-    try {
-      outcome.edits = planEdits(intent, derived, model);
-    } catch (e) {
-      if (e instanceof YamlEditError) throw new UserError(e.message, null, 'fix the YAML of that file first');
-      throw e;
-    }
+    outcome.edits = planEdits(intent, derived, model);
     if (outcome.edits.problems.length === 0)
       outcome.verification = verifyPlan(intent, derived, outcome.edits.changes, opts.deploy, match.byHost);
   }
@@ -68,14 +55,7 @@ export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number
       cmdline: facts.get(h.host)?.kernel.cmdline ?? null,
       pfs: h.pfs.map((p) => ({ netdev: p.pf.netdev!, pciAddress: p.pf.pciAddress!, numVfs: p.numVfs })),
     }));
-    let files: Map<string, string>;
-    try {
-      files = renderHostSetup(hosts);
-    } catch (e) {
-      if (e instanceof HostSetupError)
-        throw new UserError(e.message, { file: intentFile }, 'fix the names in the facts or the intent');
-      throw e;
-    }
+    const files = renderHostSetup(hosts);
     for (const [name, text] of files) {
       const target = join(opts.hostSetup, name);
       mkdirSync(dirname(target), { recursive: true });
@@ -84,17 +64,7 @@ export function plan(intentFile: string, opts: PlanOptions, cli: CliRun): number
     outcome.hostSetup = { dir: opts.hostSetup, files: [...files.keys()], hosts };
   }
   if (valid && opts.write && outcome.edits && outcome.edits.changes.length > 0) {
-    try {
-      outcome.written = { backups: writeChanges(outcome.edits.changes, stamp()) };
-    } catch (e) {
-      if (e instanceof WriteError)
-        throw new UserError(
-          `cannot write the plan (nothing was changed): ${e.message}`,
-          { file: e.file },
-          'check the permissions of the deploy directory',
-        );
-      throw e;
-    }
+    outcome.written = { backups: writeChanges(outcome.edits.changes, stamp()) };
   }
   if (opts.format === 'json') {
     cli.stdout.write(`${JSON.stringify(planJson(outcome, intent, opts.deploy), null, 2)}\n`);

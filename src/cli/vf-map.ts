@@ -30,6 +30,7 @@ export function factsByName(files: readonly FactsFile[]): Map<string, HostFacts>
         `several facts files describe host ${f.stem}: ${before}, ${f.file}`,
         { file: f.file },
         'keep one facts file per host in the --facts directories',
+        'facts-conflict',
       );
     seen.set(f.stem, f.file);
     out.set(f.stem, f.facts);

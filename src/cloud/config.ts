@@ -179,10 +179,7 @@ function readYamlFile(path: string, what: string): Record<string, unknown> {
     data = toPlain(parseYaml(text, path));
   } catch (e) {
     if (e instanceof YamlError)
-      throw new CloudError(
-        `${path}:${e.loc.line}:${e.loc.column}: not valid YAML: ${e.message}`,
-        'fix the YAML syntax',
-      );
+      throw new CloudError(`not valid YAML: ${e.message}`, 'fix the YAML syntax', e.location, e.code);
     throw e;
   }
   const parsed = CloudsFileSchema.safeParse(data ?? {});

@@ -5,14 +5,13 @@
 // token or password echoed by a proxy or a server never reaches the terminal or a log.
 import http from 'node:http';
 import https from 'node:https';
+import { InputError, type Location } from '../errors.js';
 
 /** A failure the user can act on: one line saying what and where, and a hint saying how to fix it. */
-export class CloudError extends Error {
-  constructor(
-    message: string,
-    readonly hint: string,
-  ) {
-    super(message);
+export class CloudError extends InputError {
+  declare readonly hint: string;
+  constructor(message: string, hint: string, location: Location | null = null, code = 'cloud-failed') {
+    super(code, message, location, hint);
     this.name = 'CloudError';
   }
 }
@@ -42,7 +41,7 @@ export class Redactor {
   error(e: CloudError): CloudError {
     const message = this.redact(e.message);
     const hint = this.redact(e.hint);
-    return message === e.message && hint === e.hint ? e : new CloudError(message, hint);
+    return message === e.message && hint === e.hint ? e : new CloudError(message, hint, e.location, e.code);
   }
 }
 

@@ -3,7 +3,6 @@ import { neutronFromSnapshot, osaFromSnapshot } from './deployed.js';
 import {
   HOST_FACTS_SCHEMA,
   type HostFacts,
-  HostFactsSchema,
   type Master,
   type OtherNic,
   type PersistenceEvidence,
@@ -14,7 +13,7 @@ import { parseIni, sectionRecord } from './ini.js';
 import { normalisePciAddress, parseEthtoolInfo } from './parse-ethtool.js';
 import { parseDefaultRoutes, parseIpAddrOneline } from './parse-ip-addr.js';
 import { IpJsonError, type IpLink, type IpVf, parseIpLinkJson, parseIpLinkText } from './parse-ip-link.js';
-import { type LspciDevice, parseLspci, vfAddressFromCapability } from './parse-lspci.js';
+import { type LspciDevice, parseLspci } from './parse-lspci.js';
 import type { Snapshot } from './snapshot.js';
 
 const PCI = (addr: string) => `/sys/bus/pci/devices/${addr}`;
@@ -302,156 +301,14 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
   return facts;
 }
 
-export interface PastedOutputs {
-  lspci?: string;
-  ethtool?: string[];
-  ipLink?: string;
-}
-
-function emptyPf(pciAddress: string | null): Pf {
-  return {
-    pciAddress,
-    netdev: null,
-    altnames: [],
-    driver: null,
-    driverVersion: null,
-    firmwareVersion: null,
-    description: null,
-    vendorId: null,
-    deviceId: null,
-    subsystemVendorId: null,
-    subsystemDeviceId: null,
-    vfDeviceId: null,
-    totalVfs: null,
-    numVfs: null,
-    driversAutoprobe: null,
-    numaNode: null,
-    iommuGroup: null,
-    mtu: null,
-    mac: null,
-    operState: null,
-    carrier: null,
-    physPortName: null,
-    master: null,
-    sriovCapability: null,
-    vfs: [],
-  };
-}
-
-/**
- * Builds HostFacts from outputs an operator pasted: `lspci -vvv`, `ethtool -i` and
- * `ip link show`. Devices are joined by PCI address (lspci, ethtool bus-info, ip -d
- * parentdev); an `ip link` PF without a parentdev joins the only PF still without a
- * netdev, if there is exactly one. Everything the outputs do not say stays null.
- */
-export function factsFromPasted(input: PastedOutputs): HostFacts {
-  const pfs: Pf[] = [];
-  const byAddr = new Map<string, Pf>();
-  const pfAt = (addr: string): Pf => {
-    let pf = byAddr.get(addr);
-    if (!pf) {
-      pf = emptyPf(addr);
-      byAddr.set(addr, pf);
-      pfs.push(pf);
-    }
-    return pf;
-  };
-  for (const d of input.lspci === undefined ? [] : parseLspci(input.lspci)) {
-    if (!d.sriov) continue;
-    const pf = pfAt(d.pciAddress);
-    Object.assign(pf, {
-      driver: d.driverInUse,
-      description: d.description,
-      vendorId: d.vendorId,
-      deviceId: d.deviceId,
-      subsystemVendorId: d.subsystemVendorId,
-      subsystemDeviceId: d.subsystemDeviceId,
-      vfDeviceId: d.sriov.vfDeviceId,
-      totalVfs: d.sriov.totalVfs,
-      numVfs: d.sriov.numVfs,
-      numaNode: d.numaNode,
-      iommuGroup: d.iommuGroup,
-      sriovCapability: d.sriov,
-    });
-  }
-  for (const text of input.ethtool ?? []) {
-    const e = parseEthtoolInfo(text);
-    if (e.busInfo === null) continue;
-    const pf = pfAt(e.busInfo);
-    pf.driver = pf.driver ?? e.driver;
-    pf.driverVersion = e.version;
-    pf.firmwareVersion = e.firmwareVersion;
-  }
-  const links = input.ipLink === undefined ? [] : parseIpLinkText(input.ipLink);
-  for (const link of links.filter((l) => l.vfs.length > 0)) {
-    const parent = link.parentDev === null ? null : normalisePciAddress(link.parentDev);
-    let pf: Pf | undefined = parent === null ? undefined : pfAt(parent);
-    if (!pf) {
-      const free = pfs.filter((p) => p.netdev === null);
-      const linksWithVfs = links.filter((l) => l.vfs.length > 0 && l.parentDev === null);
-      pf = free.length === 1 && linksWithVfs.length === 1 ? free[0] : undefined;
-    }
-    if (!pf) {
-      pf = emptyPf(null);
-      pfs.push(pf);
-    }
-    pf.netdev = link.name;
-    pf.altnames = link.altnames;
-    pf.mtu = link.mtu;
-    pf.mac = link.mac;
-    pf.operState = link.operState === null ? null : link.operState.toLowerCase();
-    if (link.master !== null) {
-      const kind = link.master === 'ovs-system' || link.slaveKind === 'openvswitch' ? 'ovs' : link.slaveKind;
-      pf.master = {
-        kind: kind === 'bond' || kind === 'bridge' || kind === 'ovs' ? kind : 'other',
-        name: link.master,
-      };
-    }
-    pf.numVfs = pf.numVfs ?? link.vfs.length;
-    const cap = pf.sriovCapability;
-    pf.vfs = link.vfs.map((t) => ({
-      ...vfFromTable(t.index, t),
-      pciAddress:
-        cap && pf!.pciAddress !== null && cap.vfOffset !== null && cap.vfStride !== null
-          ? vfAddressFromCapability(pf!.pciAddress, cap.vfOffset, cap.vfStride, t.index)
-          : null,
-      driver: null,
-      netdev: null,
-      iommuGroup: null,
-      uppers: [],
-    }));
-  }
-  // lspci alone still tells where the VFs are.
-  for (const pf of pfs) {
-    const cap = pf.sriovCapability;
-    if (pf.vfs.length > 0 || !cap || pf.pciAddress === null || cap.vfOffset === null || cap.vfStride === null)
-      continue;
-    for (let i = 0; i < (cap.numVfs ?? 0); i++) {
-      pf.vfs.push({
-        ...vfFromTable(i, undefined),
-        pciAddress: vfAddressFromCapability(pf.pciAddress, cap.vfOffset, cap.vfStride, i),
-        driver: null,
-        netdev: null,
-        iommuGroup: null,
-        uppers: [],
-      });
-    }
-  }
-  return HostFactsSchema.parse({
-    schema: HOST_FACTS_SCHEMA,
-    source: { kind: 'pasted', collector: null, collectedAt: null, origin: null },
-    hostname: null,
-    kernel: { release: null, cmdline: null },
-    cpu: { vendor: null, virtualization: null },
-    iommu: { enabled: null, units: null, cmdline: null, groups: null },
-    pfs,
-    otherNics: [],
-    network: null,
-    persistence: null,
-    neutronSriovAgent: null,
-    nova: null,
-    osa: null,
-    neutron: null,
-    tools: { ip: null, ipJson: null, ethtool: null, lspci: null },
-  } satisfies HostFacts);
-}
+export {
+  type EthtoolPaste,
+  factsFromPasted,
+  PASTE_COMMANDS,
+  type PastedInput,
+  PastedInputError,
+  type PastedNote,
+  type PastedOutputs,
+  type PastedResult,
+  pastedFacts,
+} from './pasted.js';

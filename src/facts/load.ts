@@ -1,20 +1,31 @@
 // One entry for facts input: a collector snapshot or a HostFacts JSON document.
+import { InputError } from '../errors.js';
 import { factsFromSnapshot } from './build.js';
 import { type HostFacts, HostFactsSchema } from './host-facts.js';
-import { parseSnapshot, SNAPSHOT_HEADER, SnapshotError } from './snapshot.js';
+import { parseSnapshot } from './snapshot.js';
 
-export class FactsInputError extends Error {
-  constructor(
-    message: string,
-    readonly line: number | null,
-    readonly hint: string,
-  ) {
-    super(message);
+/** Facts that are neither a snapshot nor HostFacts JSON; snapshots' own errors are SnapshotErrors. */
+export class FactsInputError extends InputError {
+  constructor(message: string, line: number | null, hint: string, code = 'facts-invalid') {
+    super(code, message, null, hint);
+    this.atLine(line);
   }
 }
 
-/** Reads a snapshot (from `osa-sriov collect`) or HostFacts JSON (from `probe --json`). */
-export function readHostFacts(data: Buffer): HostFacts {
+/**
+ * Reads a snapshot (from `osa-sriov collect`) or HostFacts JSON (from `probe --json`). `file`
+ * names the input in errors (both kinds are InputErrors).
+ */
+export function readHostFacts(data: Buffer, file?: string): HostFacts {
+  try {
+    return parseFacts(data);
+  } catch (e) {
+    if (e instanceof InputError && file !== undefined) e.inFile(file);
+    throw e;
+  }
+}
+
+function parseFacts(data: Buffer): HostFacts {
   const head = data.subarray(0, 64).toString('latin1').trimStart();
   if (head.startsWith('{')) {
     let json: unknown;
@@ -39,16 +50,5 @@ export function readHostFacts(data: Buffer): HostFacts {
     }
     return parsed.data;
   }
-  try {
-    return factsFromSnapshot(parseSnapshot(data));
-  } catch (e) {
-    if (e instanceof SnapshotError) {
-      throw new FactsInputError(
-        e.message,
-        e.line,
-        `give a file written by \`osa-sriov collect\` (it starts with "${SNAPSHOT_HEADER}")`,
-      );
-    }
-    throw e;
-  }
+  return factsFromSnapshot(parseSnapshot(data));
 }

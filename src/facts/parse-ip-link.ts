@@ -38,6 +38,8 @@ export interface IpLink {
   altnames: string[];
   /** parentdev from `ip -d` (iproute2 ≥ 5.x): the PCI address of the device. */
   parentDev: string | null;
+  /** parentbus from `ip -d` (iproute2 ≥ 5.x): "pci" for a PCI device. */
+  parentBus: string | null;
   /** "bond", "bridge", "openvswitch", "macvtap"… from `ip -d`; null when not shown. */
   kind: string | null;
   slaveKind: string | null;
@@ -126,6 +128,7 @@ function emptyLink(ifindex: number | null, name: string, peer: string | null): I
     mac: null,
     altnames: [],
     parentDev: null,
+    parentBus: null,
     kind: null,
     slaveKind: null,
     vfs: [],
@@ -160,7 +163,8 @@ const DETAIL_KINDS = new Set([
 export function parseIpLinkText(text: string): IpLink[] {
   const links: IpLink[] = [];
   let cur: IpLink | null = null;
-  for (const rawLine of text.split(/\r?\n/)) {
+  // `ip -o link` puts a whole link on one line, its line breaks printed as "\".
+  for (const rawLine of text.split(/\r?\n|\\(?= {4})/)) {
     const header = rawLine.match(HEADER);
     if (header) {
       cur = emptyLink(Number(header[1]), header[2]!, header[3] ?? null);
@@ -175,6 +179,13 @@ export function parseIpLinkText(text: string): IpLink[] {
     }
     if (!cur) continue;
     const line = rawLine.trim();
+    // With -d and no link kind, iproute2 prints the details (…, parentbus pci parentdev
+    // 0000:3b:00.0) at the end of the link/ether line; with a kind or a slave kind they
+    // end the "bond_slave …" line instead (ip/ipaddress.c, print_linkinfo).
+    const parentDev = wordAfter(line, 'parentdev');
+    if (parentDev) cur.parentDev = parentDev;
+    const parentBus = wordAfter(line, 'parentbus');
+    if (parentBus) cur.parentBus = parentBus;
     const link = line.match(new RegExp(`^link/(\\S+)(?:\\s+(${MAC_RE}))?`));
     if (link) {
       cur.linkType = link[1]!;
@@ -191,8 +202,6 @@ export function parseIpLinkText(text: string): IpLink[] {
       if (vf) cur.vfs.push(vf);
       continue;
     }
-    const parent = wordAfter(line, 'parentdev');
-    if (parent) cur.parentDev = parent;
     const first = line.split(/\s+/)[0] ?? '';
     if (DETAIL_KINDS.has(first) && cur.kind === null) cur.kind = first;
     const slave = first.match(/^(\w+)_slave$/);
@@ -240,6 +249,7 @@ const JsonLink = z
     address: z.string().optional(),
     altnames: z.array(z.string()).optional(),
     parentdev: z.string().optional(),
+    parentbus: z.string().optional(),
     linkinfo: z
       .object({ info_kind: z.string().optional(), info_slave_kind: z.string().optional() })
       .loose()
@@ -271,6 +281,7 @@ export function parseIpLinkJson(text: string): IpLink[] {
     link.mac = j.address && new RegExp(`^${MAC_RE}$`).test(j.address) ? lower(j.address) : null;
     link.altnames = j.altnames ?? [];
     link.parentDev = j.parentdev ?? null;
+    link.parentBus = j.parentbus ?? null;
     link.kind = j.linkinfo?.info_kind ?? null;
     link.slaveKind = j.linkinfo?.info_slave_kind ?? null;
     link.vfs = (j.vfinfo_list ?? []).map((v) => {

@@ -18,6 +18,8 @@ export interface LspciDevice {
   driverInUse: string | null;
   modules: string[];
   sriov: SriovCapability | null;
+  /** lspci run without root prints "Capabilities: <access denied>": the SR-IOV capability is hidden. */
+  capabilitiesDenied: boolean;
 }
 
 const HEADER = /^((?:[0-9a-fA-F]{4}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])\s+(.*)$/;
@@ -89,6 +91,7 @@ export function parseLspci(text: string): LspciDevice[] {
         driverInUse: null,
         modules: [],
         sriov: null,
+        capabilitiesDenied: false,
       };
       devices.push(cur);
       inSriov = false;
@@ -97,6 +100,7 @@ export function parseLspci(text: string): LspciDevice[] {
     if (!cur) continue;
     const line = raw.trim();
     if (/^Capabilities:/.test(line)) {
+      if (/<access denied>/.test(line)) cur.capabilitiesDenied = true;
       inSriov = /Single Root I\/O Virtualization \(SR-IOV\)/.test(line);
       if (inSriov) {
         cur.sriov = {

@@ -2,13 +2,24 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { InputError } from '../errors.js';
 
 /** The collector's path: beside this module, in src/ (tsx) and in dist/ (built). */
 export function collectorPath(): string {
   return fileURLToPath(new URL('./collect.sh', import.meta.url));
 }
 
-export class CollectorError extends Error {}
+/** The collector could not run here (no /bin/sh, not Linux, killed). */
+export class CollectorError extends InputError {
+  constructor(message: string) {
+    super(
+      'collector-failed',
+      message,
+      null,
+      'run it on a Linux host with /bin/sh (probe also reads a snapshot collected elsewhere: --from FILE)',
+    );
+  }
+}
 
 /** Runs collect.sh with /bin/sh and returns its snapshot. */
 export function runCollector(

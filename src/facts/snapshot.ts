@@ -1,4 +1,5 @@
 // Reader for the collector's snapshot format (docs/snapshot-format.md).
+import { InputError } from '../errors.js';
 
 export const SNAPSHOT_HEADER = 'osa-sriov-snapshot 1';
 
@@ -8,12 +9,16 @@ export type SnapshotRecord =
   | { kind: 'link'; target: string }
   | { kind: 'missing' };
 
-export class SnapshotError extends Error {
-  constructor(
-    message: string,
-    readonly line: number | null,
-  ) {
-    super(message);
+/** A malformed snapshot, at its line; the reader of a file names it (InputError.inFile). */
+export class SnapshotError extends InputError {
+  constructor(message: string, line: number | null) {
+    super(
+      'snapshot-invalid',
+      message,
+      null,
+      `give a file written by \`osa-sriov collect\` (it starts with "${SNAPSHOT_HEADER}")`,
+    );
+    this.atLine(line);
   }
 }
 

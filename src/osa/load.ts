@@ -4,7 +4,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { z } from 'zod';
-import { type Loc, parseYaml, YamlError, type YEntry, type YNode } from './pyyaml.js';
+import { InputError, locationOf } from '../errors.js';
+import { type Loc, parseYaml, type YEntry, type YNode } from './pyyaml.js';
 
 export type YMap = Extract<YNode, { kind: 'map' }>;
 
@@ -33,13 +34,10 @@ export interface DeployDir {
   notes: LoadNote[];
 }
 
-export class DeployLoadError extends Error {
-  constructor(
-    message: string,
-    readonly location: Loc | null,
-    readonly hint: string,
-  ) {
-    super(message);
+/** A deploy directory OSA could not read; YAML errors are YamlErrors (both are InputErrors). */
+export class DeployLoadError extends InputError {
+  constructor(message: string, location: Loc | null, hint: string, code = 'deploy-invalid') {
+    super(code, message, location ? locationOf(location.file, location.line, location.column) : null, hint);
   }
 }
 
@@ -58,13 +56,7 @@ function readYaml(file: string): YNode | null {
       'check the file permissions',
     );
   }
-  try {
-    return parseYaml(text, file);
-  } catch (e) {
-    if (e instanceof YamlError)
-      throw new DeployLoadError(e.message, e.loc, 'fix the YAML syntax (OSA reads it with PyYAML, YAML 1.1)');
-    throw e;
-  }
+  return parseYaml(text, file);
 }
 
 function asMap(node: YNode | null, file: string, what: string): YMap {

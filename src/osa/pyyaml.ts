@@ -15,6 +15,7 @@ import {
   parseDocument,
   type Scalar,
 } from 'yaml';
+import { InputError, locationOf } from '../errors.js';
 import { pyStr } from '../python.js';
 
 export interface Loc {
@@ -45,14 +46,14 @@ export interface YEntry {
   value: YNode;
 }
 
-export class YamlError extends Error {
-  constructor(
-    message: string,
-    readonly loc: Loc,
-  ) {
-    super(message);
+/** YAML that PyYAML's safe_load would refuse, at the place it would point to. */
+export class YamlError extends InputError {
+  constructor(message: string, loc: Loc, code = 'yaml-syntax') {
+    super(code, message, locationOf(loc.file, loc.line, loc.column), YAML_HINT);
   }
 }
+
+const YAML_HINT = 'fix the YAML syntax (OSA reads it with PyYAML, YAML 1.1)';
 
 // The YAML 1.1 implicit types as PyYAML resolves plain scalars.
 const BOOL = /^(?:yes|Yes|YES|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF)$/;

@@ -16,6 +16,7 @@ import type { FactsForHost } from '../checks/context.js';
 import { specVarName } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
+import { InputError, locationOf } from '../errors.js';
 import { loadDeployDir } from '../osa/load.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';
 import { type DerivedPlan, projectFacts } from './derive.js';
@@ -96,12 +97,17 @@ export function verifyPlan(
   }
 }
 
-export class WriteError extends Error {
+export class WriteError extends InputError {
   constructor(
     message: string,
     readonly file: string,
   ) {
-    super(message);
+    super(
+      'plan-write-failed',
+      `cannot write the plan (nothing was changed): ${message}`,
+      locationOf(file),
+      'check the permissions of the deploy directory',
+    );
   }
 }
 

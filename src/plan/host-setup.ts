@@ -2,6 +2,7 @@
 // kernel arguments on each planned host and re-creates its VFs at every boot (a systemd unit
 // ordered before the SR-IOV agent and nova-compute, and a udev rule for hot-plug and driver
 // reloads). Pure: it returns the files' text, the caller writes them (docs/host-setup.md).
+import { InputError } from '../errors.js';
 
 export interface HostSetupPf {
   netdev: string;
@@ -20,8 +21,11 @@ export interface HostSetupHost {
 }
 
 /** Any name or value that cannot go into the playbook; the message says which and why. */
-export class HostSetupError extends Error {
+export class HostSetupError extends InputError {
   override name = 'HostSetupError';
+  constructor(message: string) {
+    super('host-setup-invalid', message, null, 'fix the names in the facts or the intent');
+  }
 }
 
 export const HOST_SETUP_PLAYBOOK = 'sriov-host-setup.yml';

@@ -2,6 +2,7 @@
 // how many VFs. Validated with a schema; every error names its file:line:col (docs/intent.md).
 import { type Document, isCollection, isMap, isNode, isScalar, LineCounter, parseDocument } from 'yaml';
 import { z } from 'zod';
+import { InputError } from '../errors.js';
 import { parseRelease, type Release } from '../osa/releases.js';
 
 /**
@@ -91,13 +92,11 @@ export interface IntentLocation {
   column: number;
 }
 
-export class IntentError extends Error {
-  constructor(
-    message: string,
-    readonly location: IntentLocation,
-    readonly hint: string,
-  ) {
-    super(message);
+export class IntentError extends InputError {
+  declare readonly hint: string;
+  declare location: IntentLocation;
+  constructor(message: string, location: IntentLocation, hint: string, code = 'intent-invalid') {
+    super(code, message, location, hint);
   }
 }
 

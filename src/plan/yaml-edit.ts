@@ -15,11 +15,17 @@ import {
   type YAMLMap,
   type YAMLSeq,
 } from 'yaml';
+import { InputError } from '../errors.js';
 
 export type YamlPath = ReadonlyArray<string | number>;
 export type Plain = string | number | boolean | null | Plain[] | { [key: string]: Plain };
 
-export class YamlEditError extends Error {}
+/** A file plan cannot edit (not valid YAML, or not the shape the edit needs). */
+export class YamlEditError extends InputError {
+  constructor(message: string) {
+    super('yaml-edit-failed', message, null, 'fix the YAML of that file first');
+  }
+}
 
 /** Words YAML 1.1 (PyYAML) would read as booleans or null when written plain. */
 const YAML11_WORDS =

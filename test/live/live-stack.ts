@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO } from '../helpers.js';
+import { REPO, SHARED } from '../helpers.js';
 
 export const LIVE_ROOT = process.env.LIVEOS_ROOT ?? '/tmp/liveos-root';
 export const LIVE_OUT = process.env.LIVEOS_OUT ?? join(LIVE_ROOT, 'out');
@@ -25,6 +25,15 @@ let probed: Probe | null = null;
  */
 function probe(): Probe {
   if (probed) return probed;
+  // A plain clone (no ../shared beside it) is the repository alone: it does not use a stack
+  // that happens to run on the machine, which it could neither start nor know.
+  if (!existsSync(join(SHARED, 'live-openstack'))) {
+    probed = {
+      keystone: `no ${join(SHARED, 'live-openstack')}: the live-cloud tests need the shared material beside the repository; put it there, then ${ENABLE}`,
+      compute: false,
+    };
+    return probed;
+  }
   if (!existsSync(LIVE_CLOUDS)) {
     probed = {
       keystone: `no ${LIVE_CLOUDS}: the live OpenStack stack is not running; ${ENABLE}`,

@@ -324,7 +324,10 @@ describe('credentials: clouds.yaml, secure.yaml and OS_* (openstacksdk rules)', 
     const cwd = tmp();
     const path = write(join(cwd, 'clouds.yaml'), 'clouds:\n  prod:\n    auth: [unclosed\n');
     const e = catchError(() => resolveCloud({ cloud: 'prod' }, cleanEnv(), { cwd }));
-    assert.ok(e.message.startsWith(`${path}:`), e.message);
+    // The location is the error's own (InputError), shown as file:line:col by the CLI.
+    assert.equal(e.location?.file, path, e.message);
+    assert.equal(e.location?.line, 4, 'where PyYAML points: the stream end after the open list');
+    assert.equal(e.code, 'yaml-syntax');
     write(join(cwd, 'clouds.yaml'), 'clouds:\n  prod:\n    auth: just-a-string\n');
     assert.match(catchError(() => resolveCloud({ cloud: 'prod' }, cleanEnv(), { cwd })).message, /auth: /);
   });

@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/error_message_catalog.json: the messages our emulation produces fit
+// test/vectors/error_message_catalog.json: the messages our emulation produces fit
 // the exact upstream templates, for every exception class we raise.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/neutron_sriov_agent_config.json: every case, as the agent parses it.
+// test/vectors/neutron_sriov_agent_config.json: every case, as the agent parses it.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/neutron_eswitch.json and neutron_placement_ids.json.
+// test/vectors/neutron_eswitch.json and neutron_placement_ids.json.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

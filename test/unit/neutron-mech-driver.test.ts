@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/neutron_sriov_mech_driver.json: binding decisions and helpers.
+// test/vectors/neutron_sriov_mech_driver.json: binding decisions and helpers.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

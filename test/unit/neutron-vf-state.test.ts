@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/neutron_pci_lib_pyroute2.json and neutron_ip_link_legacy_regex.json.
+// test/vectors/neutron_pci_lib_pyroute2.json and neutron_ip_link_legacy_regex.json.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

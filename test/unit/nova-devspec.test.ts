@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/nova_device_spec.json and nova_pci_address.json, every case.
+// test/vectors/nova_device_spec.json and nova_pci_address.json, every case.
 // Where upstream crashes with a Python TypeError/AttributeError we raise PciConfigInvalidSpec
 // instead (a deliberate difference), and assert that.
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/nova_sysfs_helpers.json, and NovaHost from HostFacts on a VM snapshot.
+// test/vectors/nova_sysfs_helpers.json, and NovaHost from HostFacts on a VM snapshot.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { factsFromSnapshot } from '../../src/facts/build.js';

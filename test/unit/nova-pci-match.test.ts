@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/nova_pci_prop_match.json, nova_pci_scheduler_requests.json, nova_pci_compute_pools.json.
+// test/vectors/nova_pci_prop_match.json, nova_pci_scheduler_requests.json, nova_pci_compute_pools.json.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { firstMatch, type NovaDevice, parseDeviceSpecs } from '../../src/openstack/nova-devspec.js';

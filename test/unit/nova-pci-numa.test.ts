@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/nova_pci_numa_affinity.json: PCI NUMA affinity as the scheduler decides it
+// test/vectors/nova_pci_numa_affinity.json: PCI NUMA affinity as the scheduler decides it
 // (unmodified nova/pci/stats.py of Zed, support_requests then apply_requests).
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';

@@ -1,4 +1,4 @@
-// ../shared/spec/vectors/nova_port_pci_requests.json.
+// test/vectors/nova_port_pci_requests.json.
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import {

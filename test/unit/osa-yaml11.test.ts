@@ -93,7 +93,7 @@ describe('structure', () => {
     assert.deepEqual(range.keyLoc, { file: 'u.yml', line: 4, column: 9 });
     assert.deepEqual(range.value.loc, { file: 'u.yml', line: 4, column: 16 });
     const e = yamlError('a: 1\nb: [1, 2\nc: 3\n');
-    assert.equal(e.loc.file, 'bad.yml');
-    assert.ok(e.loc.line >= 2);
+    assert.equal(e.location?.file, 'bad.yml');
+    assert.ok((e.location?.line ?? 0) >= 2);
   });
 });

@@ -11,7 +11,8 @@ const CACHE = process.env.SRIOV_VM_CACHE ?? '/var/cache/sriov-vm';
 /** Why the VM tests cannot run here, or null when they can. In CI they must run. */
 export function vmUnavailable(): string | null {
   const qemu = spawnSync('sh', ['-c', 'command -v qemu-system-x86_64'], { encoding: 'utf8' }).status === 0;
-  if (!existsSync(RUN)) return `no ${RUN}`;
+  if (!existsSync(RUN))
+    return `no ${RUN}: the VM tests need the shared material beside the repository (../shared/sriov-vm); put it there, then run \`sudo ../shared/sriov-vm/setup\` once to enable them`;
   if (!qemu || !existsSync(join(CACHE, 'ready'))) {
     return 'QEMU or the sriov-vm kernel is not installed: run `sudo ../shared/sriov-vm/setup` once to enable the VM tests';
   }
