@@ -1,5 +1,5 @@
 // The shape of one check rule (design/ARCHITECTURE.md "A rule, as we want it").
-import type { CheckContext } from './context.js';
+import type { CheckContext } from '../deployment/context.js';
 import type { RuleFinding, Severity } from './finding.js';
 
 /** What reports need to know of a rule (check rules and the live-cloud doctor's). */

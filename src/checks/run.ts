@@ -1,8 +1,9 @@
 // Runs the selected rules over a deployment model (and facts), and returns the findings in a
 // stable order: deployment-wide first, then hosts in inventory order; errors before warnings.
+
+import { CheckContext, type FactsForHost } from '../deployment/context.js';
 import { InputError } from '../errors.js';
 import type { DeploymentModel } from '../osa/model.js';
-import { CheckContext, type FactsForHost } from './context.js';
 import { compareSeverity, type Finding } from './finding.js';
 import { RULES, ruleById } from './registry.js';
 import type { Rule, RuleInfo } from './rule.js';

@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
-import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { runChecks, selectRules } from '../checks/run.js';
+import { matchFacts } from '../deployment/facts-match.js';
 import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { matchFacts } from '../checks/facts-match.js';
+import { matchFacts } from '../deployment/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
 import { verifyPlan, writeChanges } from '../plan/apply.js';

@@ -12,10 +12,10 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import type { FactsForHost } from '../checks/context.js';
-import { specVarName } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
+import type { FactsForHost } from '../deployment/context.js';
+import { specVarName } from '../deployment/devspec-helpers.js';
 import { InputError, locationOf } from '../errors.js';
 import { loadDeployDir } from '../osa/load.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';

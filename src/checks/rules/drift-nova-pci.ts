@@ -1,8 +1,14 @@
-import { NOVA_CONF } from '../context.js';
-import { driftFix, factsAreOwnFiles, renderedFrom, sectionDrift, showLines } from '../drift-helpers.js';
+import { NOVA_CONF } from '../../deployment/context.js';
+import {
+  driftFix,
+  factsAreOwnFiles,
+  renderedFrom,
+  sectionDrift,
+  showLines,
+} from '../../deployment/drift-helpers.js';
+import { novaPlaybook } from '../../deployment/vars-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-import { novaPlaybook } from '../vars-helpers.js';
 
 /** Nova reads device_spec and its deprecated name passthrough_whitelist as one list. */
 const DEVICE_LIST = { label: 'device_spec', options: ['passthrough_whitelist', 'device_spec'] } as const;

@@ -1,8 +1,14 @@
-import { AGENT_INI } from '../context.js';
-import { driftFix, factsAreOwnFiles, renderedFrom, sectionDrift, showLines } from '../drift-helpers.js';
+import { AGENT_INI } from '../../deployment/context.js';
+import {
+  driftFix,
+  factsAreOwnFiles,
+  renderedFrom,
+  sectionDrift,
+  showLines,
+} from '../../deployment/drift-helpers.js';
+import { neutronPlaybook } from '../../deployment/vars-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-import { neutronPlaybook } from '../vars-helpers.js';
 
 const EFFECT: Readonly<Record<string, string>> = {
   physical_device_mappings:

@@ -1,4 +1,3 @@
-import type { RuleFinding } from '../finding.js';
 import {
   evidenceLine,
   factsLine,
@@ -10,7 +9,8 @@ import {
   pfLabel,
   pfLocation,
   usedAs,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const RC_LOCAL = /^\/etc\/(rc\.d\/)?rc\.local$/;

@@ -1,7 +1,7 @@
-import { toLocation } from '../context.js';
+import { toLocation } from '../../deployment/context.js';
+import { neutronPlaybook, novaPlaybook } from '../../deployment/vars-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-import { neutronPlaybook, novaPlaybook } from '../vars-helpers.js';
 
 /** Problems about the Nova PCI variables belong to SRIOV-DEVSPEC-001. */
 const DEVSPEC_VARS = /\b(nova_device_spec|nova_pci_passthrough_whitelist|nova_pci_alias)\b/;

@@ -1,5 +1,5 @@
+import { NOVA_CONF } from '../../deployment/context.js';
 import { atLeast, releaseLabel } from '../../osa/releases.js';
-import { NOVA_CONF } from '../context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,6 +1,4 @@
-import { isDict, pyRepr, pyStr } from '../../python.js';
-import type { HostView } from '../context.js';
-import type { RuleFinding } from '../finding.js';
+import type { HostView } from '../../deployment/context.js';
 import {
   behaviourOf,
   defWhere,
@@ -10,7 +8,9 @@ import {
   neutronPlaybook,
   type PnList,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { isDict, pyRepr, pyStr } from '../../python.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const AGENT_GROUP = 'neutron_sriov_nic_agent';

@@ -1,9 +1,10 @@
 // Drift: what a host runs (the INI sections the collector read from its files) against what OSA
 // renders for it. Compared by meaning (config-meaning.ts), one result per differing setting.
+
+import type { FindingLocation } from '../checks/finding.js';
 import { optionMeaning } from '../openstack/config-meaning.js';
 import { iniValue } from '../openstack/neutron-agent-config.js';
 import type { CheckContext, HostView } from './context.js';
-import type { FindingLocation } from './finding.js';
 import { EXTRA_VARS, mappingPhysnets, shortFile, where } from './vars-helpers.js';
 
 /** One setting: one option, or several names of one option (Nova's deprecated names). */

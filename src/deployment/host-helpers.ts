@@ -1,6 +1,8 @@
 // Shared by the host-facts rules (SRIOV-HOST-*): which PFs matter on a host (those the SR-IOV
 // agent maps and those the Nova device_spec selects), how a mapped name resolves against the
 // host's facts, VF persistence per PF, and the L2 agent's FDB extension. Pure: no I/O.
+
+import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, OtherNic, PersistenceEvidence, Pf, Vf } from '../facts/host-facts.js';
 import { assessReadiness, pfLabel, type Readiness, type Verdict } from '../facts/readiness.js';
 import {
@@ -16,7 +18,6 @@ import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
 import { matchingDevices } from './devspec-helpers.js';
-import type { FindingLocation } from './finding.js';
 
 export { pfLabel };
 
