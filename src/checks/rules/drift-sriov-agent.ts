@@ -24,32 +24,31 @@ export const rule: Rule = {
   rationale:
     'The SR-IOV agent runs with the mappings in its own file: the checks judged the render, and the next os_neutron run replaces the hand edit (or applies a change nobody has rolled out yet).',
   needs: 'facts',
-  run(ctx) {
+  scope: 'host',
+  runHost(ctx, h) {
     const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const agent = h.facts?.neutronSriovAgent;
-      if (!agent || !factsAreOwnFiles(h) || !h.render.ini[AGENT_INI]) continue;
-      const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;
-      for (const d of sectionDrift(h, AGENT_INI, 'sriov_nic', agent.sriovNic)) {
-        const label = d.setting.label;
-        const consequence =
-          d.rendered.length === 0
-            ? 'the next os_neutron run removes it'
-            : d.deployed.length === 0
-              ? 'OSA writes it at the next os_neutron run'
-              : 'the next os_neutron run replaces it with the rendered value';
-        out.push({
-          host: h.name,
-          severity: 'warning',
-          message: `[sriov_nic] ${label} in ${agent.path} differs from what OSA renders for this host: ${EFFECT[label] ?? "the agent runs with the host's value"}; ${consequence}`,
-          ...(d.location ? { location: d.location } : {}),
-          evidence: [
-            `deployed (${agent.path} [sriov_nic]): ${showLines(d.deployed)}`,
-            `rendered (${AGENT_INI} [sriov_nic], ${renderedFrom(ctx, h, d)}): ${showLines(d.rendered)}`,
-          ],
-          fix: driftFix(ctx, h, d, playbook, 'neutron_sriov_nic_agent_ini_overrides', 'sriov_nic'),
-        });
-      }
+    const agent = h.facts?.neutronSriovAgent;
+    if (!agent || !factsAreOwnFiles(h) || !h.render.ini[AGENT_INI]) return out;
+    const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;
+    for (const d of sectionDrift(h, AGENT_INI, 'sriov_nic', agent.sriovNic)) {
+      const label = d.setting.label;
+      const consequence =
+        d.rendered.length === 0
+          ? 'the next os_neutron run removes it'
+          : d.deployed.length === 0
+            ? 'OSA writes it at the next os_neutron run'
+            : 'the next os_neutron run replaces it with the rendered value';
+      out.push({
+        host: h.name,
+        severity: 'warning',
+        message: `[sriov_nic] ${label} in ${agent.path} differs from what OSA renders for this host: ${EFFECT[label] ?? "the agent runs with the host's value"}; ${consequence}`,
+        ...(d.location ? { location: d.location } : {}),
+        evidence: [
+          `deployed (${agent.path} [sriov_nic]): ${showLines(d.deployed)}`,
+          `rendered (${AGENT_INI} [sriov_nic], ${renderedFrom(ctx, h, d)}): ${showLines(d.rendered)}`,
+        ],
+        fix: driftFix(ctx, h, d, playbook, 'neutron_sriov_nic_agent_ini_overrides', 'sriov_nic'),
+      });
     }
     return out;
   },
