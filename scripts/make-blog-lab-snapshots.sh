@@ -738,6 +738,26 @@ WantedBy=multi-user.target
 EOF
 }
 
+# What OSA Rocky leaves on every host it deploys: /etc/openstack-release, from the
+# openstack_hosts role (rocky-eol templates/openstack-release.j2 with the role's defaults
+# openstack_distrib_id "OSA", openstack_distrib_code_name "Rocky", openstack_distrib_description
+# "OpenStack-Ansible", and openstack_distrib_release = openstack_release = the OSA version,
+# 18.1.6: the last Rocky tag before the lab's collection date, 2019-04-17; ansible_managed is
+# Ansible's default, "Ansible managed", as OSA Rocky sets none), and a virtualenv per service,
+# /openstack/venvs/<service>-<venv_tag>, venv_tag being the OSA version too (the units below
+# run nova-compute and the Neutron agents from them).
+osa_host_files() {
+  put_text /etc/openstack-release <<'EOF'
+# Ansible managed
+
+DISTRIB_ID="OSA"
+DISTRIB_RELEASE="18.1.6"
+DISTRIB_CODENAME="Rocky"
+DISTRIB_DESCRIPTION="OpenStack-Ansible"
+EOF
+  mkdir -p "$R/openstack/venvs/nova-18.1.6/bin" "$R/openstack/venvs/neutron-18.1.6/bin"
+}
+
 # ---------------------------------------------------------------------------------------
 # hp02-qlogic
 
@@ -853,6 +873,7 @@ EOF
 
   # OpenStack configuration (OSA Rocky).
   sriov_nic_agent_ini ens2f1 | put_text /etc/neutron/plugins/ml2/sriov_nic_agent.ini
+  osa_host_files
   nova_conf 172.29.236.16 '{ "physical_network":"vlan", "devname":"ens2f1" }' | put_text /etc/nova/nova.conf
 
   # Persistence: nothing re-creates the VFs. These are the files a stock Ubuntu 16.04 OSA
@@ -1174,6 +1195,7 @@ EOF
     | with_tabs > "$data/lspci.0000:04:00.1"
 
   sriov_nic_agent_ini ens1f0 | put_text /etc/neutron/plugins/ml2/sriov_nic_agent.ini
+  osa_host_files
   # The lab's mistake: user_variables.yml's whitelist (ens2f1) beat this host's own.
   nova_conf 172.29.236.18 '{ "physical_network":"vlan", "devname":"ens2f1" }' | put_text /etc/nova/nova.conf
 

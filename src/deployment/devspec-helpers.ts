@@ -159,6 +159,28 @@ export function defFile(ctx: CheckContext, def: VarDef | null | undefined): stri
   return osaPath(ctx, def.loc.file);
 }
 
+/**
+ * Where a fix should write a device spec now defined by `def` (of variable `name` on host h):
+ * `in <its file>`, unless that file is an extra var (user_*.yml) and the value belongs to hosts
+ * (it names a devname or an address, or hosts or groups set their own): an extra var masks every
+ * per-host value, and SRIOV-VARS-001 says to delete it from there, so the fix says host_vars/
+ * too. Fixes never contradict each other.
+ */
+export function specTarget(
+  ctx: CheckContext,
+  h: HostView,
+  name: string,
+  def: VarDef | null | undefined,
+): string {
+  const file = defFile(ctx, def);
+  if (def?.level !== 'extra vars (user_*.yml)') return file ? ` in ${file}` : '';
+  const perHost =
+    /devname|address/.test(JSON.stringify(def.value)) ||
+    (h.variable(name)?.overridden ?? []).some((d) => d.level !== 'role default' && d.level !== 'role vars');
+  if (!perHost) return file ? ` in ${file}` : '';
+  return ` in /etc/openstack_deploy/host_vars/<host>.yml of each compute, with its own devices, and delete it from ${file ?? 'the user_*.yml that sets it'}: an extra var there masks every per-host value (SRIOV-VARS-001)`;
+}
+
 /** The per-host file for host-specific values (PCI addresses differ per host). */
 export function hostVarsFile(h: HostView): string {
   return `/etc/openstack_deploy/host_vars/${h.name}.yml`;

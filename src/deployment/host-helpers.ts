@@ -284,40 +284,6 @@ export function persistenceFor(f: HostFacts, pf: Pf): PersistenceForPf | null {
 
 export const evidenceLine = (e: PersistenceEvidence) => `${e.kind} ${e.file}:${e.line}: ${e.text}`;
 
-/** A netdev name safe to put inside a udev/systemd line unquoted. */
-export const safeName = (n: string | null): n is string => n !== null && /^[A-Za-z0-9_.@-]+$/.test(n);
-
-/** A systemd oneshot that re-creates the VFs before the agent and nova-compute start. */
-export function persistUnit(pf: Pf, count: number): { name: string; lines: string[] } {
-  const dev = safeName(pf.netdev) ? pf.netdev : null;
-  const name = `sriov-vfs-${dev ?? pf.pciAddress!.replace(/[:.]/g, '-')}.service`;
-  const lines = [
-    '[Unit]',
-    `Description=Create ${count} SR-IOV VFs on ${pfLabel(pf)}`,
-    ...(dev
-      ? [`Requires=sys-subsystem-net-devices-${dev}.device`, `After=sys-subsystem-net-devices-${dev}.device`]
-      : []),
-    'Before=neutron-sriov-nic-agent.service nova-compute.service',
-    '',
-    '[Service]',
-    'Type=oneshot',
-    'RemainAfterExit=yes',
-    `ExecStart=/bin/sh -c 'echo ${count} > ${numvfsPath(pf)}'`,
-    '',
-    '[Install]',
-    'WantedBy=multi-user.target',
-  ];
-  return { name, lines };
-}
-
-/** The same as a udev rule, matching the PF's PCI device (its name may change, its address does not). */
-export function persistUdevRule(pf: Pf, count: number): string {
-  const match = pf.pciAddress
-    ? `KERNELS=="${pf.pciAddress}"`
-    : `KERNEL=="${safeName(pf.netdev) ? pf.netdev : 'PF'}"`;
-  return `ACTION=="add", SUBSYSTEM=="net", ${match}, ATTR{device/sriov_numvfs}="${count}"`;
-}
-
 // ---- FDB extension ------------------------------------------------------------------------
 
 export const OVS_INI = 'plugins/ml2/openvswitch_agent.ini';

@@ -141,7 +141,8 @@ function network(snap: Snapshot, links: Map<string, IpLink>): HostFacts['network
 
 /** Builds HostFacts from a parsed collector snapshot. */
 export function factsFromSnapshot(snap: Snapshot): HostFacts {
-  const cmdline = snap.attr('kernel.cmdline');
+  // collect.sh 3 keeps only some parameters (docs/snapshot-format.md): none kept is an empty line.
+  const cmdline = snap.line('kernel.cmdline') ?? snap.attr('kernel.cmdline');
   const cpuInfo = new Map<string, string>();
   for (const line of (snap.text('cpu.info') ?? '').split('\n')) {
     const m = line.match(/^([a-z_]+)=(.*)$/);

@@ -8,6 +8,7 @@ import {
 } from '../openstack/neutron-agent-config.js';
 import { type NovaDevice, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
 import { novaHostFromFacts, pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
+import { persistenceFix } from '../vf-persistence.js';
 import type { HostFacts, Pf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
 
@@ -286,7 +287,7 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
       code: 'pf.vfs-not-persistent',
       subject: who,
       message: `${who}: nothing re-creates its ${pf.numVfs} VFs at boot (no udev rule, systemd unit, netplan, NetworkManager, os-net-config, modprobe option or rc.local line sets sriov_numvfs); they vanish on reboot`,
-      fix: `persist it, e.g. a udev rule: ACTION=="add", SUBSYSTEM=="net", KERNEL=="${pf.netdev ?? 'PF'}", ATTR{device/sriov_numvfs}="${pf.numVfs}"`,
+      fix: persistenceFix(pf, pf.numVfs ?? 0),
     });
   }
   return out;

@@ -48,6 +48,15 @@ export class Snapshot {
     return v === '' || /[\x00-\x1f\x7f]/.test(v) ? null : v;
   }
 
+  /**
+   * An inline value as it was printed, possibly empty (a kernel command line with none of the
+   * kept parameters); null when missing or not an inline value.
+   */
+  line(name: string): string | null {
+    const r = this.records.get(name);
+    return r?.kind === 'value' ? r.text.replace(/\n$/, '') : null;
+  }
+
   link(name: string): string | null {
     const r = this.records.get(name);
     return r?.kind === 'link' ? r.target : null;

@@ -31,6 +31,8 @@ export const DRIFT_RULES = ['SRIOV-DRIFT-001', 'SRIOV-DRIFT-002'];
 export interface Verification {
   /** Error findings of `check` on the edited directory (paths as in the real directory). */
   errors: Finding[];
+  /** Every finding of that check, errors, warnings and info (paths as in the real directory). */
+  findings: Finding[];
   /** Where the edited configuration would not give a host what the intent says. */
   mismatches: string[];
   model: DeploymentModel;
@@ -74,9 +76,16 @@ export function verifyPlan(
     const after = new Map([...facts].map(([h, f]) => [h, { ...f, facts: projected.get(h) ?? f.facts }]));
     const result = runChecks(model, after, { skip: [...HOST_SETUP_RULES, ...DRIFT_RULES] });
     const back = (f: string) => (f.startsWith(stage) ? join(deployDir, relative(stage, f)) : f);
-    const errors = result.findings
-      .filter((f) => f.severity === 'error')
-      .map((f) => (f.location ? { ...f, location: { ...f.location, file: back(f.location.file) } } : f));
+    // Texts may name staged files too (evidence, fixes): show the real directory's paths.
+    const real = (t: string) => t.replaceAll(stage, deployDir);
+    const findings = result.findings.map((f) => ({
+      ...f,
+      message: real(f.message),
+      ...(f.evidence ? { evidence: f.evidence.map(real) } : {}),
+      ...(f.fix ? { fix: real(f.fix) } : {}),
+      ...(f.location ? { location: { ...f.location, file: back(f.location.file) } } : {}),
+    }));
+    const errors = findings.filter((f) => f.severity === 'error');
     const mismatches: string[] = [];
     const specName = specVarName(intent.release);
     for (const h of derived.hosts) {
@@ -91,7 +100,7 @@ export function verifyPlan(
         mismatches.push(`${h.host}: ${specName} would be ${JSON.stringify(spec)}, not the planned value`);
     }
     for (const e of errors) if (e.location) e.location.file = back(e.location.file);
-    return { errors, mismatches, model };
+    return { errors, findings, mismatches, model };
   } finally {
     rmSync(stage, { recursive: true, force: true });
   }

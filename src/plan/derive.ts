@@ -2,6 +2,7 @@
 // which physnet with how many VFs, the agent mappings, and a Nova device_spec that selects
 // those VFs by PCI address (never the PF, never a VF the host itself uses). Pure: no I/O.
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
+import { hostTrafficOn } from '../facts/host-traffic.js';
 import { vfAddressFromCapability } from '../facts/parse-lspci.js';
 import type { Inventory } from '../osa/inventory.js';
 import type { Intent, IntentInterface, IntentLocation } from './intent.js';
@@ -39,9 +40,34 @@ export interface PlanProblem {
   host?: string;
 }
 
+const where = (l: IntentLocation) => `${l.file}:${l.line}:${l.column}`;
+
+/** Why a PF cannot be given to SR-IOV on this host, whatever the intent says; null when it can. */
+function unfitForSriov(pf: Pf, facts: HostFacts, managementAddress: string | null): string | null {
+  if (pf.master?.kind === 'bond')
+    return `is a slave of bond ${pf.master.name}: VFs bypass the bond (no LAG, no failover)`;
+  const traffic =
+    pf.netdev && facts.network ? hostTrafficOn(facts.network, pf.netdev, managementAddress) : null;
+  if (traffic)
+    return `carries this host's own traffic (${traffic.carried.join(', ')}${traffic.stack.length > 1 ? `; ${traffic.stack.join(' → ')}` : ''}): writing sriov_numvfs resets the PF on most drivers, so creating VFs cuts the host off the network (SRIOV-HOST-007)`;
+  return null;
+}
+
+/** The host's PFs SR-IOV could use instead (with VFs, in no bond, carrying no host traffic). */
+function alternativesTo(pf: Pf, facts: HostFacts, managementAddress: string | null): string {
+  const fit = facts.pfs.filter(
+    (p) => p !== pf && (p.totalVfs ?? 0) > 0 && unfitForSriov(p, facts, managementAddress) === null,
+  );
+  return fit.length > 0
+    ? `give SR-IOV another PF of this host: ${fit.map((p) => `${p.netdev ?? '-'} (${p.pciAddress})`).join(', ')}`
+    : 'this host has no other PF fit for SR-IOV: move its own traffic off this PF first, or leave the host out';
+}
+
 export interface DerivedPlan {
   hosts: HostPlan[];
   problems: PlanProblem[];
+  /** What could not be judged from the facts (printed with the plan's notes). */
+  notes?: string[];
 }
 
 function globToRegExp(glob: string): RegExp {
@@ -115,7 +141,7 @@ export function derivePlan(
 ): DerivedPlan {
   const problems: PlanProblem[] = [];
   const plans = new Map<string, HostPlan>();
-  const owner = new Map<string, { physnet: string; path: Array<string | number> }>();
+  const owner = new Map<string, { physnet: string; path: Array<string | number>; at: IntentLocation }>();
   intent.physnets.forEach((physnet, pi) => {
     for (const [selector, spec] of Object.entries(physnet.hosts)) {
       const base = ['physnets', pi, 'hosts', selector];
@@ -145,6 +171,7 @@ export function derivePlan(
           excludedDevices: '',
         };
         plans.set(host, plan);
+        const managementAddress = inventory.hosts.get(host)?.address ?? null;
         spec.interfaces.forEach((iface, ii) => {
           const path = [...base, 'interfaces', ii];
           const at = intent.at(path);
@@ -169,12 +196,21 @@ export function derivePlan(
               });
               continue;
             }
-            if (prev) continue;
-            owner.set(key, { physnet: physnet.name, path });
-            if (pf.master?.kind === 'bond') {
+            if (prev) {
+              // Two selectors of one physnet pick this PF: which numVfs/trusted wins would be a guess.
+              const twice = `${label} is selected twice for ${physnet.name}`;
+              problems.push(
+                { host, message: `${twice}: also at ${where(at)}; select each PF once`, location: prev.at },
+                { host, message: `${twice}: also at ${where(prev.at)}; select each PF once`, location: at },
+              );
+              continue;
+            }
+            owner.set(key, { physnet: physnet.name, path, at });
+            const unfit = unfitForSriov(pf, facts, managementAddress);
+            if (unfit) {
               problems.push({
                 host,
-                message: `${label} is a slave of bond ${pf.master.name}: VFs bypass the bond (no LAG, no failover); give SR-IOV a PF outside the bond`,
+                message: `${label} ${unfit}; ${alternativesTo(pf, facts, managementAddress)}`,
                 location: at,
               });
               continue;
@@ -236,7 +272,16 @@ export function derivePlan(
     }
     plan.excludedDevices = excluded.join(',');
   }
-  return { hosts: [...plans.values()].filter((p) => p.pfs.length > 0), problems };
+  const hosts = [...plans.values()].filter((p) => p.pfs.length > 0);
+  // Pasted outputs and old collectors have no addresses or routes: host traffic is unknown.
+  const blind = hosts.filter((h) => factsByHost.get(h.host)?.network === null).map((h) => h.host);
+  const notes =
+    blind.length > 0
+      ? [
+          `the facts of ${blind.join(', ')} have no network data (addresses, routes, bridges): plan could not check that the planned PFs carry none of the host's own traffic; collect them again with osa-sriov collect`,
+        ]
+      : [];
+  return { hosts, problems, notes };
 }
 
 /**

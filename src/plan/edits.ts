@@ -11,7 +11,7 @@ import type { DeploymentModel } from '../osa/model.js';
 import { type HostRender, jsonDumps, pciTemplate } from '../osa/render.js';
 import type { PyValue } from '../python.js';
 import type { DerivedPlan, PlannedDeviceSpec, PlanProblem } from './derive.js';
-import type { Intent } from './intent.js';
+import type { Intent, IntentPhysnet } from './intent.js';
 import { type Plain, YamlEditor, type YamlPath } from './yaml-edit.js';
 
 export interface FileChange {
@@ -75,11 +75,20 @@ class Workspace {
   }
 }
 
-/** The groups an SR-IOV provider network entry binds for the plugin and release. */
-export function requiredGroupBinds(intent: Intent): string[] {
+/** The L2 agent group of an OVS or Linux bridge plugin (null for OVN). */
+function l2AgentGroup(intent: Intent): string | null {
+  return { ovs: 'neutron_openvswitch_agent', lxb: 'neutron_linuxbridge_agent', ovn: null }[intent.plugin];
+}
+
+/**
+ * The groups an SR-IOV provider network entry binds for the plugin and release. The OVS or
+ * Linux bridge agent only when a bridge mapping is wanted: a physnet used only by SR-IOV needs
+ * none, and an OVS/LXB bridge mapping without an uplink draws normal ports onto a dead bridge.
+ */
+export function requiredGroupBinds(intent: Intent, bridgeMapping = true): string[] {
   const groups = [SRIOV_AGENT];
-  if (intent.plugin === 'ovs') groups.push('neutron_openvswitch_agent');
-  if (intent.plugin === 'lxb') groups.push('neutron_linuxbridge_agent');
+  const l2 = l2AgentGroup(intent);
+  if (l2 && bridgeMapping) groups.push(l2);
   if (intent.plugin === 'ovn') {
     groups.push('neutron_ovn_controller');
     // Before Zed every OVN controller was a gateway chassis; since, only neutron_ovn_gateway hosts.
@@ -291,7 +300,25 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
   const pnExtra = extraVarFile(model, 'provider_networks');
   const globalFile = pnExtra ?? globalEntry?.keyLoc?.file ?? join(dir, 'openstack_user_config.yml');
   const globalPath: YamlPath = pnExtra ? ['provider_networks'] : ['global_overrides', 'provider_networks'];
-  const groups = requiredGroupBinds(intent);
+  // The L2 agent group is added to a physnet's entry only when the intent asks (and never
+  // removed): the physnets whose entries bind it already (in any host's provider_networks).
+  const l2 = l2AgentGroup(intent);
+  const bridgedNow = new Set<string>();
+  for (const r of renders) {
+    const list = r.vars.get('provider_networks')?.value;
+    if (Array.isArray(list))
+      for (const item of list) {
+        const n = networkOf(item);
+        if (
+          typeof n?.net_name === 'string' &&
+          Array.isArray(n.group_binds) &&
+          l2 &&
+          n.group_binds.includes(l2)
+        )
+          bridgedNow.add(n.net_name);
+      }
+  }
+  const bridged = (p: IntentPhysnet) => p.bridgeMapping === true;
   const underscore = intent.release.major >= 33;
   const desired = (host: string, physnet: string): string | null =>
     planned.get(host)?.mappings[physnet]?.join(',') ?? null;
@@ -301,7 +328,7 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
       type: p.type,
       range: p.type === 'vlan' && p.vlanRanges && p.vlanRanges.length > 0 ? p.vlanRanges.join(',') : null,
       ifaces: ifaces(p.name),
-      groups,
+      groups: requiredGroupBinds(intent, bridged(p)),
       underscoreGroups: underscore,
     }));
   // The shared entry carries the NIC names most SR-IOV hosts have; the others get their own copy.
@@ -326,6 +353,13 @@ export function planEdits(intent: Intent, derived: DerivedPlan, model: Deploymen
     );
   }
   const editedGlobal = ws.open(globalFile).get(globalPath);
+  for (const p of intent.physnets) {
+    if (!l2 || bridged(p) || bridgedNow.has(p.name)) continue;
+    const dhcp = physical.filter((r) => r.groups.includes('neutron_dhcp_agent')).map((r) => r.name);
+    notes.push(
+      `${p.name} is used only by SR-IOV: its entry binds ${SRIOV_AGENT} only, so no ${l2} host gets a bridge mapping for it (bridgeMapping: true in the intent asks for one). SR-IOV guests on it get DHCP only from a DHCP agent host${dhcp.length > 0 ? ` (${dhcp.join(', ')})` : ''} whose ${l2} maps ${p.name} to a bridge with an uplink on the same ${p.type === 'vlan' ? 'VLANs' : 'network'}: give those hosts a provider_networks entry for ${p.name} bound to ${l2} with container_bridge and network_interface (the uplink port), or create its subnets with --no-dhcp and use a config drive. OSA still gives the SR-IOV hosts themselves a mapping of ${p.name} to the entry's container_bridge (its provider_networks module maps every entry a host is bound to), ${l2 === 'neutron_openvswitch_agent' ? 'an OVS bridge it creates with no port' : 'a bridge that must exist on them for the Linux bridge agent to start'}`,
+    );
+  }
   // The intent is the whole truth for its physnets: hosts it leaves out lose their mappings there.
   for (const p of intent.physnets) {
     const losing = sriovHosts

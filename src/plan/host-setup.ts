@@ -3,12 +3,20 @@
 // ordered before the SR-IOV agent and nova-compute, and a udev rule for hot-plug and driver
 // reloads). Pure: it returns the files' text, the caller writes them (docs/host-setup.md).
 import { InputError } from '../errors.js';
+import {
+  CONF,
+  MAX_VFS,
+  NUMVFS_SCRIPT,
+  NUMVFS_UNIT,
+  numvfsConf,
+  type PersistedPf,
+  SCRIPT,
+  UDEV_RULES,
+  UNIT,
+  udevRules,
+} from '../vf-persistence.js';
 
-export interface HostSetupPf {
-  netdev: string;
-  pciAddress: string;
-  numVfs: number;
-}
+export type HostSetupPf = PersistedPf;
 
 export interface HostSetupHost {
   /** Ansible inventory_hostname. */
@@ -17,6 +25,8 @@ export interface HostSetupHost {
   cpuVendor: string | null;
   /** The host's current /proc/cmdline, null if unknown. */
   cmdline: string | null;
+  /** The IOMMU is on now (facts: iommu.enabled); null or absent if unknown. */
+  iommuOn?: boolean | null;
   pfs: HostSetupPf[];
 }
 
@@ -29,10 +39,6 @@ export class HostSetupError extends InputError {
 }
 
 export const HOST_SETUP_PLAYBOOK = 'sriov-host-setup.yml';
-const SCRIPT = '/usr/local/sbin/osa-sriov-numvfs';
-const CONF = '/etc/osa-sriov/numvfs.conf';
-const UNIT = 'osa-sriov-numvfs.service';
-const UDEV_RULES = '/etc/udev/rules.d/70-osa-sriov.rules';
 const GRUB_DROPIN = '/etc/default/grub.d/99-osa-sriov.cfg';
 const TAG_KERNEL = 'osa-sriov-kernel-args';
 const TAG_VFS = 'osa-sriov-vfs';
@@ -44,7 +50,6 @@ const HOST = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,252}$/;
 const NETDEV = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
 /** domain:bus:device.function; a PCI device number has 5 bits (00–1f). */
 const PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[01][0-9a-f]\.[0-7]$/;
-const MAX_VFS = 256;
 
 const INTEL = ['intel_iommu=on', 'iommu=pt'];
 // The AMD IOMMU is on whenever AMD-Vi is enabled in the firmware: the kernel has no
@@ -85,16 +90,28 @@ function active(words: readonly string[], arg: string): boolean {
   return options.includes(arg.slice(eq + 1));
 }
 
+/** kernelArgsFor(its vendor) that the host's running kernel lacks (all of them when unknown). */
+export function missingKernelArgs(h: HostSetupHost): string[] {
+  const args = kernelArgsFor(h.cpuVendor);
+  if (h.cmdline === null) return args;
+  const words = h.cmdline.split(/\s+/).filter(Boolean);
+  return args.filter((a) => !active(words, a));
+}
+
 /**
- * True when the host's running kernel lacks some of kernelArgsFor(its vendor), so it needs a
- * reboot once the playbook has set them. An unknown cmdline counts as lacking them: nothing
- * shows they are active. Throws HostSetupError when the vendor is unknown.
+ * True when the host must be rebooted (and so drained) for SR-IOV: its IOMMU is not known to be
+ * on and the running kernel lacks some kernel arguments. An unknown cmdline counts as lacking
+ * them: nothing shows they are active. With the IOMMU on, SR-IOV works: a missing iommu=pt (host
+ * DMA untranslated, faster host networking) is optional and waits for the next reboot
+ * (optionalKernelArgs). Throws HostSetupError when the vendor is unknown.
  */
 export function rebootNeeded(h: HostSetupHost): boolean {
-  const args = kernelArgsFor(h.cpuVendor);
-  if (h.cmdline === null) return true;
-  const words = h.cmdline.split(/\s+/).filter(Boolean);
-  return !args.every((a) => active(words, a));
+  return h.iommuOn !== true && missingKernelArgs(h).length > 0;
+}
+
+/** The kernel arguments missing on a host whose IOMMU is on: no reboot is needed for them. */
+export function optionalKernelArgs(h: HostSetupHost): string[] {
+  return h.iommuOn === true ? missingKernelArgs(h) : [];
 }
 
 interface CheckedHost {
@@ -163,141 +180,6 @@ function check(hosts: readonly HostSetupHost[]): CheckedHost[] {
   }
   return checked;
 }
-
-const DO_NOT_EDIT = "Installed by osa-sriov's sriov-host-setup.yml: do not edit, re-run the playbook.";
-
-function numvfsConf(pfs: readonly HostSetupPf[]): string {
-  // The leading comment also keeps Ansible from reading the templated value as JSON.
-  const lines = [`# ${DO_NOT_EDIT}`, '# PCI-ADDRESS VF-COUNT NETDEV (read by osa-sriov-numvfs)'];
-  for (const pf of pfs) lines.push(`${pf.pciAddress} ${pf.numVfs} ${pf.netdev}`);
-  return `${lines.join('\n')}\n`;
-}
-
-function udevRules(pfs: readonly HostSetupPf[]): string {
-  const lines = [
-    `# ${DO_NOT_EDIT}`,
-    "# When a PF's network device appears (boot, hot-plug, driver reload) without VFs, create them.",
-    "# KERNELS matches the PF's PCI address among the device's ancestors; a VF's network device",
-    '# descends from its own PCI address, so it never matches. A count is only set from 0: changing',
-    '# a non-zero count destroys the VFs, and instances using them lose their NIC.',
-  ];
-  for (const pf of pfs) {
-    lines.push(
-      `# ${pf.netdev}`,
-      `ACTION=="add", SUBSYSTEM=="net", KERNELS=="${pf.pciAddress}", ATTR{device/sriov_numvfs}=="0", ATTR{device/sriov_numvfs}="${pf.numVfs}"`,
-    );
-  }
-  return `${lines.join('\n')}\n`;
-}
-
-// POSIX sh, run at boot by the unit and by the playbook. `${` is escaped for the template literal.
-const NUMVFS_SCRIPT = `#!/bin/sh
-# osa-sriov-numvfs: creates the SR-IOV virtual functions listed in CONFIG.
-# ${DO_NOT_EDIT}
-# Run at boot by ${UNIT} and by the playbook.
-#
-#   osa-sriov-numvfs [--wait SECONDS] [CONFIG]
-#
-# CONFIG (default ${CONF}) has one PF a line, "PCI-ADDRESS VF-COUNT [NETDEV]", and
-# # comments. A PF is found by its PCI address, which NIC renames do not change. A PF that has
-# its count already is left alone. Another count is set by writing 0 to sriov_numvfs first:
-# the kernel refuses to change a non-zero count to another non-zero one. Doing so destroys
-# the PF's VFs, and instances using them lose their NIC.
-# --wait: at boot a PF's driver may still be loading; wait up to SECONDS in all for it.
-# Prints one line per PF it changed; exits 1 if some PF could not be set, 2 on bad usage.
-set -u
-me=osa-sriov-numvfs
-# Overridable for the tests only.
-sysfs=\${OSA_SRIOV_SYSFS:-/sys}
-conf=${CONF}
-budget=0
-
-usage() { echo "usage: $me [--wait SECONDS] [CONFIG]" >&2; exit 2; }
-while [ $# -gt 0 ]; do
-  case $1 in
-    --wait) [ $# -ge 2 ] || usage; budget=$2; shift 2 ;;
-    -*) usage ;;
-    *) conf=$1; shift ;;
-  esac
-done
-case $budget in ''|*[!0-9]*) usage ;; esac
-[ -r "$conf" ] || { echo "$me: cannot read $conf" >&2; exit 2; }
-
-rc=0
-fail() { printf '%s: %s\\n' "$me" "$*" >&2; rc=1; }
-# The only writes to sysfs, in one place (sh -x shows each one).
-put() { printf '%s\\n' "$2" > "$1"; }
-
-# set_vfs ADDRESS COUNT LABEL
-set_vfs() {
-  pf=$3 dev=$sysfs/bus/pci/devices/$1
-  # PCI devices are all known before this runs: only a driver may still be binding.
-  if [ ! -e "$dev" ]; then fail "PF $pf: no such PCI device on this host"; return; fi
-  while [ ! -e "$dev/driver" ] && [ "$budget" -gt 0 ]; do sleep 1; budget=$((budget - 1)); done
-  if [ ! -e "$dev/sriov_numvfs" ]; then fail "PF $pf: the device has no SR-IOV capability (no sriov_numvfs)"; return; fi
-  if [ ! -e "$dev/driver" ]; then fail "PF $pf: no driver is bound to the device, so it cannot have VFs"; return; fi
-  # cat, not read: read takes one byte at a time, which some kernel files answer wrongly.
-  cur=$(cat "$dev/sriov_numvfs")
-  case $cur in ''|*[!0-9]*) fail "PF $pf: cannot read $dev/sriov_numvfs"; return ;; esac
-  [ "$cur" -eq "$2" ] && return
-  total=$(cat "$dev/sriov_totalvfs" 2>/dev/null)
-  case $total in
-    ''|*[!0-9]*) ;;
-    *) if [ "$2" -gt "$total" ]; then fail "PF $pf: $2 VFs asked, the device offers at most $total"; return; fi ;;
-  esac
-  if [ "$cur" -ne 0 ] && ! put "$dev/sriov_numvfs" 0; then
-    fail "PF $pf: removing its $cur VFs (writing 0 to $dev/sriov_numvfs) failed; see dmesg"
-    return
-  fi
-  if ! put "$dev/sriov_numvfs" "$2"; then
-    fail "PF $pf: writing $2 to $dev/sriov_numvfs failed, the PF has no VFs now; see dmesg"
-    return
-  fi
-  echo "PF $pf: $cur -> $2 VFs"
-}
-
-# Validated: the address becomes a sysfs path, the count a value the kernel reads in base 0.
-n=0
-while read -r addr count name extra || [ -n "$addr" ]; do
-  n=$((n + 1))
-  case $addr in ''|'#'*) continue ;; esac
-  ok=1
-  case $addr in [0-9a-f][0-9a-f][0-9a-f][0-9a-f]:[0-9a-f][0-9a-f]:[01][0-9a-f].[0-7]) ;; *) ok=0 ;; esac
-  case $count in 0|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]) [ "$count" -le ${MAX_VFS} ] || ok=0 ;; *) ok=0 ;; esac
-  case $name in *[!A-Za-z0-9_.-]*) ok=0 ;; esac
-  [ -z "$extra" ] || ok=0
-  if [ $ok = 0 ]; then
-    fail "$conf:$n: expected PCI-ADDRESS (like 0000:3b:00.0) VF-COUNT (0-${MAX_VFS}) [NETDEV]"
-    continue
-  fi
-  if [ -n "$name" ]; then set_vfs "$addr" "$count" "$name ($addr)"; else set_vfs "$addr" "$count" "$addr"; fi
-done < "$conf"
-exit $rc
-`;
-
-const NUMVFS_UNIT = `# ${DO_NOT_EDIT}
-# Creates the SR-IOV VFs listed in ${CONF} (each PF's sriov_numvfs, by PCI address) at
-# boot, before the network is configured and before the Neutron SR-IOV agent and nova-compute
-# start: they only see the VFs that exist when they start.
-# No default dependencies: with them (After=sysinit.target basic.target) and Before=network-pre
-# the unit closes an ordering cycle through cloud-init on Ubuntu, which systemd breaks at random.
-[Unit]
-Description=osa-sriov: create the SR-IOV virtual functions (sriov_numvfs)
-DefaultDependencies=no
-After=local-fs.target systemd-udev-trigger.service systemd-udev-settle.service systemd-modules-load.service
-Before=network-pre.target neutron-sriov-nic-agent.service nova-compute.service shutdown.target
-Wants=network-pre.target
-Conflicts=shutdown.target
-
-[Service]
-Type=oneshot
-RemainAfterExit=yes
-ExecStart=${SCRIPT} --wait 60 ${CONF}
-TimeoutStartSec=180
-
-[Install]
-WantedBy=multi-user.target
-`;
 
 /** A YAML double-quoted scalar: JSON strings are valid YAML, and nothing inside can escape. */
 const q = (s: string): string => JSON.stringify(s);
@@ -489,10 +371,24 @@ function playbook(hosts: readonly CheckedHost[]): string {
     `        src: ${q('/proc/cmdline')}`,
     '      register: "osa_sriov_proc_cmdline"',
     kernel,
+    // IOMMU groups exist only when the IOMMU is on; then SR-IOV works and iommu=pt can wait.
+    `    - name: ${q('Is the IOMMU on (IOMMU groups exist)?')}`,
+    '      ansible.builtin.find:',
+    `        paths: ${q('/sys/kernel/iommu_groups')}`,
+    `        file_type: ${q('directory')}`,
+    '      register: "osa_sriov_iommu_groups"',
+    kernel,
     `    - name: ${q('Reboot notice')}`,
     '      ansible.builtin.debug:',
     `        msg: ${q("REBOOT NEEDED on {{ inventory_hostname }}: kernel arguments {{ osa_sriov_missing_args | trim }} are not active yet (they are in the boot configuration now). Disable the host's nova-compute service, migrate its instances away and reboot it: this playbook never reboots.")}`,
-    `      when: ${q('osa_sriov_missing_args | trim | length > 0')}`,
+    `      when: ${list(['osa_sriov_missing_args | trim | length > 0', '(osa_sriov_iommu_groups.matched | default(0) | int) == 0'])}`,
+    '      vars:',
+    `        osa_sriov_words: ${q('{{ osa_sriov_proc_cmdline.content | b64decode }}')}`,
+    kernel,
+    `    - name: ${q('Optional kernel arguments notice')}`,
+    '      ansible.builtin.debug:',
+    `        msg: ${q('No reboot needed on {{ inventory_hostname }}: the IOMMU is on, so SR-IOV works now. Kernel arguments {{ osa_sriov_missing_args | trim }} (iommu=pt: host DMA untranslated, faster host networking) are optional; they take effect at the next reboot, whenever that is.')}`,
+    `      when: ${list(['osa_sriov_missing_args | trim | length > 0', '(osa_sriov_iommu_groups.matched | default(0) | int) > 0'])}`,
     '      vars:',
     `        osa_sriov_words: ${q('{{ osa_sriov_proc_cmdline.content | b64decode }}')}`,
     kernel,
@@ -548,9 +444,11 @@ host's nova-compute service and migrate its instances away first.
 
 ## Reboot
 
-New kernel arguments take effect at the next boot. The playbook never reboots: it prints
-"REBOOT NEEDED on HOST" for each host whose running kernel lacks them. Drain such a host, then
-reboot it.
+New kernel arguments take effect at the next boot. The playbook never reboots. A reboot is
+needed only where the IOMMU is off: the playbook prints "REBOOT NEEDED on HOST" for each such
+host whose running kernel lacks the arguments. Drain such a host, then reboot it. Where the
+IOMMU is on already, SR-IOV works without a reboot: a missing \`iommu=pt\` (faster host
+networking) is optional and takes effect at the host's next reboot, whenever that is.
 `;
 }
 

@@ -46,6 +46,8 @@ const PhysnetSchema = z
     name: z.string().regex(PHYSNET, 'letters, digits, "_", "-" or "." (no ":" or ",")'),
     type: z.enum(['vlan', 'flat']),
     vlanRanges: z.array(VlanRangeSchema).optional(),
+    /** Bind the plugin's L2 agent (OVS / Linux bridge) to the physnet too; default: only if it has an entry already. */
+    bridgeMapping: z.boolean().optional(),
     hosts: z
       .record(z.string().regex(SELECTOR, 'a host group, a host name or a glob'), HostSpecSchema)
       .refine((h) => Object.keys(h).length > 0, 'list at least one host, group or glob'),

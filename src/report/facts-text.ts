@@ -1,6 +1,7 @@
 // The human report of `osa-sriov probe`: readiness verdicts, PF and VF tables, guest drivers.
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
 import { type Level, pfLabel, type Readiness } from '../facts/readiness.js';
+import { fixLines } from './fix-text.js';
 import { table } from './table.js';
 
 const MARK: Record<Level, string> = { ok: '[ok]   ', info: '[info] ', warning: '[warn] ', error: '[error]' };
@@ -56,7 +57,7 @@ export function renderProbeText(facts: HostFacts, readiness: Readiness): string 
   out.push(title, '');
   for (const v of readiness.verdicts) {
     out.push(`${MARK[v.level]} ${v.message}`);
-    if (v.fix) out.push(`        fix: ${v.fix}`);
+    if (v.fix) out.push(...fixLines('fix:', v.fix, '        '));
   }
   if (facts.pfs.length > 0) {
     out.push('', 'Physical functions (SR-IOV capable)');

@@ -2,6 +2,7 @@
 // colour only when asked (the CLI asks on a TTY without NO_COLOR).
 import type { Finding, Severity } from '../checks/finding.js';
 import type { CheckResult } from '../checks/run.js';
+import { fixLines } from './fix-text.js';
 
 export interface TextOptions {
   /** The command named in the header line (default: check). */
@@ -48,7 +49,7 @@ export function renderFindingsText(result: CheckResult, opts: TextOptions): stri
     if (f.location)
       lines.push(`${pad}${paint(DIM, 'at')} ${f.location.file}:${f.location.line}:${f.location.column}`);
     for (const e of f.evidence ?? []) lines.push(`${pad}${paint(DIM, 'evidence:')} ${e}`);
-    if (f.fix) lines.push(`${pad}${paint(DIM, 'fix:')} ${f.fix}`);
+    if (f.fix) lines.push(...fixLines(paint(DIM, 'fix:'), f.fix, pad));
   }
   const c = countBySeverity(result.findings);
   if (result.findings.length === 0) lines.push('', 'no findings');

@@ -5,6 +5,7 @@ import {
   intendedSpecs,
   novaPlaybook,
   specForm,
+  specTarget,
   specVarName,
 } from '../../deployment/devspec-helpers.js';
 import { pciTemplate } from '../../osa/render.js';
@@ -80,7 +81,7 @@ export const rule: Rule = {
             message: `nova_pci_passthrough_whitelist is deprecated since OSA 26.3.0/27.2.0/28.0.0 in favour of nova_device_spec; OSA ${rel} still uses it through the default nova_device_spec: "{{ nova_pci_passthrough_whitelist | default(…) }}": ${what}`,
             ...(location ? { location } : {}),
             evidence: [`nova_pci_passthrough_whitelist: ${describeDef(oldDef)}`],
-            fix: `rename it to nova_device_spec${file ? ` in ${file}` : ''} (set directly, a JSON string is not converted): ${rewrite}; then re-run ${playbook}`,
+            fix: `rename it to nova_device_spec (set directly, a JSON string is not converted): ${rewrite}${specTarget(ctx, h, 'nova_pci_passthrough_whitelist', oldDef)}; then re-run ${playbook}`,
           });
         }
       }

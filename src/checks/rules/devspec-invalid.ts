@@ -14,6 +14,7 @@ import {
   novaPlaybook,
   specForm,
   specSource,
+  specTarget,
   tagNode,
 } from '../../deployment/devspec-helpers.js';
 import { iniValue } from '../../openstack/neutron-agent-config.js';
@@ -80,11 +81,13 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
   const rel = ctxRelease.point ? ctxRelease.point.join('.') : `${ctxRelease.major}.x`;
   const tmpl = pciTemplate(ctxRelease);
   const file = defFile(ctx, src.def);
+  // Where a new value goes: host_vars/ rather than a user_*.yml that masks per-host values.
+  const target = specTarget(ctx, h, src.name, src.def);
   const value = src.def?.value;
   const message = c?.error.message ?? v.error?.message ?? '';
   const written = (intended: Array<Record<string, unknown>> | null) =>
     intended
-      ? `write ${formatSpecValue(ctxRelease, intended)}${file ? ` in ${file}` : ''}; OSA ${rel} needs ${specForm(ctxRelease)}`
+      ? `write ${formatSpecValue(ctxRelease, intended)}${target}; OSA ${rel} needs ${specForm(ctxRelease)}`
       : `give ${src.name} as ${specForm(ctxRelease)}`;
 
   if (src.name === 'nova_nova_conf_overrides') {
@@ -126,7 +129,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
       if (src.viaDefault) {
         return {
           reason: `nova_device_spec is not set, so OSA's default "{{ nova_pci_passthrough_whitelist | default(…) }}" takes nova_pci_passthrough_whitelist${converted ? `, Ansible turns that JSON string into a ${kind} (a one-expression template result that looks like JSON is converted, ansible-core < 2.19)` : ` (a YAML ${kind})`}, and OSA ${rel} prints it into nova.conf as a Python repr with single quotes, which is not JSON`,
-          fix: `rename the variable to nova_device_spec (set directly, a JSON string stays a string): ${intended ? formatSpecValue(ctxRelease, intended) : 'nova_device_spec: \'{"address": "…", …}\''}${file ? ` in ${file}` : ''}`,
+          fix: `rename the variable to nova_device_spec (set directly, a JSON string stays a string): ${intended ? formatSpecValue(ctxRelease, intended) : 'nova_device_spec: \'{"address": "…", …}\''}${target}`,
         };
       }
       const each = tmpl === 'device_spec_loop' && Array.isArray(value) ? 'each mapping of the list' : 'it';

@@ -4,12 +4,11 @@ import {
   hostPfs,
   isSriovCompute,
   persistenceFor,
-  persistUdevRule,
-  persistUnit,
   pfLabel,
   pfLocation,
   usedAs,
 } from '../../deployment/host-helpers.js';
+import { persistenceFix } from '../../vf-persistence.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
@@ -40,14 +39,13 @@ export const rule: Rule = {
         if (p.covering.length > 0) {
           // rc.local runs after network.target with no ordering against the agent or nova-compute.
           if (!p.covering.every((e) => RC_LOCAL.test(e.file))) continue;
-          const unit = persistUnit(pf, n);
           out.push({
             host: h.name,
             severity: 'info',
             message: `the ${n} VFs of ${who} are re-created by rc.local, which systemd starts after network.target with no ordering against neutron-sriov-nic-agent or nova-compute: when the agent polls ${pf.netdev ?? who} twice before rc.local has run, it logs "Device ${pf.netdev ?? who} has 0 VFs configured" and keeps the PF without VFs until it is restarted`,
             ...(loc ? { location: loc } : {}),
             evidence: [...p.covering.map(evidenceLine), `used as: ${usedAs(hp)}`, factsLine(h)],
-            fix: `move it to a unit ordered before the services: /etc/systemd/system/${unit.name} with ${unit.lines.filter((l) => l !== '').join(' | ')}; then systemctl daemon-reload && systemctl enable ${unit.name}, and remove the rc.local line`,
+            fix: `${persistenceFix(pf, n)}\nand remove the rc.local line`,
           });
           continue;
         }
@@ -62,7 +60,6 @@ export const rule: Rule = {
           });
           continue;
         }
-        const unit = persistUnit(pf, n);
         const others = f.persistence.evidence;
         out.push({
           host: h.name,
@@ -75,7 +72,7 @@ export const rule: Rule = {
             searched,
             factsLine(h),
           ],
-          fix: `create /etc/systemd/system/${unit.name} with: ${unit.lines.filter((l) => l !== '').join(' | ')}; then systemctl daemon-reload && systemctl enable ${unit.name}. Or a udev rule, applied when the PF appears at boot, e.g. /etc/udev/rules.d/70-sriov-vfs.rules: ${persistUdevRule(pf, n)}`,
+          fix: persistenceFix(pf, n),
         });
       }
     }

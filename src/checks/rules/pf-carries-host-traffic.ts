@@ -1,20 +1,6 @@
-import type { HostNetwork } from '../../facts/host-facts.js';
+import { hostTrafficOn } from '../../facts/host-traffic.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-
-/** The netdevs stacked on dev (bond, bridge, VLAN, macvlan…), dev first. */
-function stackAbove(net: HostNetwork, dev: string): string[] {
-  const seen = [dev];
-  const add = (name: string | null | undefined) => {
-    if (name && !seen.includes(name)) seen.push(name);
-  };
-  for (let i = 0; i < seen.length; i++) {
-    const d = seen[i];
-    add(net.links.find((l) => l.name === d)?.master);
-    for (const l of net.links) if (l.lower === d) add(l.name);
-  }
-  return seen;
-}
 
 export const rule: Rule = {
   id: 'SRIOV-HOST-007',
@@ -31,25 +17,10 @@ export const rule: Rule = {
       if (!net || !agent?.mappings) continue;
       for (const [physnet, devs] of Object.entries(agent.mappings)) {
         for (const dev of devs) {
-          const stack = stackAbove(net, dev);
-          // The OSA management address, and any global address (tunnel, storage…), count.
-          const addrs = net.addresses.filter(
-            (a) => stack.includes(a.dev) && (a.address === h.managementAddress || a.scope === 'global'),
-          );
-          // Routes learned from router advertisements come with any port on a network that sends
-          // them; the host did not choose them, and they move with the RA.
-          const routes = net.defaultRoutes.filter(
-            (r) => r.dev !== null && stack.includes(r.dev) && r.proto !== 'ra',
-          );
-          if (addrs.length === 0 && routes.length === 0) continue;
+          const traffic = hostTrafficOn(net, dev, h.managementAddress);
+          if (!traffic) continue;
+          const { stack, carried: what } = traffic;
           const loc = h.providerNetworkLocation(physnet);
-          const what = [
-            ...addrs.map(
-              (a) =>
-                `${a.address === h.managementAddress ? 'the management address' : 'address'} ${a.address}/${a.prefixLength} on ${a.dev}`,
-            ),
-            ...routes.map((r) => `the default route${r.via ? ` via ${r.via}` : ''} on ${r.dev}`),
-          ];
           out.push({
             host: h.name,
             severity: 'warning',
