@@ -1,7 +1,5 @@
 // The osa-sriov library API.
 
-export { CheckContext, type FactsForHost, HostView } from './checks/context.js';
-export { type FactsFile, type FactsMatch, matchFacts } from './checks/facts-match.js';
 export { atLeastSeverity, type Finding, type FindingLocation, type Severity } from './checks/finding.js';
 export { RULES, ruleById } from './checks/registry.js';
 export type { Rule } from './checks/rule.js';
@@ -12,6 +10,8 @@ export {
   selectRules,
   UnknownRuleError,
 } from './checks/run.js';
+export { CheckContext, type FactsForHost, HostView } from './deployment/context.js';
+export { type FactsFile, type FactsMatch, matchFacts } from './deployment/facts-match.js';
 export { ERROR_SCHEMA, formatInputError, InputError, type InputErrorJson, type Location } from './errors.js';
 export { factsFromPasted, factsFromSnapshot, iommuWords, type PastedOutputs } from './facts/build.js';
 export * from './facts/host-facts.js';

@@ -3,11 +3,11 @@
 // fixture must report (see test/fixtures/rules/README.md).
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { matchFacts } from '../src/checks/facts-match.js';
 import type { CheckResult } from '../src/checks/run.js';
 import { runChecks } from '../src/checks/run.js';
 import { parseMaxAge } from '../src/cli/check.js';
 import { readFactsPaths } from '../src/cli/facts-input.js';
+import { matchFacts } from '../src/deployment/facts-match.js';
 import { loadDeployDir } from '../src/osa/load.js';
 import { buildModel } from '../src/osa/model.js';
 import { NEWEST_RELEASE, parseRelease } from '../src/osa/releases.js';

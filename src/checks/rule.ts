@@ -1,11 +1,9 @@
 // The shape of one check rule (design/ARCHITECTURE.md "A rule, as we want it").
-import type { CheckContext } from './context.js';
+import type { CheckContext, HostView } from '../deployment/context.js';
 import type { RuleFinding, Severity } from './finding.js';
 
 /** What reports need to know of a rule (check rules and the live-cloud doctor's). */
-export type RuleInfo = Omit<Rule, 'run'>;
-
-export interface Rule {
+export interface RuleInfo {
   /** Stable forever: SRIOV-<AREA>-<NNN>. docs/rules/<id>.md explains it. */
   id: string;
   /** The highest severity the rule reports (some findings may be lower). */
@@ -16,5 +14,27 @@ export interface Rule {
   rationale: string;
   /** config: the deploy dir is enough; facts: needs the host's collected facts. */
   needs: 'config' | 'facts';
+}
+
+/** A rule about the deployment as a whole, or one that compares hosts: it walks the hosts itself. */
+export interface DeploymentRule extends RuleInfo {
+  scope?: 'deployment';
   run(ctx: CheckContext): RuleFinding[];
+}
+
+/**
+ * A rule about one host at a time: the framework calls it once per selected host (--host), and
+ * a finding without a host is about that host.
+ */
+export interface HostRule extends RuleInfo {
+  scope: 'host';
+  runHost(ctx: CheckContext, host: HostView): RuleFinding[];
+}
+
+export type Rule = DeploymentRule | HostRule;
+
+/** Every finding of a rule over the selected hosts. */
+export function runRule(rule: Rule, ctx: CheckContext): RuleFinding[] {
+  if (rule.scope !== 'host') return rule.run(ctx);
+  return ctx.hosts().flatMap((h) => rule.runHost(ctx, h).map((f) => ({ host: h.name, ...f })));
 }

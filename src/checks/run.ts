@@ -1,11 +1,12 @@
 // Runs the selected rules over a deployment model (and facts), and returns the findings in a
 // stable order: deployment-wide first, then hosts in inventory order; errors before warnings.
+
+import { CheckContext, type FactsForHost } from '../deployment/context.js';
 import { InputError } from '../errors.js';
 import type { DeploymentModel } from '../osa/model.js';
-import { CheckContext, type FactsForHost } from './context.js';
 import { compareSeverity, type Finding } from './finding.js';
 import { RULES, ruleById } from './registry.js';
-import type { Rule, RuleInfo } from './rule.js';
+import { type Rule, type RuleInfo, runRule } from './rule.js';
 
 export interface CheckOptions {
   /** Only these rule ids (all when empty). */
@@ -93,7 +94,7 @@ export function runChecks(
   if (opts.now) ctx.now = opts.now;
   const raw: Finding[] = [];
   for (const rule of rules) {
-    for (const f of rule.run(ctx)) raw.push({ ...f, ruleId: rule.id });
+    for (const f of runRule(rule, ctx)) raw.push({ ...f, ruleId: rule.id });
   }
   const order = new Map(ctx.hosts().map((h, i) => [h.name, i]));
   const findings = mergeAcrossHosts(raw).sort(

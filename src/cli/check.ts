@@ -1,15 +1,24 @@
 import { type Command, Option } from 'commander';
-import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { runChecks, selectRules } from '../checks/run.js';
+import { matchFacts } from '../deployment/facts-match.js';
+import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
-import { releaseLabel } from '../osa/releases.js';
+import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
-import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
+import {
+  DETECTED_RELEASE_HELP,
+  detectRelease,
+  readDeployDir,
+  releaseOption,
+  releaseTitle,
+  repeatable,
+  requireHosts,
+} from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
 import { writeAtomically } from './io.js';
@@ -60,14 +69,26 @@ export function parseMaxAge(text: string): number | undefined {
 }
 
 export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
-  const release = releaseOption(opts.release);
-  selectRules(opts.rule, opts.skip);
+  if (opts.release !== undefined) releaseOption(opts.release);
+  if (selectRules(opts.rule, opts.skip).length === 0)
+    throw new UserError(
+      `--rule ${(opts.rule ?? []).join(', ')} and --skip ${(opts.skip ?? []).join(', ')} leave no rule to run`,
+      null,
+      'do not --skip a rule you ask for with --rule',
+    );
   const factsFiles = readFactsPaths(opts.facts ?? []);
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
   // selects whose findings are reported.
+  // Physical host names do not depend on the release: the facts are matched once to find it.
+  const provisional =
+    opts.release === undefined
+      ? matchFacts(buildInventory(deploy, NEWEST_RELEASE), factsFiles).byHost
+      : new Map();
+  const choice = detectRelease(opts.release, provisional, cli);
+  const release = choice.release;
   const model = buildModel(deploy, release);
-  requireHosts(model, opts.host, dir);
+  const hosts = requireHosts(model.inventory, opts.host, dir);
   const match = matchFacts(model.inventory, factsFiles);
   if (match.conflicts.length > 0) {
     const c = match.conflicts[0]!;
@@ -88,22 +109,32 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const result = runChecks(model, match.byHost, {
     rules: opts.rule,
     skip: opts.skip,
-    hosts: opts.host,
+    hosts,
     ...(maxAge !== undefined ? { maxFactsAgeMs: maxAge } : {}),
   });
   let text: string;
   if (opts.format === 'json') {
     text = jsonText(
-      findingsJson(result, { deployDir: dir, release: releaseLabel(release), failOn: opts.failOn }),
+      findingsJson(result, {
+        deployDir: dir,
+        release: releaseLabel(release),
+        releaseSource: { kind: choice.source, detail: choice.detail },
+        failOn: opts.failOn,
+      }),
     );
   } else if (opts.format === 'sarif') {
-    text = jsonText(findingsSarif(result));
+    text = jsonText(
+      findingsSarif(result, {
+        release: releaseLabel(release),
+        releaseSource: { kind: choice.source, detail: choice.detail },
+      }),
+    );
   } else {
     // A report file is coloured only when asked with --color always.
     const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
     text = renderFindingsText(result, {
       color,
-      title: `${dir} (OSA ${releaseLabel(release)})`,
+      title: `${dir} (${releaseTitle(choice)})`,
       failOn: opts.failOn,
       quiet: opts.quiet === true,
     });
@@ -132,7 +163,7 @@ export function registerCheck(program: Command, cli: CliRun): void {
       ).argParser(repeatable),
     )
     .addOption(new Option('--host <name>', 'only this inventory host (repeatable)').argParser(repeatable))
-    .option('--release <release>', RELEASE_HELP)
+    .option('--release <release>', DETECTED_RELEASE_HELP)
     .addOption(
       new Option(
         '--format <format>',

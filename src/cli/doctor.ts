@@ -1,8 +1,8 @@
 import { type Command, Option } from 'commander';
-import { CheckContext } from '../checks/context.js';
-import { matchFacts } from '../checks/facts-match.js';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { runDoctor } from '../cloud/doctor.js';
+import { CheckContext } from '../deployment/context.js';
+import { matchFacts } from '../deployment/facts-match.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';

@@ -1,7 +1,7 @@
 // --facts: files and directories of snapshots (*.snapshot) or HostFacts JSON (*.json).
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { FactsFile } from '../checks/facts-match.js';
+import type { FactsFile } from '../deployment/facts-match.js';
 import { readHostFacts } from '../facts/load.js';
 import { unreadable } from '../read-input.js';
 import { UserError } from './errors.js';

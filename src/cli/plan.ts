@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { type Command, Option } from 'commander';
-import { matchFacts } from '../checks/facts-match.js';
 import { ruleById } from '../checks/registry.js';
+import { matchFacts } from '../deployment/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { buildModel } from '../osa/model.js';
 import { decodeYaml } from '../osa/pyyaml.js';

@@ -1,10 +1,11 @@
 import { type Command, Option } from 'commander';
+import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { renderModelIni } from '../report/model-ini.js';
 import { modelJson } from '../report/model-json.js';
 import type { CliRun } from './cli-io.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable, requireHosts } from './deploy-input.js';
-import { printJson, printText } from './output.js';
+import { printErr, printJson, printText } from './output.js';
 
 interface RenderOptions {
   host?: string[];
@@ -14,8 +15,26 @@ interface RenderOptions {
 
 export function render(dir: string, opts: RenderOptions, cli: CliRun): void {
   const release = releaseOption(opts.release);
-  const model = buildModel(readDeployDir(dir), release, opts.host);
-  requireHosts(model, opts.host, dir);
+  const deploy = readDeployDir(dir);
+  const inventory = buildInventory(deploy, release);
+  const hosts = requireHosts(inventory, opts.host, dir);
+  // OSA stops in its inventory generator: there are no settings to show, only where it fails.
+  if (inventory.failures.length > 0) {
+    for (const f of inventory.failures) {
+      const at =
+        f.location && f.location.line > 0
+          ? `${f.location.file}:${f.location.line}:${f.location.column}: `
+          : '';
+      printErr(cli, `osa-sriov: error: ${at}${f.message}\n`);
+    }
+    printErr(
+      cli,
+      '  fix: give the entry an ip_from_q (a cidr_networks queue), or keep the bound services on metal (is_metal: true in env.d), or bind it only to groups whose hosts are on metal; `osa-sriov check` reports it as SRIOV-OSA-001\n',
+    );
+    cli.exitCode = 1;
+    return;
+  }
+  const model = buildModel(deploy, release, hosts);
   if (opts.format === 'json') printJson(cli, modelJson(model));
   else printText(cli, renderModelIni(model));
 }

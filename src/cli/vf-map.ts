@@ -1,6 +1,6 @@
 import { type Command, Option } from 'commander';
-import type { FactsFile } from '../checks/facts-match.js';
 import { vfMap, vfMapSummary } from '../cloud/vf-map.js';
+import type { FactsFile } from '../deployment/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { renderVfMapText, vfMapJson } from '../report/vf-map-text.js';
 import type { CliRun } from './cli-io.js';

@@ -3,9 +3,9 @@
 // deployment the totals are those VFs, matched exactly as nova-compute matches them. Without it,
 // the NIC Switch agents' reported device_mappings (physnet → PFs) and those PFs' VFs in the facts
 // stand in for it. In use: the VFs that bound ports hold (binding:profile.pci_slot). Pure.
-import { CheckContext, type HostView } from '../checks/context.js';
-import { matchHost } from '../checks/devspec-helpers.js';
-import { matchFacts } from '../checks/facts-match.js';
+import { CheckContext, type HostView } from '../deployment/context.js';
+import { matchHost } from '../deployment/devspec-helpers.js';
+import { matchFacts } from '../deployment/facts-match.js';
 import type { HostFacts, Pf } from '../facts/host-facts.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
 import type { DeploymentModel } from '../osa/model.js';

@@ -2,11 +2,12 @@
 // given: NIC Switch agents, SR-IOV physnets, direct/macvtap ports and failed servers, each
 // finding explained by the rule that decides it (Neutron's sriovnicswitch driver, Nova's PCI
 // claim) with the one thing to fix. Pure: the cloud was read before (src/cloud/client.ts).
-import type { CheckContext, HostView } from '../checks/context.js';
+
 import type { Finding, RuleFinding, Severity } from '../checks/finding.js';
 import { compareSeverity } from '../checks/finding.js';
-import { neutronPlaybook, novaPlaybook } from '../checks/playbooks.js';
 import type { RuleInfo } from '../checks/rule.js';
+import type { CheckContext, HostView } from '../deployment/context.js';
+import { neutronPlaybook, novaPlaybook } from '../deployment/playbooks.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
 import { agentMappings, segmentsOf, short } from './topology.js';
 import {

@@ -1,6 +1,13 @@
 // What an operator must know before SR-IOV can work on this host, judged from HostFacts
 // alone: CPU virtualization, IOMMU, VFs, bonds, drivers, persistence. Pure: no I/O.
-
+import {
+  AgentConfigError,
+  iniValue,
+  parseListOpt,
+  parsePhysicalDeviceMappings,
+} from '../openstack/neutron-agent-config.js';
+import { type NovaDevice, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
+import { novaHostFromFacts, pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
 import { persistenceFix } from '../vf-persistence.js';
 import type { HostFacts, Pf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
@@ -134,7 +141,53 @@ function iommuVerdicts(f: HostFacts): Verdict[] {
   ];
 }
 
-function pfVerdicts(pf: Pf, persisted: boolean | null): Verdict[] {
+/** Neutron's default port MAC prefix (base_mac fa:16:3e:00:00:00): a VF with it was set up for a port. */
+const PORT_MAC = /^fa:16:3e:/;
+
+/**
+ * The PFs the host's own deployed SR-IOV settings use: mapped by the agent's
+ * physical_device_mappings, or selected (the PF or its VFs) by Nova's [pci] device list. null
+ * when the facts carry neither file (pasted facts, a host not deployed yet): nothing is known.
+ */
+function pfsInUse(f: HostFacts): Set<Pf> | null {
+  if (!f.neutronSriovAgent && !f.nova) return null;
+  const used = new Set<Pf>();
+  const mappings = f.neutronSriovAgent?.sriovNic.physical_device_mappings?.at(-1);
+  if (mappings !== undefined) {
+    try {
+      const devices = Object.values(parsePhysicalDeviceMappings(parseListOpt(mappings))).flat();
+      for (const pf of f.pfs)
+        if (devices.some((d) => d === pf.netdev || pf.altnames.includes(d))) used.add(pf);
+    } catch (e) {
+      if (!(e instanceof AgentConfigError)) throw e;
+    }
+  }
+  const pci = f.nova?.pci ?? {};
+  const lines = [...(pci.passthrough_whitelist ?? []), ...(pci.device_spec ?? [])]
+    .map(iniValue)
+    .filter((l) => l.trim() !== '');
+  if (lines.length > 0) {
+    try {
+      const specs = parseDeviceSpecs(lines, novaHostFromFacts(f));
+      const matches = (d: NovaDevice | null) =>
+        d !== null &&
+        specs.some((s) => {
+          try {
+            return s.match(d);
+          } catch {
+            return false;
+          }
+        });
+      for (const pf of f.pfs)
+        if (matches(pfDevice(pf)) || vfAddresses(pf).some((a) => matches(vfDevice(pf, a)))) used.add(pf);
+    } catch (e) {
+      if (!(e instanceof NovaError)) throw e;
+    }
+  }
+  return used;
+}
+
+function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): Verdict[] {
   const out: Verdict[] = [];
   const who = pfLabel(pf);
   const sysfs = pf.netdev
@@ -157,14 +210,25 @@ function pfVerdicts(pf: Pf, persisted: boolean | null): Verdict[] {
       fix: null,
     });
   }
-  if (pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0) {
-    out.push({
-      level: 'warning',
-      code: 'pf.no-vfs',
-      subject: who,
-      message: `${who} can have ${pf.totalVfs} VFs but has none`,
-      fix: `echo N > ${sysfs} (N ≤ ${pf.totalVfs}), and make it persistent`,
-    });
+  // A PF nothing uses for SR-IOV (often the management or storage NIC) needs no VFs.
+  if (pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0 && (inUse === null || inUse.has(pf))) {
+    out.push(
+      inUse === null
+        ? {
+            level: 'info',
+            code: 'pf.no-vfs',
+            subject: who,
+            message: `${who} can have ${pf.totalVfs} VFs but has none (no SR-IOV configuration on this host says whether it is meant for SR-IOV)`,
+            fix: null,
+          }
+        : {
+            level: 'warning',
+            code: 'pf.no-vfs',
+            subject: who,
+            message: `${who} is used for SR-IOV on this host (its sriov_nic_agent.ini or nova.conf [pci]) and can have ${pf.totalVfs} VFs, but has none`,
+            fix: `echo N > ${sysfs} (N ≤ ${pf.totalVfs}), and make it persistent`,
+          },
+    );
   }
   if (pf.numVfs !== null && pf.numVfs > 0 && pf.vfs.length > 0 && pf.vfs.length < pf.numVfs) {
     out.push({
@@ -175,7 +239,18 @@ function pfVerdicts(pf: Pf, persisted: boolean | null): Verdict[] {
       fix: `reset the VFs: echo 0 > ${sysfs}; echo ${pf.numVfs} > ${sysfs}`,
     });
   }
-  const vfio = pf.vfs.filter((v) => v.driver === 'vfio-pci');
+  // vfio-pci with a port's MAC: Nova gave the VF to an instance (a direct port); that is use, not a fault.
+  const inGuest = pf.vfs.filter((v) => v.driver === 'vfio-pci' && v.mac !== null && PORT_MAC.test(v.mac));
+  if (inGuest.length > 0) {
+    out.push({
+      level: 'info',
+      code: 'pf.vfs-in-guest',
+      subject: who,
+      message: `${who}: VF ${inGuest.map((v) => `${v.index} (${v.mac})`).join(', ')} bound to vfio-pci with a Neutron port MAC: in use by a guest`,
+      fix: null,
+    });
+  }
+  const vfio = pf.vfs.filter((v) => v.driver === 'vfio-pci' && !inGuest.includes(v));
   if (vfio.length > 0) {
     out.push({
       level: 'warning',
@@ -234,7 +309,8 @@ export function assessReadiness(f: HostFacts): Readiness {
   }
   const evidence = f.persistence?.evidence ?? [];
   const persisted = f.persistence === null ? null : evidence.length > 0;
-  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, persisted));
+  const inUse = pfsInUse(f);
+  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, persisted, inUse));
   if (f.persistence !== null && evidence.length > 0) {
     verdicts.push({
       level: 'ok',

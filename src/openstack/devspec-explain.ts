@@ -8,7 +8,7 @@ import {
   idsSelect,
   matchingDevices,
   pfIdInsteadOfVfId,
-} from '../checks/devspec-helpers.js';
+} from '../deployment/devspec-helpers.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { isDict, jsonLoads } from '../python.js';
 import { type DeviceSpec, KNOWN_TAGS, NO_HOST, NovaError, parseDeviceSpecs } from './nova-devspec.js';

@@ -403,13 +403,18 @@ export class DeviceMatcher {
       const spec = this.specs[i]!;
       const addr = spec.addressObject();
       if (!addr) continue;
-      own ??= physicalAddress(dev.address);
+      // WhitelistPciAddress.match: the parent first (a PF spec and a VF), then the device's own
+      // address, each parsed only when reached. Either one with a 32-bit (VMD) domain raises
+      // PciConfigInvalidSpec; a VF whose parent matched is never parsed itself.
       let where = false;
       if (addr.isPhysicalFunction && dev.parent_addr) {
         if (parent === undefined) parent = physicalAddress(dev.parent_addr);
         where = addr.matchParsed(parent!);
       }
-      where ||= addr.matchParsed(own);
+      if (!where) {
+        own ??= physicalAddress(dev.address);
+        where = addr.matchParsed(own);
+      }
       if (
         where &&
         (spec.vendorId === ANY || spec.vendorId === dev.vendor_id) &&

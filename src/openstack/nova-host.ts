@@ -1,7 +1,8 @@
 // Nova's sysfs helpers (nova/pci/utils.py) over a path-level reader, and NovaHost views built
 // from them or from collected HostFacts, so device_spec matching runs offline.
-import type { HostFacts } from '../facts/host-facts.js';
-import { NovaError, type NovaHost } from './nova-devspec.js';
+import type { HostFacts, Pf } from '../facts/host-facts.js';
+import { vfAddressFromCapability } from '../facts/parse-lspci.js';
+import { type NovaDevice, NovaError, type NovaHost } from './nova-devspec.js';
 
 /** Path-level sysfs reads, as Nova makes them. */
 export interface SysfsReader {
@@ -99,4 +100,26 @@ export function novaHostFromFacts(facts: HostFacts): NovaHost {
       return pf?.vendorId && pf.deviceId ? [pf.vendorId, pf.deviceId] : null;
     },
   };
+}
+
+/** The NovaDevice libvirt reports for a PF, and for one of its VFs. */
+export function pfDevice(pf: Pf): NovaDevice | null {
+  if (!pf.pciAddress || !pf.vendorId || !pf.deviceId) return null;
+  return { vendor_id: pf.vendorId, product_id: pf.deviceId, address: pf.pciAddress, parent_addr: null };
+}
+
+export function vfDevice(pf: Pf, address: string | null): NovaDevice | null {
+  const product = pf.vfDeviceId ?? pf.sriovCapability?.vfDeviceId ?? null;
+  if (!address || !pf.pciAddress || !pf.vendorId || !product) return null;
+  return { vendor_id: pf.vendorId, product_id: product, address, parent_addr: pf.pciAddress };
+}
+
+/** The addresses of the PF's VFs, or where VF 0 would be when none exist yet (PCIe routing-ID rule). */
+export function vfAddresses(pf: Pf): string[] {
+  const have = pf.vfs.map((v) => v.pciAddress).filter((a): a is string => a !== null);
+  if (have.length > 0) return have;
+  const cap = pf.sriovCapability;
+  if (!pf.pciAddress || !cap || cap.vfOffset === null || cap.vfStride === null) return [];
+  const first = vfAddressFromCapability(pf.pciAddress, cap.vfOffset, cap.vfStride, 0);
+  return first ? [first] : [];
 }

@@ -52,6 +52,8 @@ export interface Inventory {
   /** Vars in openstack_inventory.json that the current config no longer sets (OSA never deletes them). */
   staleVars: Array<{ host: string; name: string; value: unknown; file: string }>;
   notes: Array<{ message: string; location: Loc | null }>;
+  /** Where generate.py itself would fail (the inventory is never written; no playbook runs). */
+  failures: Array<{ message: string; location: Loc | null }>;
 }
 
 /** Keys generate.py itself writes into hostvars; never reported as stale. */
@@ -168,6 +170,27 @@ function physicalGroupOf(containerGroup: string, suffix: string): string {
   return containerGroup.replace(/^(.*)_(.*)$/, `$1_${suffix}`);
 }
 
+/** A container's name as generate.py builds it, without its random `-<8 hex>` suffix. */
+export function containerBaseName(host: string, containerGroup: string, release: Release): string {
+  return release.major >= 29 ? `${host}-${containerGroup.replace(/_/g, '-')}` : `${host}_${containerGroup}`;
+}
+
+/**
+ * The inventory host a user means: the exact name, or a container named in the other form
+ * (`infra1_nova_api_container-1a2b3c4d` and `infra1-nova-api-container`: '_' and '-' alike,
+ * with or without the random suffix), as generate.py itself matches existing containers.
+ */
+export function findInventoryHost(inventory: Inventory, name: string): string | null {
+  if (inventory.hosts.has(name)) return name;
+  const key = (n: string) => n.replace(/_/g, '-');
+  const bare = (n: string) => key(n).replace(/-[0-9a-f]{8}$/, '');
+  const containers = [...inventory.hosts.values()].filter((h) => h.isContainer).map((h) => h.name);
+  const exact = containers.filter((c) => key(c) === key(name));
+  if (exact.length === 1) return exact[0]!;
+  const loose = containers.filter((c) => bare(c) === bare(name));
+  return loose.length === 1 ? loose[0]! : null;
+}
+
 export function buildInventory(deploy: DeployDir, release: Release): Inventory {
   const notes: Inventory['notes'] = [];
   const config = release.major >= 33 ? normalizeUserConfig(deploy.userConfig, notes) : deploy.userConfig;
@@ -242,7 +265,10 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
           if (metal) {
             target = hosts.get(h.name)!;
           } else {
-            const prefix = `${h.name}-${cname.replace(/_/g, '-')}`;
+            // generate.py names a container <host>_<container group>-<8 hex> before 2024.1 and
+            // <host>-<container-group>-<8 hex> since (d74d038, names kept for existing containers);
+            // the hex part is random, so a new container is named without it.
+            const prefix = containerBaseName(h.name, cname, release);
             const known = Object.keys(deploy.inventory?.hostvars ?? {}).find((n) =>
               new RegExp(`^${prefix.replace(/[-_]/g, '[-_]')}-`).test(n),
             );
@@ -370,5 +396,49 @@ export function buildInventory(deploy: DeployDir, release: Release): Inventory {
       .filter((g) => g !== 'all' && g !== 'ungrouped')
       .sort();
   }
-  return { hosts, skeleton, staleVars, notes };
+  const failures = release.major >= 27 ? unaddressedContainerNetworks(config, deploy, hosts, release) : [];
+  return { hosts, skeleton, staleVars, notes, failures };
+}
+
+/**
+ * _add_additional_networks since 27.0.0: an LXC container bound (group_binds) to a provider
+ * network gets an address from the entry's ip_from_q queue, and the generator then reads
+ * networks[...]['address'] unconditionally; with no ip_from_q there is none, and generate.py
+ * stops with KeyError: 'address' (osa.md §9.1). A container whose existing inventory already
+ * has that network, or the `<q>_address` variable, keeps it and is spared.
+ */
+function unaddressedContainerNetworks(
+  config: YNode | null,
+  deploy: DeployDir,
+  hosts: ReadonlyMap<string, InventoryHost>,
+  release: Release,
+): Inventory['failures'] {
+  const list = entry(entry(config, 'global_overrides')?.value, 'provider_networks')?.value;
+  if (list?.kind !== 'seq') return [];
+  const out: Inventory['failures'] = [];
+  for (const [index, item] of list.items.entries()) {
+    const net = entry(item, 'network')?.value;
+    const p = toPlain(net ?? null);
+    if (!isDict(p) || (typeof p.ip_from_q === 'string' && p.ip_from_q !== '')) continue;
+    const binds = Array.isArray(p.group_binds) ? p.group_binds.map(String) : [];
+    const groups = new Set(binds.map((g) => (release.major >= 33 ? g.replace(/-/g, '_') : g)));
+    const prefix = typeof p.address_prefix === 'string' ? p.address_prefix : null;
+    const key = `${prefix ?? String(p.container_interface ?? 'None')}_address`;
+    const rg = typeof p.reference_group === 'string' ? p.reference_group : null;
+    const inRef = (h: InventoryHost) =>
+      rg === null || (hosts.get(h.physicalHost)?.groups.includes(rg) ?? false);
+    const hit = [...hosts.values()].filter((h) => {
+      if (!h.isContainer || h.isMetal || !inRef(h) || !h.groups.some((g) => groups.has(g))) return false;
+      const known = deploy.inventory?.hostvars[h.name];
+      const nets = known?.container_networks;
+      return !(isDict(nets as PyValue) && key in (nets as Record<string, unknown>)) && !known?.[key];
+    });
+    if (hit.length === 0) continue;
+    const name = typeof p.net_name === 'string' ? ` (net_name ${p.net_name})` : '';
+    out.push({
+      message: `OpenStack-Ansible's inventory generator fails with KeyError: 'address' (dynamic_inventory.py, before any playbook runs): provider_networks entry ${index + 1}${name} has no ip_from_q, and its group_binds (${binds.join(', ')}) put it in LXC containers, which need an address on every network bound to them: ${hit.map((h) => h.name).join(', ')}`,
+      location: item.loc,
+    });
+  }
+  return out;
 }

@@ -21,7 +21,21 @@ export type IniFiles = Record<string, Record<string, Record<string, IniValue>>>;
 /** Same shape: the variables each value came from. */
 export type IniSources = Record<string, Record<string, Record<string, string[]>>>;
 
+/** What went wrong, for code that decides (rules); the message is for people. */
+export type RenderFailureCode =
+  | 'unknown-neutron-plugin'
+  | 'nova-pci-repr'
+  | 'nova-device-spec-string-loop'
+  | 'nova-pci-alias-not-json'
+  | 'scheduler-filters-string'
+  | 'neutron-provider-networks-invalid'
+  | 'provider-networks-undefined'
+  | 'provider-networks-module-failure';
+
 export interface RenderFailure {
+  code: RenderFailureCode;
+  /** The variable at fault. */
+  variable: string;
   message: string;
   location: Loc | null;
 }
@@ -221,6 +235,8 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
     const v = handWritten.value;
     if (!isDict(v)) {
       out.providerNetworksError = {
+        code: 'neutron-provider-networks-invalid',
+        variable: 'neutron_provider_networks',
         message: `neutron_provider_networks must be a mapping, not ${pyRepr(v)}`,
         location: handWritten.winner?.loc ?? null,
       };
@@ -230,6 +246,8 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
       for (const key of required) {
         if (!(key in v)) {
           out.providerNetworksError = {
+            code: 'neutron-provider-networks-invalid',
+            variable: 'neutron_provider_networks',
             message: `'dict object' has no attribute '${key}': the hand-written neutron_provider_networks lacks ${key}, which ${key === 'network_types' ? 'ml2_conf.ini' : 'sriov_nic_agent.ini and the OVS [FDB] section'} read without a default`,
             location: handWritten.winner?.loc ?? null,
           };
@@ -258,6 +276,8 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
     const nets = hv.get('provider_networks');
     if (nets.value === undefined) {
       out.providerNetworksError = {
+        code: 'provider-networks-undefined',
+        variable: 'provider_networks',
         message: "'provider_networks' is undefined: set global_overrides.provider_networks",
         location: null,
       };
@@ -308,6 +328,8 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
   for (const t of [pluginType, ...extraTypes]) {
     if (!known(t)) {
       out.problems.push({
+        code: 'unknown-neutron-plugin',
+        variable: t === pluginType ? 'neutron_plugin_type' : 'neutron_plugin_types',
         message: `neutron plugin "${t}" does not exist in OSA ${releaseText(release)} (neutron_plugins has no such key): the os_neutron role fails`,
         location: (t === pluginType ? plugin : pluginTypes).winner?.loc ?? null,
       });
@@ -381,6 +403,8 @@ function moduleFailure(e: PyException, nets: ResolvedVar): RenderFailure {
     ValueError: '',
   };
   return {
+    code: 'provider-networks-module-failure',
+    variable: 'provider_networks',
     message: `the provider_networks module fails ("Failed Process"; under ansible-core ≥ 2.14 "MODULE FAILURE"): ${e.pyType}: ${e.detail}${entryNo}${hints[e.pyType] ? `; ${hints[e.pyType]}` : ''}`,
     location: loc,
   };
@@ -442,6 +466,8 @@ function renderNova(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set<st
           } else if (typeof v === 'string') {
             lines = [...v];
             out.problems.push({
+              code: 'nova-device-spec-string-loop',
+              variable: 'nova_device_spec',
               message: `nova_device_spec is a string: OSA ${releaseText(release)} loops over it and writes one device_spec line per character, which breaks nova.conf; use a list of JSON strings`,
               location: spec.winner?.loc ?? null,
             });
@@ -461,6 +487,8 @@ function renderNova(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set<st
     b.set(nova, 'pci', 'alias', items.length === 1 ? jinjaPrint(items[0]!) : items.map(jinjaPrint), [alias]);
     if (items.some((i) => typeof i !== 'string')) {
       out.problems.push({
+        code: 'nova-pci-alias-not-json',
+        variable: 'nova_pci_alias',
         message:
           'nova_pci_alias items must be JSON strings: a YAML mapping is written as a Python repr, which Nova rejects (PciInvalidAlias)',
         location: alias.winner?.loc ?? null,
@@ -477,6 +505,8 @@ function renderNova(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set<st
       const d = defaults.value;
       if (typeof d === 'string') {
         out.problems.push({
+          code: 'scheduler-filters-string',
+          variable: 'nova_scheduler_default_filters',
           message:
             'nova_scheduler_default_filters is a string: since Train OSA needs a YAML list (the template adds a string to a list and fails)',
           location: defaults.winner?.loc ?? null,
@@ -496,6 +526,8 @@ function releaseText(r: Release): string {
 
 function brokenRepr(name: string, r: ResolvedVar, release: Release): RenderFailure {
   return {
+    code: 'nova-pci-repr',
+    variable: name,
     message: `${name} is a ${Array.isArray(r.value) ? 'list' : 'mapping'}${r.template?.convertedFromString ? ' (Ansible converted the JSON string)' : ''}: OSA ${releaseText(release)} writes it as a Python repr with single quotes, which Nova rejects ("Invalid entry"); give one JSON string`,
     location: r.winner?.loc ?? null,
   };

@@ -1,9 +1,9 @@
 // Trying the plan's edits before anyone applies them (a staged copy of the deploy directory,
 // loaded and checked like the real one), and writing them: all files or none, with backups.
-import type { FactsForHost } from '../checks/context.js';
-import { specVarName } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
+import type { FactsForHost } from '../deployment/context.js';
+import { specVarName } from '../deployment/devspec-helpers.js';
 import { loadDeployDir } from '../osa/load.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';
 import { type DerivedPlan, projectFacts } from './derive.js';
@@ -13,6 +13,8 @@ import { stageDeployDir } from './stage.js';
 
 /** Host state the host-setup playbook changes; the staged check cannot see it yet. */
 export const HOST_SETUP_RULES = ['SRIOV-HOST-001', 'SRIOV-HOST-003', 'SRIOV-HOST-006'];
+/** The plan's own edits differ from what hosts run until the playbooks run: that drift is the plan. */
+export const DRIFT_RULES = ['SRIOV-DRIFT-001', 'SRIOV-DRIFT-002'];
 
 export interface Verification {
   /** Error findings of `check` on the edited directory (paths as in the real directory). */
@@ -55,7 +57,7 @@ export function verifyPlan(
     // The staged check sees the hosts as the host setup leaves them (VFs created).
     const projected = projectFacts(derived, new Map([...facts].map(([h, f]) => [h, f.facts])));
     const after = new Map([...facts].map(([h, f]) => [h, { ...f, facts: projected.get(h) ?? f.facts }]));
-    const result = runChecks(model, after, { skip: HOST_SETUP_RULES });
+    const result = runChecks(model, after, { skip: [...HOST_SETUP_RULES, ...DRIFT_RULES] });
     const back = stage.back;
     // Texts may name staged files too (evidence, fixes): show the real directory's paths.
     const real = (t: string) => t.replaceAll(stage.dir, deployDir);

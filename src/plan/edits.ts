@@ -4,7 +4,7 @@
 // values that would mask them (user_*.yml extra vars, container_vars). Each change says why.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { specVarName } from '../checks/devspec-helpers.js';
+import { specVarName } from '../deployment/devspec-helpers.js';
 import type { VarDef } from '../osa/inventory.js';
 import { entry } from '../osa/load.js';
 import type { DeploymentModel } from '../osa/model.js';

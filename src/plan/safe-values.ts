@@ -2,7 +2,7 @@
 // any of it reaches an OSA file, a file name or the host setup, it must pass the name rules
 // (src/names.ts). A value that does not is refused with the place it came from.
 import { readFileSync } from 'node:fs';
-import type { FactsForHost } from '../checks/context.js';
+import type { FactsForHost } from '../deployment/context.js';
 import { InputError, type Location } from '../errors.js';
 import { inventoryHostProblem, jinjaProblem, showName, writableIfnameProblem } from '../names.js';
 import type { DeploymentModel } from '../osa/model.js';

@@ -1,11 +1,12 @@
 // What the staged check of a plan means for the user: which findings the plan introduces and
 // which were there before it, which of those the user accepted (--accept), and whether the plan
 // may be written. Pure: the caller runs the checks (apply.ts verifyPlan, and the baseline here).
-import type { FactsForHost } from '../checks/context.js';
+
 import { atLeastSeverity, type Finding } from '../checks/finding.js';
 import { runChecks } from '../checks/run.js';
+import type { FactsForHost } from '../deployment/context.js';
 import type { DeploymentModel } from '../osa/model.js';
-import { HOST_SETUP_RULES } from './apply.js';
+import { DRIFT_RULES, HOST_SETUP_RULES } from './apply.js';
 
 export interface PlanFindings {
   /** In the edited directory and not in the current one: this plan's doing. */
@@ -30,7 +31,7 @@ export function baselineFindings(
   model: DeploymentModel,
   facts: ReadonlyMap<string, FactsForHost>,
 ): Finding[] {
-  return runChecks(model, facts, { skip: HOST_SETUP_RULES }).findings;
+  return runChecks(model, facts, { skip: [...HOST_SETUP_RULES, ...DRIFT_RULES] }).findings;
 }
 
 /**

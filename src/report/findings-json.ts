@@ -11,6 +11,8 @@ export interface FindingsJson {
   tool: { name: string; version: string };
   deployDir: string;
   release: string;
+  /** How the release was chosen: option, facts, checkout, intent, or assumed (nothing told). */
+  releaseSource?: { kind: string; detail: string };
   failOn: Severity;
   hosts: { checked: string[]; withFacts: string[] };
   rules: Array<{ id: string; severity: Severity; title: string; needs: 'config' | 'facts' }>;
@@ -20,13 +22,19 @@ export interface FindingsJson {
 
 export function findingsJson(
   result: CheckResult,
-  meta: { deployDir: string; release: string; failOn: Severity },
+  meta: {
+    deployDir: string;
+    release: string;
+    releaseSource?: { kind: string; detail: string };
+    failOn: Severity;
+  },
 ): FindingsJson {
   return {
     schema: FINDINGS_SCHEMA,
     tool: { name: TOOL_NAME, version: TOOL_VERSION },
     deployDir: meta.deployDir,
     release: meta.release,
+    ...(meta.releaseSource ? { releaseSource: meta.releaseSource } : {}),
     failOn: meta.failOn,
     hosts: { checked: result.hosts, withFacts: result.hostsWithFacts },
     rules: result.rules.map((r) => ({ id: r.id, severity: r.severity, title: r.title, needs: r.needs })),

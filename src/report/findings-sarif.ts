@@ -19,7 +19,10 @@ function uriOf(file: string): string {
   return file.split(/[\\/]/).map(encodeURIComponent).join('/');
 }
 
-export function findingsSarif(result: CheckResult): Record<string, unknown> {
+export function findingsSarif(
+  result: CheckResult,
+  meta?: { release: string; releaseSource: { kind: string; detail: string } },
+): Record<string, unknown> {
   const index = new Map(result.rules.map((r, i) => [r.id, i]));
   return {
     $schema: SARIF_SCHEMA_URI,
@@ -64,6 +67,8 @@ export function findingsSarif(result: CheckResult): Record<string, unknown> {
             ...(f.fix ? { fix: f.fix } : {}),
           },
         })),
+        // The OSA release the findings are about, and how it was chosen (assumed: nothing told).
+        ...(meta ? { properties: { release: meta.release, releaseSource: meta.releaseSource } } : {}),
       },
     ],
   };

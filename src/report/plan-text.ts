@@ -1,9 +1,9 @@
 // `plan` output: per host, the PFs, VF counts, mappings and Nova device_spec the intent gives;
 // the files it changes and why; the staged check of the result; what to run next; the diff.
 import { relative } from 'node:path';
-import { formatSpecValue } from '../checks/devspec-helpers.js';
 import type { Finding } from '../checks/finding.js';
-import { neutronPlaybook, novaPlaybook } from '../checks/playbooks.js';
+import { formatSpecValue } from '../deployment/devspec-helpers.js';
+import { neutronPlaybook, novaPlaybook } from '../deployment/playbooks.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { releaseLabel } from '../osa/releases.js';
 import type { Verification } from '../plan/apply.js';

@@ -203,6 +203,13 @@ describe('check: bad input exits 2 with a location, never a stack trace', () => 
     assert.equal(cli('check', BASE, '--format', 'xml').status, 2);
   });
 
+  test('--rule X --skip X leaves no rule: a usage error, not an empty report', () => {
+    assertUserError(
+      cli('check', BASE, '--rule', 'SRIOV-SCHED-001', '--skip', 'sriov-sched-001'),
+      /leave no rule to run/,
+    );
+  });
+
   test('unknown keys are not input errors: OSA ignores them, and so does check', () => {
     const dir = copyBase();
     writeFileSync(
@@ -259,6 +266,86 @@ describe('check: text colours', () => {
 });
 
 describe('check: no false alarms on correct variations', () => {
+  test('--host takes both container name forms (OSA before 2024.1: host_group-suffix; since: host-group)', () => {
+    // Rocky's generate.py: infra1_nova_api_container-<8 hex>; the lab has no openstack_inventory.json.
+    for (const name of [
+      'infra1_nova_api_container',
+      'infra1-nova-api-container',
+      'infra1_nova_api_container-1a2b3c4d',
+    ]) {
+      const r = cli(
+        'check',
+        'examples/blog-lab',
+        '--release',
+        'rocky',
+        '--rule',
+        'SRIOV-SCHED-001',
+        '--host',
+        name,
+        '--format',
+        'json',
+      );
+      assert.equal(r.status, 1, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout).hosts.checked, ['infra1_nova_api_container'], name);
+    }
+    const r = cli('check', BASE, '--host', 'infra1_nova_api_container', '--format', 'json');
+    assert.deepEqual(JSON.parse(r.stdout).hosts.checked, ['infra1-nova-api-container']);
+  });
+
+  test("LXC agents on a provider network without ip_from_q: OSA's inventory generator fails (KeyError: 'address', 27.0.0 on)", () => {
+    const dir = copyBase();
+    mkdirSync(join(dir, 'env.d'));
+    writeFileSync(
+      join(dir, 'env.d/neutron.yml'),
+      '---\ncontainer_skel:\n  neutron_ovn_gateway_container:\n    properties:\n      is_metal: false\n',
+    );
+    const r = cli('check', dir, '--release', '2023.1', '--rule', 'SRIOV-OSA-001', '--format', 'json');
+    assert.equal(r.status, 1, r.stderr);
+    const [f] = JSON.parse(r.stdout).findings;
+    assert.equal(f.host, undefined);
+    assert.match(
+      f.message,
+      /inventory generator fails with KeyError: 'address'.*entry 2 \(net_name physnet1\) has no ip_from_q.*infra1_neutron_ovn_gateway_container/,
+    );
+    assert.deepEqual([f.location.file, f.location.line], [join(dir, 'openstack_user_config.yml'), 26]);
+    const render = cli('render', dir, '--release', '2023.1');
+    assert.equal(render.status, 1);
+    assert.equal(render.stdout, '');
+    assert.match(
+      render.stderr,
+      /openstack_user_config\.yml:26:\d+: OpenStack-Ansible's inventory generator fails with KeyError: 'address'/,
+    );
+    // Zed's generator did not read the address back; an ip_from_q gives one.
+    assert.equal(cli('check', dir, '--release', 'zed', '--rule', 'SRIOV-OSA-001').status, 0);
+    const conf = readFileSync(join(dir, 'openstack_user_config.yml'), 'utf8');
+    writeFileSync(
+      join(dir, 'openstack_user_config.yml'),
+      conf.replace('        range: "101:200"\n', '        range: "101:200"\n        ip_from_q: management\n'),
+    );
+    assert.equal(cli('check', dir, '--release', '2023.1', '--rule', 'SRIOV-OSA-001').status, 0);
+  });
+
+  test('SRIOV-SCHED-001 is about the scheduler host whatever --host selects', () => {
+    const hostsOf = (...args: string[]) =>
+      JSON.parse(
+        cli(
+          'check',
+          'examples/blog-lab',
+          '--release',
+          'rocky',
+          '--rule',
+          'SRIOV-SCHED-001',
+          '--format',
+          'json',
+          ...args,
+        ).stdout,
+      ).findings.map((f: { host?: string }) => f.host);
+    const all = hostsOf();
+    assert.deepEqual(all, ['infra1_nova_api_container']);
+    assert.deepEqual(hostsOf('--host', 'hp02-qlogic'), all);
+    assert.deepEqual(hostsOf('--host', 'infra1_nova_api_container'), all);
+  });
+
   test('--host selects whose findings are shown; rules still see the gateway, servers and schedulers', () => {
     for (const host of ['compute1', 'infra1-neutron-server-container', 'infra1-nova-api-container']) {
       const r = cli('check', BASE, '--facts', BASE_FACTS, '--host', host, '--format', 'json');

@@ -196,6 +196,52 @@ describe('osa-sriov devspec', () => {
     );
   });
 
+  test('match: a VF whose parent PF has a 32-bit (VMD) domain raises at match time, as Nova parses the parent first', () => {
+    const vf = (address: string, parent_addr: string) => ({
+      vendor_id: '8086',
+      product_id: '154c',
+      address,
+      parent_addr,
+    });
+    const out = JSON.parse(
+      withStdin(
+        JSON.stringify({
+          specs: ['{"address": "0000:81:00.0", "physical_network": "p1"}'],
+          pfs: { '0000:81:00.0': 8 },
+          devices: [
+            vf('0000:82:10.0', '10000:00:01.0'), // the parent is parsed first: PciConfigInvalidSpec
+            vf('10000:82:10.1', '0000:81:00.0'), // the parent matches: its own address is never parsed
+            vf('0000:82:10.2', '0000:81:00.0'),
+          ],
+        }),
+        'devspec',
+        'match',
+      ).stdout,
+    );
+    assert.deepEqual(
+      out.matches.map((m: { spec: number } | null) => m?.spec ?? null),
+      [null, 0, 0],
+    );
+    assert.deepEqual(
+      out.deviceErrors.map((e: { device: number; class: string }) => [e.device, e.class]),
+      [[0, 'PciConfigInvalidSpec']],
+    );
+    assert.match(
+      out.deviceErrors[0].message,
+      /property domain \(10000\) is greater than the maximum allowable value \(FFFF\)/,
+    );
+    // A spec that is not a PF never reads the parent: only the device's own address counts.
+    const plain = JSON.parse(
+      withStdin(
+        JSON.stringify({ specs: ['{"vendor_id": "8086"}'], devices: [vf('0000:82:10.0', '10000:00:01.0')] }),
+        'devspec',
+        'match',
+      ).stdout,
+    );
+    assert.deepEqual(plain.deviceErrors, []);
+    assert.equal(plain.matches[0].spec, 0);
+  });
+
   test("match: an invalid spec is Nova's error; bad JSON is status 2", () => {
     const bad = JSON.parse(
       withStdin(JSON.stringify({ specs: ['{"address": "0000:0a:00.8"}'], devices: [] }), 'devspec', 'match')

@@ -3,7 +3,6 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { CheckContext } from '../../src/checks/context.js';
 import { DOCTOR_RULES, explainBinding, runDoctor } from '../../src/cloud/doctor.js';
 import {
   AgentSchema,
@@ -13,6 +12,7 @@ import {
   PortSchema,
   ServerSchema,
 } from '../../src/cloud/types.js';
+import { CheckContext } from '../../src/deployment/context.js';
 import { loadDeployDir } from '../../src/osa/load.js';
 import { buildModel } from '../../src/osa/model.js';
 import { parseRelease } from '../../src/osa/releases.js';

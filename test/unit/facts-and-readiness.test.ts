@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { factsFromPasted, factsFromSnapshot } from '../../src/facts/build.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
@@ -7,7 +9,7 @@ import { parseSnapshot } from '../../src/facts/snapshot.js';
 import { guestVfDriver } from '../../src/facts/vf-drivers.js';
 import { renderProbeText } from '../../src/report/facts-text.js';
 import { assertMatchesSysfs } from '../facts-truth.js';
-import { fixture, keyValues, seed } from '../helpers.js';
+import { fixture, keyValues, REPO, seed } from '../helpers.js';
 
 const snapshotFacts = (name: string) =>
   factsFromSnapshot(parseSnapshot(fixture(`snapshots/${name}.dash.snapshot`)));
@@ -43,6 +45,46 @@ describe('readiness', () => {
       assessReadiness(facts).guestDrivers.map((g) => g.vfDriver),
       facts.pfs.map(() => 'igbvf'),
     );
+  });
+
+  test('blog lab hp02: a VF on vfio-pci with a port MAC is in use by a guest (info, no unbind fix)', () => {
+    const facts = factsFromSnapshot(
+      parseSnapshot(readFileSync(resolve(REPO, 'examples/blog-lab/facts/hp02-qlogic.snapshot'))),
+    );
+    const vf1 = facts.pfs.find((p) => p.netdev === 'ens2f1')!.vfs.find((v) => v.index === 1)!;
+    assert.equal(vf1.driver, 'vfio-pci');
+    assert.match(vf1.mac ?? '', /^fa:16:3e:/);
+    const v = assessReadiness(facts).verdicts;
+    const inGuest = v.find((x) => x.code === 'pf.vfs-in-guest');
+    assert.equal(inGuest?.level, 'info');
+    assert.equal(inGuest?.fix, null);
+    assert.ok(!v.some((x) => x.code === 'pf.vfs-on-vfio'), 'no unbind advice for a guest VF');
+  });
+
+  test('blog lab: PFs that neither the agent nor Nova uses get no "has no VFs" warning', () => {
+    for (const [file, unused] of [
+      ['hp02-qlogic', 'ens2f0'],
+      ['hp03-2x520', 'ens1f1'],
+    ] as const) {
+      const facts = factsFromSnapshot(
+        parseSnapshot(readFileSync(resolve(REPO, `examples/blog-lab/facts/${file}.snapshot`))),
+      );
+      const pf = facts.pfs.find((p) => p.netdev === unused)!;
+      assert.equal(pf.numVfs, 0);
+      assert.ok((pf.totalVfs ?? 0) > 0);
+      assert.ok(!assessReadiness(facts).verdicts.some((x) => x.code === 'pf.no-vfs'), file);
+      // The same PF, once the host's agent maps it, is warned about.
+      const mapped: HostFacts = {
+        ...facts,
+        neutronSriovAgent: {
+          path: 'sriov_nic_agent.ini',
+          sriovNic: { physical_device_mappings: [`"vlan:${unused}"`] },
+        },
+      };
+      const w = assessReadiness(mapped).verdicts.find((x) => x.code === 'pf.no-vfs');
+      assert.equal(w?.level, 'warning', file);
+      assert.match(w?.fix ?? '', /sriov_numvfs/);
+    }
   });
 
   test('without persistence evidence every PF with VFs is warned about', () => {

@@ -394,11 +394,11 @@ describe('rendered configuration', () => {
     );
     // Train before 20.2.0: still the folded string, and no nova_scheduler_extra_filters.
     assert.equal(
-      host(model(dir, '20.1.0'), 'infra1-nova-api-container').ini['nova.conf']?.filter_scheduler
+      host(model(dir, '20.1.0'), 'infra1_nova_api_container').ini['nova.conf']?.filter_scheduler
         ?.enabled_filters,
       'AvailabilityZoneFilter, ComputeFilter, AggregateNumInstancesFilter, AggregateIoOpsFilter, ComputeCapabilitiesFilter, ImagePropertiesFilter, ServerGroupAntiAffinityFilter, ServerGroupAffinityFilter, NUMATopologyFilter',
     );
-    const rocky = host(model(dir, 'rocky'), 'infra1-nova-api-container');
+    const rocky = host(model(dir, 'rocky'), 'infra1_nova_api_container');
     assert.doesNotMatch(
       String(rocky.ini['nova.conf']?.filter_scheduler?.enabled_filters),
       /PciPassthroughFilter/,
@@ -408,7 +408,7 @@ describe('rendered configuration', () => {
       'user_variables.yml': 'nova_scheduler_default_filters: "ComputeFilter,PciPassthroughFilter"\n',
     });
     assert.ok(
-      host(model(str, 'train'), 'infra1-nova-api-container').problems.some((p) =>
+      host(model(str, 'train'), 'infra1_nova_api_container').problems.some((p) =>
         /must be a YAML list|needs a YAML list/.test(p.message),
       ),
     );

@@ -110,8 +110,10 @@ describe('plan', () => {
       findings.filter((f) => f.severity === 'error'),
       [],
     );
-    // What remains is host state and the OVS FDB quirk of Rocky, not configuration mistakes.
+    // What remains is host state and the OVS FDB quirk of Rocky, not configuration mistakes, and
+    // the drift until os-nova-install.yml runs (hp02's nova.conf still has the devname whitelist).
     assert.deepEqual([...new Set(findings.map((f) => f.ruleId))].sort(), [
+      'SRIOV-DRIFT-001',
       'SRIOV-FACTS-001',
       'SRIOV-HOST-005',
       'SRIOV-HOST-006',

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { hostDevices } from '../../src/checks/devspec-helpers.js';
+import { hostDevices } from '../../src/deployment/devspec-helpers.js';
 import type { HostFacts } from '../../src/facts/host-facts.js';
 import { HostFactsSchema } from '../../src/facts/host-facts.js';
 import { DeviceMatcher, parseDeviceSpecs } from '../../src/openstack/nova-devspec.js';

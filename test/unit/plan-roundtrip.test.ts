@@ -8,7 +8,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import type { FactsForHost } from '../../src/checks/context.js';
+import type { FactsForHost } from '../../src/deployment/context.js';
 import type { HostFacts, Pf, Vf } from '../../src/facts/host-facts.js';
 import { loadDeployDir } from '../../src/osa/load.js';
 import { buildModel } from '../../src/osa/model.js';

@@ -1,6 +1,4 @@
-import { pciTemplate } from '../../osa/render.js';
-import { isDict } from '../../python.js';
-import { describeDef, type HostView } from '../context.js';
+import { describeDef, type HostView } from '../../deployment/context.js';
 import {
   defFile,
   formatSpecValue,
@@ -9,7 +7,9 @@ import {
   specForm,
   specTarget,
   specVarName,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
+import { pciTemplate } from '../../osa/render.js';
+import { isDict } from '../../python.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,6 +1,4 @@
-import type { HostFacts } from '../../facts/host-facts.js';
-import { pyRepr, pyStr } from '../../python.js';
-import type { CheckContext, HostView } from '../context.js';
+import type { CheckContext, HostView } from '../../deployment/context.js';
 import {
   defFile,
   entryLocation,
@@ -9,7 +7,9 @@ import {
   specSource,
   specText,
   specVarName,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
+import type { HostFacts } from '../../facts/host-facts.js';
+import { pyRepr, pyStr } from '../../python.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,16 +1,10 @@
-import { iniValue } from '../../openstack/neutron-agent-config.js';
-import { NO_HOST, NovaError, parseDeviceSpecs } from '../../openstack/nova-devspec.js';
-import { novaHostFromFacts } from '../../openstack/nova-host.js';
-import type { Release } from '../../osa/releases.js';
-import { jsonDumps, pciTemplate } from '../../osa/render.js';
-import { isDict, jsonLoads, pyRepr, pyStr, pyType } from '../../python.js';
 import {
   type CheckContext,
   type DevspecEntry,
   type DevspecView,
   type HostView,
   NOVA_CONF,
-} from '../context.js';
+} from '../../deployment/context.js';
 import {
   defFile,
   entryLocation,
@@ -22,7 +16,13 @@ import {
   specSource,
   specTarget,
   tagNode,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
+import { iniValue } from '../../openstack/neutron-agent-config.js';
+import { NO_HOST, NovaError, parseDeviceSpecs } from '../../openstack/nova-devspec.js';
+import { novaHostFromFacts } from '../../openstack/nova-host.js';
+import type { Release } from '../../osa/releases.js';
+import { jsonDumps, pciTemplate } from '../../osa/render.js';
+import { isDict, jsonLoads, pyRepr, pyStr, pyType } from '../../python.js';
 import type { FindingLocation, RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,6 +1,4 @@
-import type { HostFacts } from '../../facts/host-facts.js';
-import type { DeviceSpec } from '../../openstack/nova-devspec.js';
-import type { HostView } from '../context.js';
+import type { HostView } from '../../deployment/context.js';
 import {
   addressSelects,
   describeDevice,
@@ -17,7 +15,9 @@ import {
   physnetOf,
   specText,
   vfKeys,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
+import type { HostFacts } from '../../facts/host-facts.js';
+import type { DeviceSpec } from '../../openstack/nova-devspec.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -8,7 +8,7 @@ import {
   physnetOf,
   specText,
   vfKeys,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

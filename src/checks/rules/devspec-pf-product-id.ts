@@ -10,7 +10,7 @@ import {
   pfIdInsteadOfVfId,
   physnetOf,
   specText,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

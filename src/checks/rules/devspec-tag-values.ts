@@ -1,6 +1,13 @@
+import type { DevspecEntry, HostView } from '../../deployment/context.js';
+import {
+  defFile,
+  entryLocation,
+  novaPlaybook,
+  specSource,
+  specText,
+  tagNode,
+} from '../../deployment/devspec-helpers.js';
 import { boolFromString } from '../../python.js';
-import type { DevspecEntry, HostView } from '../context.js';
-import { defFile, entryLocation, novaPlaybook, specSource, specText, tagNode } from '../devspec-helpers.js';
 import type { RuleFinding, Severity } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,6 +1,3 @@
-import { KNOWN_TAGS } from '../../openstack/nova-devspec.js';
-import type { Release } from '../../osa/releases.js';
-import { pyStr } from '../../python.js';
 import {
   closestName,
   defFile,
@@ -10,7 +7,10 @@ import {
   specSource,
   specText,
   TAG_SINCE,
-} from '../devspec-helpers.js';
+} from '../../deployment/devspec-helpers.js';
+import { KNOWN_TAGS } from '../../openstack/nova-devspec.js';
+import type { Release } from '../../osa/releases.js';
+import { pyStr } from '../../python.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,5 +1,5 @@
+import { describeDevice, entryLabel, matchHost, specVarName } from '../../deployment/devspec-helpers.js';
 import { parseExcludeDevices, parseListOpt } from '../../openstack/neutron-agent-config.js';
-import { describeDevice, entryLabel, matchHost, specVarName } from '../devspec-helpers.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,7 +1,4 @@
-import { iniValue, parseListOpt } from '../../openstack/neutron-agent-config.js';
-import type { CheckContext, HostView } from '../context.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { CheckContext, HostView } from '../../deployment/context.js';
 import {
   EXTRA_VARS,
   mappingPhysnets,
@@ -9,7 +6,10 @@ import {
   resolveVar,
   shortFile,
   sriovEntryLocation,
-} from '../vars-helpers.js';
+} from '../../deployment/vars-helpers.js';
+import { iniValue, parseListOpt } from '../../openstack/neutron-agent-config.js';
+import type { FindingLocation, RuleFinding } from '../finding.js';
+import type { Rule } from '../rule.js';
 
 const OVS_INI = 'plugins/ml2/openvswitch_agent.ini';
 const LXB_INI = 'plugins/ml2/linuxbridge_agent.ini';

@@ -1,6 +1,4 @@
-import { isDict, pyStr } from '../../python.js';
-import { nodeAt, toLocation } from '../context.js';
-import type { RuleFinding } from '../finding.js';
+import { nodeAt, toLocation } from '../../deployment/context.js';
 import {
   behaviourOf,
   boundOn,
@@ -9,7 +7,9 @@ import {
   entryName,
   neutronPlaybook,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { isDict, pyStr } from '../../python.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const underscored = (g: string) => g.replace(/-/g, '_');

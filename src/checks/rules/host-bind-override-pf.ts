@@ -1,4 +1,3 @@
-import type { FindingLocation, RuleFinding } from '../finding.js';
 import {
   behaviourOf,
   defWhere,
@@ -8,7 +7,8 @@ import {
   neutronPlaybook,
   pnList,
   sriovDevices,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import type { FindingLocation, RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 export const rule: Rule = {

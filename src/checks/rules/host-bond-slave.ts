@@ -1,4 +1,3 @@
-import type { RuleFinding } from '../finding.js';
 import {
   factsLine,
   hostPfs,
@@ -9,7 +8,8 @@ import {
   pfLocation,
   usedAs,
   verdict,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 export const rule: Rule = {

@@ -1,6 +1,6 @@
+import { factsLine, isSriovCompute, verdict } from '../../deployment/host-helpers.js';
 import type { HostFacts } from '../../facts/host-facts.js';
 import type { RuleFinding } from '../finding.js';
-import { factsLine, isSriovCompute, verdict } from '../host-helpers.js';
 import type { Rule } from '../rule.js';
 
 const GRUB =

@@ -1,7 +1,5 @@
-import type { Pf } from '../../facts/host-facts.js';
-import type { HostView } from '../context.js';
-import { neutronPlaybook } from '../devspec-helpers.js';
-import type { RuleFinding, Severity } from '../finding.js';
+import type { HostView } from '../../deployment/context.js';
+import { neutronPlaybook } from '../../deployment/devspec-helpers.js';
 import {
   factsLine,
   hostPfs,
@@ -13,7 +11,9 @@ import {
   resolveDevice,
   VIF_TIMEOUT,
   verdict,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import type { Pf } from '../../facts/host-facts.js';
+import type { RuleFinding, Severity } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 /** The PFs whose VFs Nova offers on a physnet on this host (device_spec entries tagged with it). */

@@ -1,6 +1,4 @@
-import { type Release, releaseLabel } from '../../osa/releases.js';
-import type { HostView } from '../context.js';
-import type { RuleFinding } from '../finding.js';
+import type { HostView } from '../../deployment/context.js';
 import {
   type FdbView,
   factsLine,
@@ -14,7 +12,9 @@ import {
   pfLocation,
   usedAs,
   verdict,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import { type Release, releaseLabel } from '../../osa/releases.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const BROKEN =

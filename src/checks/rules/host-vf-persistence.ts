@@ -1,5 +1,3 @@
-import { persistenceFix } from '../../vf-persistence.js';
-import type { RuleFinding } from '../finding.js';
 import {
   evidenceLine,
   factsLine,
@@ -9,7 +7,9 @@ import {
   pfLabel,
   pfLocation,
   usedAs,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import { persistenceFix } from '../../vf-persistence.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const RC_LOCAL = /^\/etc\/(rc\.d\/)?rc\.local$/;

@@ -1,4 +1,3 @@
-import type { RuleFinding } from '../finding.js';
 import {
   factsLine,
   hostPfs,
@@ -10,7 +9,8 @@ import {
   usedAs,
   VIF_TIMEOUT,
   verdict,
-} from '../host-helpers.js';
+} from '../../deployment/host-helpers.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 export const rule: Rule = {

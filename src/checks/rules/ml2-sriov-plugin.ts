@@ -1,4 +1,4 @@
-import type { HostView } from '../context.js';
+import type { HostView } from '../../deployment/context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

@@ -1,6 +1,6 @@
+import { defLocation, ML2_INI } from '../../deployment/context.js';
 import { iniValue, parseListOpt } from '../../openstack/neutron-agent-config.js';
 import { isDict, pyStr } from '../../python.js';
-import { defLocation, ML2_INI } from '../context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

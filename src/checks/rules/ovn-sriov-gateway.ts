@@ -1,7 +1,7 @@
-import type { CheckContext, HostView } from '../context.js';
+import type { CheckContext, HostView } from '../../deployment/context.js';
+import { mappingPhysnets, neutronPlaybook, sriovEntryLocation } from '../../deployment/vars-helpers.js';
 import type { FindingLocation, RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-import { mappingPhysnets, neutronPlaybook, sriovEntryLocation } from '../vars-helpers.js';
 
 /** The group whose hosts OSA marks ovn-cms-options=enable-chassis-as-gw, by release. */
 function gatewayGroup(ctx: CheckContext): string {

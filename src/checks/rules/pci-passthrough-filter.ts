@@ -1,5 +1,5 @@
+import { NOVA_CONF } from '../../deployment/context.js';
 import { atLeast, releaseLabel } from '../../osa/releases.js';
-import { NOVA_CONF } from '../context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
@@ -15,12 +15,17 @@ export const rule: Rule = {
   run(ctx) {
     const computes = ctx.allHosts().filter((h) => h.isCompute && (h.devspec()?.lines.length ?? 0) > 0);
     if (computes.length === 0) return [];
+    // The finding belongs to the host that schedules, whatever --host selects: it is reported
+    // when the selection holds that host or one of the SR-IOV computes it schedules for.
     const schedulers = ctx
-      .hosts()
+      .allHosts()
       .filter((h) => h.hasOption(NOVA_CONF, 'filter_scheduler', 'enabled_filters'));
     const scheduling = schedulers.filter((h) => h.groups.has('nova_scheduler'));
+    const selected = new Set(ctx.hosts().map((h) => h.name));
+    const computeSelected = computes.some((c) => selected.has(c.name));
     const out: RuleFinding[] = [];
     for (const h of scheduling.length > 0 ? scheduling : schedulers) {
+      if (!selected.has(h.name) && !computeSelected) continue;
       const value = h.option(NOVA_CONF, 'filter_scheduler', 'enabled_filters').at(-1) ?? '';
       const filters = value.split(',').map((f) => f.trim());
       if (filters.includes(FILTER)) continue;

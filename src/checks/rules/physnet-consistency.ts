@@ -1,5 +1,5 @@
+import { type DevspecEntry, type HostView, ML2_INI } from '../../deployment/context.js';
 import { iniValue, parseListOpt } from '../../openstack/neutron-agent-config.js';
-import { type DevspecEntry, type HostView, ML2_INI } from '../context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

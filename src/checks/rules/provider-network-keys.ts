@@ -1,7 +1,11 @@
-import { computeProviderNetworks } from '../../osa/provider-networks.js';
-import { isDict, type PyException, type PyValue, pyRepr, pyStr } from '../../python.js';
-import { AGENT_INI, type CheckContext, defLocation, type HostView, nodeAt, toLocation } from '../context.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
+import {
+  AGENT_INI,
+  type CheckContext,
+  defLocation,
+  type HostView,
+  nodeAt,
+  toLocation,
+} from '../../deployment/context.js';
 import {
   behaviourOf,
   defWhere,
@@ -10,7 +14,10 @@ import {
   neutronPlaybook,
   type PnEntry,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { computeProviderNetworks } from '../../osa/provider-networks.js';
+import { isDict, type PyException, type PyValue, pyRepr, pyStr } from '../../python.js';
+import type { FindingLocation, RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 /** A failure of the module on one entry (or on the whole list when index is null). */

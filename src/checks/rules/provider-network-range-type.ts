@@ -1,6 +1,4 @@
-import { pyRepr, pyStr, pyType } from '../../python.js';
-import { nodeAt } from '../context.js';
-import type { RuleFinding } from '../finding.js';
+import { nodeAt } from '../../deployment/context.js';
 import {
   behaviourOf,
   boundOn,
@@ -12,7 +10,9 @@ import {
   neutronPlaybook,
   type PnEntry,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { pyRepr, pyStr, pyType } from '../../python.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 /** The module reads this entry's range on a host: vlan when bound (or on neutron_server); the first vxlan/geneve entry everywhere. */

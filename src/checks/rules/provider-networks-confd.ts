@@ -1,10 +1,10 @@
 import { basename, dirname, join } from 'node:path';
+import { toLocation } from '../../deployment/context.js';
+import { deployPath } from '../../deployment/provider-networks-helpers.js';
 import { entry } from '../../osa/load.js';
 import { toPlain } from '../../osa/pyyaml.js';
 import { isDict } from '../../python.js';
-import { toLocation } from '../context.js';
 import type { RuleFinding } from '../finding.js';
-import { deployPath } from '../provider-networks-helpers.js';
 import type { Rule } from '../rule.js';
 
 export const rule: Rule = {

@@ -1,10 +1,4 @@
-import {
-  parseExcludeDevices,
-  parseListOpt,
-  parsePhysicalDeviceMappings,
-} from '../../openstack/neutron-agent-config.js';
-import type { CheckContext, HostView } from '../context.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
+import type { CheckContext, HostView } from '../../deployment/context.js';
 import {
   agentOptionLocation,
   agentOptionVar,
@@ -17,7 +11,13 @@ import {
   pnList,
   sriovItems,
   varWhere,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import {
+  parseExcludeDevices,
+  parseListOpt,
+  parsePhysicalDeviceMappings,
+} from '../../openstack/neutron-agent-config.js';
+import type { FindingLocation, RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const EXCLUDE_MISSING = /^Invalid exclude_devices: Device name .+ is missing from physical_device_mappings$/;

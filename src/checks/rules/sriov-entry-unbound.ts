@@ -1,6 +1,4 @@
-import { isDict, pyRepr, pyStr } from '../../python.js';
-import type { HostView } from '../context.js';
-import type { RuleFinding } from '../finding.js';
+import type { HostView } from '../../deployment/context.js';
 import {
   behaviourOf,
   defWhere,
@@ -10,10 +8,60 @@ import {
   neutronPlaybook,
   type PnList,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { isDict, pyRepr, pyStr } from '../../python.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const AGENT_GROUP = 'neutron_sriov_nic_agent';
+
+/** The L2 agent groups whose bridge mapping comes from the same entry. */
+const L2_AGENTS: ReadonlyArray<[group: string, mechanismDriver: string, name: string]> = [
+  ['neutron_openvswitch_agent', 'openvswitch', 'Open vSwitch agent'],
+  ['neutron_linuxbridge_agent', 'linuxbridge', 'Linux bridge agent'],
+  ['neutron_ovn_controller', 'ovn', 'OVN controller'],
+];
+
+/** The L2 agent that runs on the host: its group, and its mechanism driver enabled. */
+function l2Agent(h: HostView): string | undefined {
+  const drivers = h.mechanismDrivers();
+  return L2_AGENTS.find(([g, d]) => h.groups.has(g) && drivers.includes(d))?.[2];
+}
+
+/** Physnets in a rendered "physnet:bridge,…" mapping string. */
+function mappedPhysnets(h: HostView): Set<string> {
+  const text = h.render.providerNetworks?.network_mappings ?? '';
+  return new Set(
+    text
+      .split(',')
+      .map((m) => m.split(':')[0]!.trim())
+      .filter((p) => p !== ''),
+  );
+}
+
+/**
+ * What the hosts the entry misses lose: their SR-IOV mapping of the physnet and, for those that
+ * run an L2 agent and get no bridge mapping of it elsewhere, the bridge mapping as well.
+ */
+function losses(losing: readonly HostView[], physnet: string | null, others: readonly HostView[]): string {
+  const net = physnet ?? 'the physnet';
+  const parts = [
+    `so neutron-sriov-nic-agent on ${losing.map((h) => h.name).join(', ')} does not map ${net} and SR-IOV (direct/macvtap) ports on it fail to bind there ("Binding failed for port", vif_type=binding_failed)`,
+  ];
+  if (physnet !== null) {
+    const mapped = others.filter((h) => h.agent()?.physnets.includes(physnet));
+    if (mapped.length > 0)
+      parts[0] += ` (${mapped.map((h) => h.name).join(', ')} still ${mapped.length > 1 ? 'map' : 'maps'} it, through ${mapped.length > 1 ? 'their' : 'its'} own neutron_provider_networks)`;
+    const l2 = losing
+      .map((h) => [h, l2Agent(h)] as const)
+      .filter(([h, agent]) => agent !== undefined && !mappedPhysnets(h).has(physnet));
+    if (l2.length > 0)
+      parts.push(
+        `the entry gives them no bridge mapping of ${physnet} either, so the ${[...new Set(l2.map(([, a]) => a))].join(' and ')} on ${l2.map(([h]) => h.name).join(', ')} does not map it and normal ports on ${physnet} fail to bind there too`,
+      );
+  }
+  return parts.join('; ');
+}
 
 export const rule: Rule = {
   id: 'SRIOV-PN-007',
@@ -35,6 +83,7 @@ export const rule: Rule = {
       byDef.set(list.id, g);
     }
     const selected = new Set(ctx.hosts().map((h) => h.name));
+    const allAgentHosts = ctx.allHosts().filter((h) => h.groups.has(AGENT_GROUP));
     for (const { list, hosts } of byDef.values()) {
       const agentHosts = hosts.filter((h) => h.groups.has(AGENT_GROUP));
       if (agentHosts.length === 0 || !hosts.some((h) => selected.has(h.name))) continue;
@@ -102,10 +151,11 @@ export const rule: Rule = {
             );
         }
         if (todo.length === 0) todo.push(`bind ${entryName(e)} to ${AGENT_GROUP}`);
+        const others = allAgentHosts.filter((h) => !agentHosts.includes(h));
         out.push({
           ...(only ? { host: only.name } : {}),
           severity: 'error',
-          message: `${entryName(e)} has sriov_host_interfaces "${pyStr(v.sriov_host_interfaces)}" but applies to none of the hosts that run neutron-sriov-nic-agent (group ${AGENT_GROUP}): ${reasons.join('; ') || 'its group_binds match none of their groups'}. The module adds the SR-IOV mapping only on hosts bound to the entry, so no agent maps ${e.netName ?? 'the physnet'} and its direct/macvtap ports fail to bind ("Binding failed for port", vif_type=binding_failed)`,
+          message: `${entryName(e)} has sriov_host_interfaces "${pyStr(v.sriov_host_interfaces)}" but applies to none of the hosts that run neutron-sriov-nic-agent and read this provider_networks (group ${AGENT_GROUP}): ${reasons.join('; ') || 'its group_binds match none of their groups'}. The module adds the mappings only on hosts bound to the entry, ${losses(agentHosts, e.netName, others)}`,
           ...(loc ? { location: loc } : {}),
           evidence: [
             `group_binds: ${bindsText}${typeof rg === 'string' ? `; reference_group: ${rg}` : ''}`,

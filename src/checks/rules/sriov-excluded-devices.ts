@@ -1,16 +1,16 @@
 import {
-  parseExcludeDevices,
-  parseListOpt,
-  parsePhysicalDeviceMappings,
-} from '../../openstack/neutron-agent-config.js';
-import type { RuleFinding } from '../finding.js';
-import {
   agentOptionLocation,
   agentOptionVar,
   isExtraVar,
   neutronPlaybook,
   varWhere,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import {
+  parseExcludeDevices,
+  parseListOpt,
+  parsePhysicalDeviceMappings,
+} from '../../openstack/neutron-agent-config.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const MISSING = /^Invalid exclude_devices: Device name (.+) is missing from physical_device_mappings$/;

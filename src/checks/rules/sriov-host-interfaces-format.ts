@@ -1,5 +1,3 @@
-import { pyRepr, pyStr, pyType } from '../../python.js';
-import type { RuleFinding } from '../finding.js';
 import {
   behaviourOf,
   defWhere,
@@ -11,7 +9,9 @@ import {
   moduleFailureText,
   neutronPlaybook,
   pnList,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import { pyRepr, pyStr, pyType } from '../../python.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 /** Linux refuses interface names with white space or '/', and longer than 15 bytes (dev_valid_name). */

@@ -1,4 +1,3 @@
-import type { RuleFinding } from '../finding.js';
 import {
   agentOptionVar,
   behaviourOf,
@@ -6,7 +5,8 @@ import {
   neutronPlaybook,
   pnList,
   sriovMappingLocation,
-} from '../provider-networks-helpers.js';
+} from '../../deployment/provider-networks-helpers.js';
+import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 function fixFor(from: string | null, pf: string, physnets: string[], where: string): string {

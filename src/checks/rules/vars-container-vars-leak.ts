@@ -1,6 +1,4 @@
-import { defLocation } from '../context.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import { defLocation } from '../../deployment/context.js';
 import {
   allDefs,
   containerVarsOwner,
@@ -9,7 +7,9 @@ import {
   showValue,
   varMatters,
   where,
-} from '../vars-helpers.js';
+} from '../../deployment/vars-helpers.js';
+import type { RuleFinding } from '../finding.js';
+import type { Rule } from '../rule.js';
 
 export const rule: Rule = {
   id: 'SRIOV-VARS-002',

@@ -1,10 +1,4 @@
-import type { VarDef } from '../../osa/inventory.js';
-import { pciTemplate } from '../../osa/render.js';
-import type { ResolvedVar } from '../../osa/vars.js';
-import type { PyValue } from '../../python.js';
-import { type CheckContext, defLocation, type HostView } from '../context.js';
-import type { RuleFinding, Severity } from '../finding.js';
-import type { Rule } from '../rule.js';
+import { type CheckContext, defLocation, type HostView } from '../../deployment/context.js';
 import {
   allDefs,
   describeAt,
@@ -15,7 +9,13 @@ import {
   showValue,
   varMatters,
   where,
-} from '../vars-helpers.js';
+} from '../../deployment/vars-helpers.js';
+import type { VarDef } from '../../osa/inventory.js';
+import { pciTemplate } from '../../osa/render.js';
+import type { ResolvedVar } from '../../osa/vars.js';
+import type { PyValue } from '../../python.js';
+import type { RuleFinding, Severity } from '../finding.js';
+import type { Rule } from '../rule.js';
 
 /** What goes wrong on the host when it gets the global value instead of its own. */
 const CONSEQUENCE: Record<string, string> = {

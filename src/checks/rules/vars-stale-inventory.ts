@@ -1,7 +1,7 @@
+import { allDefs, describeAt, shortFile, showValue, varMatters } from '../../deployment/vars-helpers.js';
 import { SRIOV_VARS } from '../../osa/render.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
-import { allDefs, describeAt, shortFile, showValue, varMatters } from '../vars-helpers.js';
 
 const NAMES: ReadonlySet<string> = new Set(SRIOV_VARS);
 

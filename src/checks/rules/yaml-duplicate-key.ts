@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { toLocation } from '../context.js';
+import { toLocation } from '../../deployment/context.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

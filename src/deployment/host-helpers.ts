@@ -1,8 +1,9 @@
 // Shared by the host-facts rules (SRIOV-HOST-*): which PFs matter on a host (those the SR-IOV
 // agent maps and those the Nova device_spec selects), how a mapped name resolves against the
 // host's facts, VF persistence per PF, and the L2 agent's FDB extension. Pure: no I/O.
+
+import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, OtherNic, PersistenceEvidence, Pf, Vf } from '../facts/host-facts.js';
-import { vfAddressFromCapability } from '../facts/parse-lspci.js';
 import { assessReadiness, pfLabel, type Readiness, type Verdict } from '../facts/readiness.js';
 import {
   AgentConfigError,
@@ -11,12 +12,12 @@ import {
   parseMultiMappings,
 } from '../openstack/neutron-agent-config.js';
 import type { NovaDevice } from '../openstack/nova-devspec.js';
+import { pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
 import type { Release } from '../osa/releases.js';
 import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
 import { matchingDevices } from './devspec-helpers.js';
-import type { FindingLocation } from './finding.js';
 
 export { pfLabel };
 
@@ -97,28 +98,6 @@ export function resolveDevice(f: HostFacts, name: string): Resolved {
   const renamedTo =
     f.pfs.find((p) => p.netdev?.startsWith(name) && RENAME_SUFFIX.test(p.netdev.slice(name.length))) ?? null;
   return { kind: 'missing', renamedTo };
-}
-
-/** The NovaDevice libvirt reports for a PF, and for one of its VFs. */
-function pfDevice(pf: Pf): NovaDevice | null {
-  if (!pf.pciAddress || !pf.vendorId || !pf.deviceId) return null;
-  return { vendor_id: pf.vendorId, product_id: pf.deviceId, address: pf.pciAddress, parent_addr: null };
-}
-
-function vfDevice(pf: Pf, address: string | null): NovaDevice | null {
-  const product = pf.vfDeviceId ?? pf.sriovCapability?.vfDeviceId ?? null;
-  if (!address || !pf.pciAddress || !pf.vendorId || !product) return null;
-  return { vendor_id: pf.vendorId, product_id: product, address, parent_addr: pf.pciAddress };
-}
-
-/** The addresses of the PF's VFs, or where VF 0 would be when none exist yet (PCIe routing-ID rule). */
-function vfAddresses(pf: Pf): string[] {
-  const have = pf.vfs.map((v) => v.pciAddress).filter((a): a is string => a !== null);
-  if (have.length > 0) return have;
-  const cap = pf.sriovCapability;
-  if (!pf.pciAddress || !cap || cap.vfOffset === null || cap.vfStride === null) return [];
-  const first = vfAddressFromCapability(pf.pciAddress, cap.vfOffset, cap.vfStride, 0);
-  return first ? [first] : [];
 }
 
 export interface DevspecSelection {

@@ -2,6 +2,8 @@
 // sorted by config_template, so entries are found by content), the value form the Nova PCI
 // variable takes in each OSA release, the devices nova-compute's libvirt driver reports (built
 // from HostFacts), and name suggestions for typos.
+
+import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
 import { DeviceMatcher, type DeviceSpec, type NovaDevice } from '../openstack/nova-devspec.js';
 import type { VarDef } from '../osa/inventory.js';
@@ -18,7 +20,6 @@ import {
   nodeAt,
   toLocation,
 } from './context.js';
-import type { FindingLocation } from './finding.js';
 
 export { neutronPlaybook, novaPlaybook } from './playbooks.js';
 

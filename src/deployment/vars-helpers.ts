@@ -2,6 +2,7 @@
 // definitions are per host or group, whether a variable matters on a host, where a
 // container_vars definition was written, and short renderings of values for messages.
 import { relative } from 'node:path';
+import type { FindingLocation } from '../checks/finding.js';
 import type { VarDef, VarLevel } from '../osa/inventory.js';
 import { entry } from '../osa/load.js';
 import type { Loc } from '../osa/pyyaml.js';
@@ -10,7 +11,6 @@ import { roleDefaultsLookup } from '../osa/role-defaults-lookup.js';
 import { HostVars, type ResolvedVar } from '../osa/vars.js';
 import { isDict, jsonLoads, type PyValue } from '../python.js';
 import { type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
-import type { FindingLocation } from './finding.js';
 
 export { neutronPlaybook, novaPlaybook } from './playbooks.js';
 

@@ -1,6 +1,8 @@
 // What a rule sees: the deployment model, each host's rendered SR-IOV settings read back the way
 // the services read them (agent mappings, Nova device specs), and the host's facts when given.
 // Rules read only this; they never touch files.
+
+import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import {
   AgentConfigError,
@@ -17,7 +19,6 @@ import type { Release } from '../osa/releases.js';
 import { type HostRender, type IniValue, jsonDumps } from '../osa/render.js';
 import type { ResolvedVar } from '../osa/vars.js';
 import { boolFromString, jsonLoads, type PyValue } from '../python.js';
-import type { FindingLocation } from './finding.js';
 
 export const AGENT_INI = 'plugins/ml2/sriov_nic_agent.ini';
 export const ML2_INI = 'plugins/ml2/ml2_conf.ini';

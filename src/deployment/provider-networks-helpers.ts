@@ -3,12 +3,12 @@
 // provider_networks module applies to a host in a release (the same tests the module makes),
 // and where each [sriov_nic] option of the agent came from.
 import { relative } from 'node:path';
+import type { FindingLocation } from '../checks/finding.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type ProviderNetworksBehaviour, providerNetworksBehaviour } from '../osa/provider-networks.js';
 import { toPlain, type YNode } from '../osa/pyyaml.js';
 import { isDict, type PyValue, pySet, pyStr } from '../python.js';
 import { AGENT_INI, type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
-import type { FindingLocation } from './finding.js';
 
 export { neutronPlaybook } from './playbooks.js';
 
