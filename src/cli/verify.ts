@@ -1,7 +1,9 @@
 // `osa-sriov verify`: the one command that writes to the cloud (docs/verify.md). Flags are
 // checked before Keystone is asked anything; SIGINT and SIGTERM abort the run, which then
 // deletes what it created before returning.
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { connect, readCloud } from '../cloud/client.js';
 import { CloudError } from '../cloud/http.js';
@@ -25,8 +27,10 @@ import {
 } from '../cloud/verify.js';
 import { checkOnHost } from '../cloud/verify-host.js';
 import { safeText, verifyJson, verifyJunit, verifyText } from '../cloud/verify-report.js';
+import type { HostFacts } from '../facts/host-facts.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom } from './cloud-options.js';
+import { collectAnsible } from './collect-ansible.js';
 import { repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -44,6 +48,8 @@ interface VerifyCliOptions extends Record<string, unknown> {
   timeout?: string;
   parallel?: string;
   facts?: string[];
+  ansible?: boolean;
+  inventory?: string;
   keepOnFailure?: boolean;
   yes?: boolean;
   dryRun?: boolean;
@@ -80,6 +86,14 @@ function validate(opts: VerifyCliOptions) {
     for (const v of list ?? [])
       if (v.trim() === '' || v.length > 255)
         throw new UserError(`${flag} "${v}" is not a name`, null, 'see --help');
+  if (opts.ansible && opts.facts)
+    throw new UserError(
+      '--ansible takes the snapshots itself: it does not go with --facts',
+      null,
+      'give --facts DIR (snapshots you took while the servers ran) or --ansible, not both',
+    );
+  if (opts.inventory !== undefined && !opts.ansible)
+    throw new UserError('-i/--inventory is the inventory of --ansible', null, 'add --ansible, or drop -i');
   if (opts.allHosts && opts.keepOnFailure && !opts.yes)
     throw new UserError(
       '--all-hosts with --keep-on-failure may leave a server and a VF held on every failing host',
@@ -96,6 +110,27 @@ function validate(opts: VerifyCliOptions) {
   if (!Number.isInteger(parallel))
     throw new UserError('--parallel must be a whole number', null, 'see --help');
   return { vnics, timeoutS: seconds(opts.timeout, '--timeout', 300, 3600), parallel };
+}
+
+/**
+ * --ansible: a snapshot of the case's host taken now, while its server runs, by the fleet
+ * collection (`collect --ansible --limit HOST`, one implementation). Its progress goes to stderr,
+ * so that stdout keeps only verify's report; a host Ansible cannot reach gives no facts, which
+ * the on-host check reports.
+ */
+async function snapshotByAnsible(
+  host: string,
+  inventory: string | undefined,
+  cli: CliRun,
+): Promise<ReadonlyMap<string, HostFacts>> {
+  const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-verify-facts-'));
+  try {
+    const run: CliRun = { ...cli, stdout: cli.stderr, exitCode: 0 };
+    await collectAnsible({ output: dir, limit: host, ...(inventory ? { inventory } : {}) }, run);
+    return factsByName(readFactsPaths([dir]));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function verifyCommand(opts: VerifyCliOptions, cli: CliRun): Promise<number> {
@@ -199,6 +234,12 @@ export async function verifyCommand(opts: VerifyCliOptions, cli: CliRun): Promis
         signal: abort.signal,
         ...(progress ? { progress } : {}),
         ...(facts ? { onHost: (c, port, net) => checkOnHost(facts, c, port, net) } : {}),
+        ...(opts.ansible
+          ? {
+              onHost: async (c, port, net) =>
+                checkOnHost(await snapshotByAnsible(c.host, opts.inventory, cli), c, port, net, 'ansible'),
+            }
+          : {}),
       });
       report.cases = run.results;
       report.leftovers = run.leftovers;
@@ -294,6 +335,14 @@ export function registerVerify(program: Command, cli: CliRun): void {
         '--facts <path>',
         'snapshots taken while the servers run: check the VF MAC/VLAN on the host (repeatable)',
       ).argParser(repeatable),
+    )
+    .option(
+      '--ansible',
+      "take a snapshot of each case's host through Ansible while its server runs (collect --ansible), and check the VF MAC/VLAN there",
+    )
+    .option(
+      '-i, --inventory <path>',
+      "the Ansible inventory for --ansible (default: OSA's dynamic inventory)",
     )
     .option('--keep-on-failure', 'keep the resources of a failed case and print their ids')
     .option('--yes', 'allow --all-hosts with --keep-on-failure')

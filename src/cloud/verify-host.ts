@@ -12,6 +12,8 @@ export function checkOnHost(
   c: VerifyCase,
   port: CloudPort,
   network: CloudNetwork | undefined,
+  /** Where the facts came from: the user's --facts, or a snapshot --ansible just took. */
+  from: 'facts' | 'ansible' = 'facts',
 ): OnHostCheck {
   const entry = factsFinder(facts)(c.host);
   const out: OnHostCheck = {
@@ -26,7 +28,11 @@ export function checkOnHost(
     problems: [],
   };
   if (!entry) {
-    out.problems.push(`no facts for ${c.host} among --facts: take a snapshot of it while the server runs`);
+    out.problems.push(
+      from === 'ansible'
+        ? `no snapshot of ${c.host} through Ansible (see collect's messages above): is it in the inventory under that name, and reachable?`
+        : `no facts for ${c.host} among --facts: take a snapshot of it while the server runs`,
+    );
     return out;
   }
   // Only this port (and its network) in the snapshot: the rows are about it alone.

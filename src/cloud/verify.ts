@@ -379,8 +379,12 @@ export interface VerifyOptions {
   signal?: AbortSignal;
   /** Progress lines (a TTY shows them); never secrets. */
   progress?: (line: string) => void;
-  /** The on-host check for a passing case (--facts), given the case and its port. */
-  onHost?: (c: VerifyCase, port: CloudPort, network: CloudNetwork | undefined) => OnHostCheck | null;
+  /** The on-host check for a passing case (--facts, or a snapshot --ansible takes now). */
+  onHost?: (
+    c: VerifyCase,
+    port: CloudPort,
+    network: CloudNetwork | undefined,
+  ) => OnHostCheck | null | Promise<OnHostCheck | null>;
   /** Poll interval (tests shorten it). */
   pollMs?: number;
 }
@@ -714,7 +718,7 @@ async function runCase(
   }
   if (opts.onHost) {
     const cloud = await readCloud(s);
-    result.onHost = opts.onHost(
+    result.onHost = await opts.onHost(
       c,
       bound,
       cloud.networks.find((n) => n.id === bound.network_id),

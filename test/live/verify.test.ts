@@ -4,7 +4,10 @@
 // and after: verify must leave nothing, whatever way it ends. The server that holds physnet1's
 // only VF is this file's own (named and tagged jverify-hold-…) and deleted in `after`.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { type CloudSession, connect } from '../../src/cloud/client.js';
 import { NAME_PREFIX } from '../../src/cloud/verify.js';
@@ -13,6 +16,13 @@ import { REPO } from '../helpers.js';
 import { LIVE_CLOUD, liveEnv, liveSkip, novaUnavailable } from './live-stack.js';
 
 const skip = liveSkip(novaUnavailable());
+/** The --ansible test needs Debian's ansible-core (.ci/run installs it). */
+const noAnsible = () =>
+  spawnSync('ansible-playbook', ['--version']).status === 0
+    ? false
+    : process.env.CI === 'true'
+      ? false // in CI it runs, and fails without Ansible
+      : 'ansible-playbook is not installed (apt-get install ansible-core)';
 const env = () => ({ ...liveEnv(), OS_CLOUD: LIVE_CLOUD });
 const IMAGE = 'tiny'; // the stack's only image (no "cirros" one: the default pick refuses, see below)
 
@@ -146,6 +156,49 @@ describe('verify on the live cloud', { skip, concurrency: false }, () => {
       /<failure message="[^"]*maps physnet1:ens1f0,physnet2:ens2f0, not the network's physnet physnet3/,
     );
     assert.match(r.stdout, /fix: map physnet3 to a PF on compute-sriov-1/);
+    assert.deepEqual(await ours(s), baseline);
+  });
+
+  test('--ansible snapshots the host while the server runs and checks the VF there', {
+    skip: noAnsible(),
+  }, async () => {
+    // compute-sriov-1 is this machine for Ansible (a local connection): the real collector runs,
+    // while the server is ACTIVE, on a host that has no VF at the port's pci_slot (the stack's
+    // VFs are Nova's fake driver's). So the case fails on the host, saying what it looked for.
+    const dir = mkdtempSync(join(tmpdir(), 'verify-ansible-'));
+    const inv = join(dir, 'inventory.ini');
+    writeFileSync(
+      inv,
+      '[nova_compute]\ncompute-sriov-1 ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n',
+    );
+    try {
+      const r = await verify(
+        '--host',
+        'compute-sriov-1',
+        '--physnet',
+        'physnet2',
+        '--ansible',
+        '-i',
+        inv,
+        '--format',
+        'json',
+      );
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /collected compute-sriov-1/);
+      const rep = JSON.parse(r.stdout) as Report;
+      const c = rep.cases[0]!;
+      assert.equal(c.result, 'fail');
+      assert.equal(c.serverStatus, 'ACTIVE', 'the server itself came up');
+      const onHost = c.onHost as { factsHost: string; problems: string[] };
+      assert.equal(onHost.factsHost, 'compute-sriov-1');
+      assert.match(
+        onHost.problems.join(' '),
+        new RegExp(`no PF on compute-sriov-1 has a VF at ${String(c.pciSlot).replace(/\./g, '\\.')}`),
+      );
+      assert.match(String(c.reason), /^on compute-sriov-1: /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
     assert.deepEqual(await ours(s), baseline);
   });
 

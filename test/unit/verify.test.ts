@@ -393,5 +393,7 @@ describe('verify: usage checked before the cloud is asked', () => {
     assertUserError(cli('verify', '--timeout', '0'), /--timeout must be a number/);
     assertUserError(cli('verify', '--parallel', '1.5'), /--parallel must be a whole number/);
     assertUserError(cli('verify', '--cleanup', '--dry-run'), /--cleanup removes the leftovers/);
+    assertUserError(cli('verify', '--ansible', '--facts', 'x'), /--ansible takes the snapshots itself/);
+    assertUserError(cli('verify', '-i', 'inventory'), /-i\/--inventory is the inventory of --ansible/);
   });
 });
