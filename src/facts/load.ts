@@ -48,7 +48,7 @@ function parseFacts(data: Buffer): HostFacts {
     }
     return possible(parsed.data);
   }
-  return possible(checkBuilt(factsFromSnapshot(parseSnapshot(data)), data));
+  return checkBuilt(possible(factsFromSnapshot(parseSnapshot(data))), data);
 }
 
 /**
