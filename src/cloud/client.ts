@@ -229,7 +229,7 @@ class Session implements CloudSession {
     const out: unknown[] = [];
     // Position of each id in out: an item met again replaces the earlier copy (see below).
     const at = new Map<string, number>();
-    const markers = new Set<string>();
+    const markers = new Map<string, number>();
     const endpoint = `${serviceName(serviceType)} GET ${path}`;
     for (let pages = 1; ; pages++) {
       if (pages > MAX_PAGES)
@@ -261,13 +261,17 @@ class Session implements CloudSession {
       const params = Object.fromEntries(new URL(next, 'http://link.invalid').searchParams);
       const marker = params.marker;
       if (!marker) break;
-      // A marker seen twice would loop forever (a broken proxy rewriting links).
-      if (markers.has(marker))
+      // The same marker again is legitimate once in a while: Nova lists a server that is being
+      // scheduled from the API database, then from its cell, so the page after it can end on it
+      // again (seen on the live stack). A marker that keeps coming back would loop forever (a
+      // broken proxy rewriting links): a few repeats are followed, then it is an error.
+      const uses = (markers.get(marker) ?? 0) + 1;
+      if (uses > MAX_MARKER_REPEATS)
         throw new CloudError(
           `${endpoint}: page ${pages} links back to a page already read (marker ${JSON.stringify(marker.slice(0, 80))}): the list would never end`,
           'check the endpoint in the catalog, and a proxy in front of it that rewrites links',
         );
-      markers.add(marker);
+      markers.set(marker, uses);
       query = { ...query, ...params };
     }
     return out;
@@ -277,6 +281,9 @@ class Session implements CloudSession {
     this.transport.close();
   }
 }
+
+/** How many times one page marker may come back before the list is taken for a loop. */
+const MAX_MARKER_REPEATS = 3;
 
 /** Pages of one list at most: 500 items a page, a million items, far beyond any cloud we read. */
 export const MAX_PAGES = 2_000;
