@@ -11,6 +11,7 @@ import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
 import { jsonDumps, type PciTemplate, pciTemplate } from '../osa/render.js';
 import { isDict, jsonLoads, type PyValue } from '../python.js';
+import { editDistance } from '../suggest.js';
 import {
   type CheckContext,
   type DevspecEntry,
@@ -379,21 +380,6 @@ const SYNONYMS: Readonly<Record<string, string>> = {
   nic: 'devname',
 };
 
-function distance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        v = Math.min(v, d[i - 2]![j - 2]! + 1);
-      d[i]![j] = v;
-    }
-  }
-  return d[a.length]![b.length]!;
-}
-
 /** The candidate a misspelt name most likely meant, or null when none is close. */
 export function closestName(name: string, candidates: readonly string[]): string | null {
   const n = name.toLowerCase().replace(/[-\s]/g, '_');
@@ -403,7 +389,7 @@ export function closestName(name: string, candidates: readonly string[]): string
   let best: string | null = null;
   let bestD = Number.POSITIVE_INFINITY;
   for (const c of candidates) {
-    const dd = Math.min(distance(n, c), distance(n.replace(/_/g, ''), c.replace(/_/g, '')));
+    const dd = Math.min(editDistance(n, c), editDistance(n.replace(/_/g, ''), c.replace(/_/g, '')));
     if (dd < bestD) {
       bestD = dd;
       best = c;

@@ -18,18 +18,9 @@ import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, sep } from 'node:path';
 import type { FileChange } from './edits.js';
 import { faultPoint, onExit } from './exit-cleanup.js';
-import { JOURNAL_FILE, LOCK_FILE, WriteTargetError } from './write.js';
+import { alive, JOURNAL_FILE, LOCK_FILE, WriteTargetError } from './write.js';
 
 const PREFIX = 'osa-sriov-plan-';
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Removes the staging copies of runs that were killed (their pid is gone). */
 function sweepStale(): void {

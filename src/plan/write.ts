@@ -164,7 +164,8 @@ interface LockInfo {
   since: string;
 }
 
-function alive(pid: number): boolean {
+/** Is the process alive (EPERM: it is, but not ours)? */
+export function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
