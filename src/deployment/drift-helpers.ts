@@ -120,3 +120,10 @@ export function driftFix(
   else keep = `add it under ${section} in ${overridesVar} in /etc/openstack_deploy/host_vars/${h.name}.yml`;
   return `to run what the deploy directory says, re-run ${playbook}; to keep the host's value instead (a hand edit), ${keep}, or the next run undoes it`;
 }
+
+/** What the next run of the role's playbook does to a drifted setting (the render wins). */
+export function driftConsequence(d: Drift, role: string): string {
+  if (d.rendered.length === 0) return `the next ${role} run removes it`;
+  if (d.deployed.length === 0) return `OSA writes it at the next ${role} run`;
+  return `the next ${role} run replaces it with the rendered value`;
+}

@@ -75,7 +75,7 @@ type VfPlace = Pick<Vf, 'pciAddress' | 'driver' | 'netdev' | 'iommuGroup' | 'upp
 const NO_PLACE: VfPlace = { pciAddress: null, driver: null, netdev: null, iommuGroup: null, uppers: [] };
 
 /** One VF from its PF's VF table entry and where it sits; one literal (spreading per VF is slow). */
-function vfFromTable(index: number, t: IpVf | undefined, place: VfPlace = NO_PLACE): Vf {
+export function vfFromTable(index: number, t: IpVf | undefined, place: VfPlace = NO_PLACE): Vf {
   return {
     index,
     mac: t?.mac ?? null,

@@ -2,6 +2,8 @@
 // `ip -d link show`), joined as a snapshot would be: by PCI address. Each output is
 // checked to be what its flag expects; what cannot be joined, or was not pasted, is
 // said in notes with the outputs that would tell it.
+
+import { vfFromTable } from './build.js';
 import {
   HOST_FACTS_SCHEMA,
   type HostFacts,
@@ -207,22 +209,13 @@ function vfOf(
   dev: LspciDevice | undefined,
   netdev: string | null,
 ): Vf {
-  return {
-    index,
+  return vfFromTable(index, t, {
     pciAddress: addr,
     driver: dev?.driverInUse ?? null,
     netdev,
-    mac: t?.mac ?? null,
-    vlan: t ? t.vlan : null,
-    qos: t ? t.qos : null,
-    spoofCheck: t?.spoofCheck ?? null,
-    trust: t?.trust ?? null,
-    linkState: t?.linkState ?? null,
-    maxTxRateMbps: t ? t.maxTxRateMbps : null,
-    minTxRateMbps: t ? t.minTxRateMbps : null,
     iommuGroup: dev?.iommuGroup ?? null,
     uppers: [],
-  };
+  });
 }
 
 /** A list for a message: the first few, then how many in all. */

@@ -1,5 +1,6 @@
 import { NOVA_CONF } from '../../deployment/context.js';
 import {
+  driftConsequence,
   driftFix,
   factsAreOwnFiles,
   renderedFrom,
@@ -34,12 +35,7 @@ export const rule: Rule = {
         label === 'device_spec'
           ? "nova-compute tracks and offers the PCI devices the host's list selects, so the device_spec checks of this report describe a list the host does not run"
           : "nova-compute runs with the host's value";
-      const consequence =
-        d.rendered.length === 0
-          ? 'the next os_nova run removes it'
-          : d.deployed.length === 0
-            ? 'OSA writes it at the next os_nova run'
-            : 'the next os_nova run replaces it with the rendered value';
+      const consequence = driftConsequence(d, 'os_nova');
       out.push({
         host: h.name,
         severity: 'warning',

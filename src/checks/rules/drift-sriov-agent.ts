@@ -1,5 +1,6 @@
 import { AGENT_INI } from '../../deployment/context.js';
 import {
+  driftConsequence,
   driftFix,
   factsAreOwnFiles,
   renderedFrom,
@@ -32,12 +33,7 @@ export const rule: Rule = {
     const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;
     for (const d of sectionDrift(h, AGENT_INI, 'sriov_nic', agent.sriovNic)) {
       const label = d.setting.label;
-      const consequence =
-        d.rendered.length === 0
-          ? 'the next os_neutron run removes it'
-          : d.deployed.length === 0
-            ? 'OSA writes it at the next os_neutron run'
-            : 'the next os_neutron run replaces it with the rendered value';
+      const consequence = driftConsequence(d, 'os_neutron');
       out.push({
         host: h.name,
         severity: 'warning',
