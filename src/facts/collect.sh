@@ -98,7 +98,9 @@ op_attr() {
 
 # watchdog PID FILE: stops PID once FILE, its output, has not grown for LIMIT seconds while
 # PID was waiting (not running or runnable, per /proc/PID/stat where there is one: a worker
-# that a busy machine does not schedule is not stuck).
+# that a busy machine does not schedule is not stuck) and had no child process (the worker
+# forks only for ops that never hang, such as reading a link: it then waits in state S for
+# a child that a busy machine may be slow to run).
 watchdog() {
   trap - EXIT INT
   _sl=
@@ -110,6 +112,9 @@ watchdog() {
     _now=$(wc -c < "$2")
     _state=S
     { read -r _x _x _state _x < "/proc/$1/stat"; } 2>/dev/null
+    _kids=
+    { read -r _kids < "/proc/$1/task/$1/children"; } 2>/dev/null
+    [ -n "$_kids" ] && _state=R
     if [ "$_now" = "$_last" ] && [ "$_state" != R ]; then _same=$((_same + 1)); else _same=0 _last=$_now; fi
     if [ "$_same" -ge "$LIMIT" ]; then
       echo 1 > "$TMP/stuck"
