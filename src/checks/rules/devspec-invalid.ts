@@ -23,8 +23,8 @@ import { novaHostFromFacts } from '../../openstack/nova-host.js';
 import type { Release } from '../../osa/releases.js';
 import { jsonDumps, pciTemplate } from '../../osa/render.js';
 import { isDict, jsonLoads, pyRepr, pyStr, pyType } from '../../python.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 interface Culprit {
   line: string;
@@ -222,12 +222,12 @@ function aliasJsonError(text: string): string | null {
   }
 }
 
-function aliasFindings(h: HostView, release: Release): RuleFinding[] {
+function aliasFindings(h: HostView, release: Release): HostFinding[] {
   const lines = h.option(NOVA_CONF, 'pci', 'alias').map(iniValue);
   if (lines.length === 0) return [];
   const r = h.variable('nova_pci_alias');
   const items = Array.isArray(r?.value) ? r.value : r?.value === undefined ? [] : [r.value];
-  const out: RuleFinding[] = [];
+  const out: HostFinding[] = [];
   const when =
     release.major >= 32
       ? 'nova-compute validates [pci] alias at start and does not start; nova-api rejects servers whose flavor asks for an alias'
@@ -241,7 +241,6 @@ function aliasFindings(h: HostView, release: Release): RuleFinding[] {
     const loc = idx >= 0 ? h.varLocation('nova_pci_alias', [idx]) : h.varLocation('nova_pci_alias');
     const json = mapping ? jsonDumps(item) : null;
     out.push({
-      host: h.name,
       severity: 'error',
       message: `[pci] alias ${lines.length > 1 ? `line ${i + 1} ` : ''}is refused by Nova: "Invalid PCI alias definition: ${reason}"${mapping ? '; nova_pci_alias items must be JSON strings, and OSA writes a YAML mapping item as a Python repr' : ''}. ${when}`,
       ...(loc ? { location: loc } : {}),
@@ -261,36 +260,34 @@ export const rule: Rule = {
   rationale:
     'nova-compute parses [pci] device_spec at start and exits on the first bad entry; an alias that is not JSON breaks every flavor that uses it. OSA writes some value forms as Python reprs, which is the usual cause.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      out.push(...aliasFindings(h, ctx.release));
-      const v = h.devspec();
-      if (!v?.error || v.errorNeedsFacts) continue;
-      const c = culprit(h, v);
-      const err = c?.error ?? v.error;
-      const why = explain(ctx, h, v, c);
-      const tag = errorTag(err.message);
-      const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, tag);
-      const src = specSource(h);
-      const file = defFile(ctx, src?.def);
-      const head = err.upstreamCrash
-        ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.message.replace(/^Invalid \[pci\]device_spec config: /, '')})`
-        : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err.message)}"`;
-      out.push({
-        host: h.name,
-        severity: 'error',
-        message: why ? `${head}. Why: ${why.reason}` : head,
-        ...(location ? { location } : {}),
-        evidence: [
-          `nova.conf [${v.section}] ${v.option} = ${v.lines.join(' | ')}`,
-          ...(src
-            ? [`from ${src.name}${src.viaDefault ? " (through nova_device_spec's role default)" : ''}`]
-            : []),
-        ],
-        fix: `${why ? why.fix : `correct ${src?.name ?? 'nova_device_spec'}${file ? ` in ${file}` : ''} (\`osa-sriov devspec explain '<value>'\` shows how Nova reads a value)`}; then re-run ${novaPlaybook(ctx.release)}`,
-      });
-    }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    out.push(...aliasFindings(h, ctx.release));
+    const v = h.devspec();
+    if (!v?.error || v.errorNeedsFacts) return out;
+    const c = culprit(h, v);
+    const err = c?.error ?? v.error;
+    const why = explain(ctx, h, v, c);
+    const tag = errorTag(err.message);
+    const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, tag);
+    const src = specSource(h);
+    const file = defFile(ctx, src?.def);
+    const head = err.upstreamCrash
+      ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.message.replace(/^Invalid \[pci\]device_spec config: /, '')})`
+      : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err.message)}"`;
+    out.push({
+      severity: 'error',
+      message: why ? `${head}. Why: ${why.reason}` : head,
+      ...(location ? { location } : {}),
+      evidence: [
+        `nova.conf [${v.section}] ${v.option} = ${v.lines.join(' | ')}`,
+        ...(src
+          ? [`from ${src.name}${src.viaDefault ? " (through nova_device_spec's role default)" : ''}`]
+          : []),
+      ],
+      fix: `${why ? why.fix : `correct ${src?.name ?? 'nova_device_spec'}${file ? ` in ${file}` : ''} (\`osa-sriov devspec explain '<value>'\` shows how Nova reads a value)`}; then re-run ${novaPlaybook(ctx.release)}`,
+    });
     return out;
   },
 };

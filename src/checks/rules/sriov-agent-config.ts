@@ -17,8 +17,8 @@ import {
   parseListOpt,
   parsePhysicalDeviceMappings,
 } from '../../openstack/neutron-agent-config.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const EXCLUDE_MISSING = /^Invalid exclude_devices: Device name .+ is missing from physical_device_mappings$/;
 
@@ -89,56 +89,54 @@ export const rule: Rule = {
   rationale:
     'neutron-sriov-nic-agent parses physical_device_mappings, exclude_devices and the resource-provider options at start; any ValueError ("Invalid mapping", "Missing value in mapping", ...) makes it exit with "Failed on Agent configuration parse. Agent terminated!".',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
     const b = behaviourOf(ctx);
-    for (const h of ctx.hosts()) {
-      const agent = h.agent();
-      if (!agent?.error || EXCLUDE_MISSING.test(agent.error)) continue;
-      const option = optionOf(agent.error, agent.mappingsText, agent.excludeText);
-      const from = agentOptionVar(h, option);
-      let location = agentOptionLocation(h, option);
-      let fix: string;
-      const text =
-        option === 'physical_device_mappings'
-          ? agent.mappingsText
-          : option === 'exclude_devices'
-            ? agent.excludeText
-            : (h.option('plugins/ml2/sriov_nic_agent.ini', 'sriov_nic', option).at(-1) ?? '');
-      const hint = option === 'physical_device_mappings' ? itemHint(agent.error) : '';
-      if (option === 'physical_device_mappings' && from === 'provider_networks') {
-        const item = agent.error.match(/: '(.*)'$/)?.[1];
-        const found = item !== undefined ? entryOf(ctx, h, item, b) : null;
-        if (found?.loc) location = found.loc;
-        fix = found
-          ? found.suggestion
-            ? `write ${found.suggestion} in the provider_networks entry (${found.where})`
-            : `fix ${found.key} of the provider_networks entry in ${found.where}: sriov_host_interfaces is "<pf>[,<pf>]" (no empty item, no ":"), net_name has no ":" or ","`
-          : 'fix sriov_host_interfaces / net_name of the provider_networks entries: each SR-IOV item must be <physnet>:<pf>';
-      } else if (option === 'physical_device_mappings' && from === 'neutron_provider_networks') {
-        fix = `write network_sriov_mappings of neutron_provider_networks (${varWhere(ctx, h, from)}) as "<physnet>:<pf>[,<physnet>:<pf>]"`;
-      } else if (from === 'neutron_sriov_nic_agent_ini_overrides') {
-        fix = `fix sriov_nic.${option} in neutron_sriov_nic_agent_ini_overrides (${varWhere(ctx, h, from)})`;
-      } else if (option === 'exclude_devices') {
-        fix = `write neutron_sriov_excluded_devices (${varWhere(ctx, h, from ?? 'neutron_sriov_excluded_devices')}) as "<pf>:<vf pci>;<vf pci>[,<pf2>:<vf pci>]", each PF once`;
-      } else {
-        fix = `fix ${option}${from ? ` (from ${from}, ${varWhere(ctx, h, from)})` : ''}`;
-      }
-      fix += `; then run ${neutronPlaybook(ctx.release)}`;
-      const fdb =
-        option === 'physical_device_mappings' &&
-        h.hasOption('plugins/ml2/openvswitch_agent.ini', 'FDB', 'shared_physical_device_mappings')
-          ? ". The OVS agent's fdb extension parses the same mappings ([FDB] shared_physical_device_mappings) with the same function and hits the same error"
-          : '';
-      out.push({
-        host: h.name,
-        severity: 'error',
-        message: `neutron-sriov-nic-agent refuses [sriov_nic] ${option} = "${text}" and exits at start: "${agent.error}", then "Failed on Agent configuration parse. Agent terminated!"${hint ? ` (${hint})` : ''}; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${fdb}`,
-        ...(location ? { location } : {}),
-        evidence: [`sriov_nic_agent.ini [sriov_nic] ${option} = "${text}"${from ? ` (from ${from})` : ''}`],
-        fix,
-      });
+    const agent = h.agent();
+    if (!agent?.error || EXCLUDE_MISSING.test(agent.error)) return [];
+    const option = optionOf(agent.error, agent.mappingsText, agent.excludeText);
+    const from = agentOptionVar(h, option);
+    let location = agentOptionLocation(h, option);
+    let fix: string;
+    const text =
+      option === 'physical_device_mappings'
+        ? agent.mappingsText
+        : option === 'exclude_devices'
+          ? agent.excludeText
+          : (h.option('plugins/ml2/sriov_nic_agent.ini', 'sriov_nic', option).at(-1) ?? '');
+    const hint = option === 'physical_device_mappings' ? itemHint(agent.error) : '';
+    if (option === 'physical_device_mappings' && from === 'provider_networks') {
+      const item = agent.error.match(/: '(.*)'$/)?.[1];
+      const found = item !== undefined ? entryOf(ctx, h, item, b) : null;
+      if (found?.loc) location = found.loc;
+      fix = found
+        ? found.suggestion
+          ? `write ${found.suggestion} in the provider_networks entry (${found.where})`
+          : `fix ${found.key} of the provider_networks entry in ${found.where}: sriov_host_interfaces is "<pf>[,<pf>]" (no empty item, no ":"), net_name has no ":" or ","`
+        : 'fix sriov_host_interfaces / net_name of the provider_networks entries: each SR-IOV item must be <physnet>:<pf>';
+    } else if (option === 'physical_device_mappings' && from === 'neutron_provider_networks') {
+      fix = `write network_sriov_mappings of neutron_provider_networks (${varWhere(ctx, h, from)}) as "<physnet>:<pf>[,<physnet>:<pf>]"`;
+    } else if (from === 'neutron_sriov_nic_agent_ini_overrides') {
+      fix = `fix sriov_nic.${option} in neutron_sriov_nic_agent_ini_overrides (${varWhere(ctx, h, from)})`;
+    } else if (option === 'exclude_devices') {
+      fix = `write neutron_sriov_excluded_devices (${varWhere(ctx, h, from ?? 'neutron_sriov_excluded_devices')}) as "<pf>:<vf pci>;<vf pci>[,<pf2>:<vf pci>]", each PF once`;
+    } else {
+      fix = `fix ${option}${from ? ` (from ${from}, ${varWhere(ctx, h, from)})` : ''}`;
     }
+    fix += `; then run ${neutronPlaybook(ctx.release)}`;
+    const fdb =
+      option === 'physical_device_mappings' &&
+      h.hasOption('plugins/ml2/openvswitch_agent.ini', 'FDB', 'shared_physical_device_mappings')
+        ? ". The OVS agent's fdb extension parses the same mappings ([FDB] shared_physical_device_mappings) with the same function and hits the same error"
+        : '';
+    out.push({
+      severity: 'error',
+      message: `neutron-sriov-nic-agent refuses [sriov_nic] ${option} = "${text}" and exits at start: "${agent.error}", then "Failed on Agent configuration parse. Agent terminated!"${hint ? ` (${hint})` : ''}; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${fdb}`,
+      ...(location ? { location } : {}),
+      evidence: [`sriov_nic_agent.ini [sriov_nic] ${option} = "${text}"${from ? ` (from ${from})` : ''}`],
+      fix,
+    });
     return out;
   },
 };
