@@ -62,8 +62,11 @@ export interface AgentView {
   excludeText: string;
   /** physnet → devices; null when the agent would refuse the configuration. */
   mappings: Record<string, string[]> | null;
-  /** The agent's own message when it exits at start ("Failed on Agent configuration parse"). */
-  error: string | null;
+  /**
+   * Why the agent exits at start ("Failed on Agent configuration parse"): its own message, with
+   * the option, the check that failed (code) and the item it stopped at.
+   */
+  error: AgentConfigError | null;
   physnets: string[];
   devices: string[];
   /** The variable physical_device_mappings came from. */
@@ -241,7 +244,7 @@ export class HostView {
       view.devices = [...new Set(Object.values(cfg.deviceMappings).flat())];
     } catch (e) {
       if (!(e instanceof AgentConfigError)) throw e;
-      view.error = e.message;
+      view.error = e;
     }
     return view;
   }

@@ -57,18 +57,6 @@ function culprit(h: HostView, v: DevspecView): Culprit | null {
   return null;
 }
 
-/** The key an error message is about, to point at its line. */
-function errorTag(message: string): string | undefined {
-  const tag = message.match(/Cannot parse tag '(\w+)'/)?.[1];
-  if (tag) return tag;
-  if (/property (vendor_id|product_id)/.test(message)) return message.match(/property (\w+)/)![1];
-  if (/devname or address/.test(message)) return 'devname';
-  if (/one_time_use/.test(message)) return 'one_time_use';
-  if (/remote_managed|VF vendor ID/.test(message)) return 'remote_managed';
-  if (/property (func|domain|bus|slot)|PCI address|address \w+ must be/.test(message)) return 'address';
-  return undefined;
-}
-
 interface Why {
   reason: string;
   fix: string;
@@ -84,7 +72,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
   // Where a new value goes: host_vars/ rather than a user_*.yml that masks per-host values.
   const target = specTarget(ctx, h, src.name, src.def);
   const value = src.def?.value;
-  const message = c?.error.message ?? v.error?.message ?? '';
+  const err = c?.error ?? v.error;
   const written = (intended: Array<Record<string, unknown>> | null) =>
     intended
       ? `write ${formatSpecValue(ctxRelease, intended)}${target}; OSA ${rel} needs ${specForm(ctxRelease)}`
@@ -107,8 +95,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
     return null;
   }
 
-  const invalidJson = c?.error.errorClass === 'PciConfigInvalidSpec' && message.includes('Invalid entry: ');
-  if (invalidJson) {
+  if (c?.error.code === 'invalid-entry') {
     if (tmpl === 'device_spec_loop' && src.name === 'nova_device_spec' && typeof value === 'string') {
       return {
         reason: `nova_device_spec is a plain string: OSA ${rel} loops over it and writes one device_spec line per character (config_template then de-duplicates and sorts them)`,
@@ -161,8 +148,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
       fix: `select the VFs with the VF product_id (the PF's sriov_vf_device) and keep the PF's address, or drop remote_managed${file ? `, in ${file}` : ''}`,
     };
   }
-  const tag = errorTag(message);
-  const notString = message.match(/property (vendor_id|product_id) must be a JSON string, not (.*)$/);
+  const tag = err?.key;
   if (c?.entry && tag) {
     const node = tagNode(h, c.entry, tag);
     if (node?.kind === 'scalar' && !node.quoted && (node.tag === 'int' || node.tag === 'float')) {
@@ -177,10 +163,11 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
       };
     }
   }
-  if (notString) {
+  const id = idNotString(err);
+  if (id) {
     return {
-      reason: `${notString[1]} is a JSON ${jsonType(c?.entry?.raw[notString[1]!])}, and Nova reads the ids only as JSON strings`,
-      fix: `write it as a string, "${notString[1]}": "${pyStr(c?.entry?.raw[notString[1]!] ?? '…')}"${file ? `, in ${file}` : ''}`,
+      reason: `${id} is a JSON ${jsonType(c?.entry?.raw[id])}, and Nova reads the ids only as JSON strings`,
+      fix: `write it as a string, "${id}": "${pyStr(c?.entry?.raw[id] ?? '…')}"${file ? `, in ${file}` : ''}`,
     };
   }
   return null;
@@ -192,12 +179,18 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
+/** vendor_id or product_id, when the error is that one of them is not a JSON string. */
+function idNotString(err: NovaError | null | undefined): 'vendor_id' | 'product_id' | null {
+  if (err?.code !== 'not-a-string') return null;
+  return err.key === 'vendor_id' || err.key === 'product_id' ? err.key : null;
+}
+
 /** The Python exception text Nova dies with where it does not validate (nova/pci/devspec.py). */
 function crashText(err: NovaError, entry: DevspecEntry | null): string {
-  const m = err.message.match(/property (vendor_id|product_id) must be a JSON string/);
-  if (m && entry) {
-    const t = pyType(entry.raw[m[1]!]);
-    return m[1] === 'vendor_id'
+  const id = idNotString(err);
+  if (id && entry) {
+    const t = pyType(entry.raw[id]);
+    return id === 'vendor_id'
       ? `AttributeError: '${t}' object has no attribute 'strip'`
       : `TypeError: int() can't convert non-string with explicit base`;
   }
@@ -269,13 +262,12 @@ export const rule: Rule = {
     const c = culprit(h, v);
     const err = c?.error ?? v.error;
     const why = explain(ctx, h, v, c);
-    const tag = errorTag(err.message);
-    const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, tag);
+    const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, err.key ?? undefined);
     const src = specSource(h);
     const file = defFile(ctx, src?.def);
     const head = err.upstreamCrash
-      ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.message.replace(/^Invalid \[pci\]device_spec config: /, '')})`
-      : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err.message)}"`;
+      ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.detail})`
+      : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err)}"`;
     out.push({
       severity: 'error',
       message: why ? `${head}. Why: ${why.reason}` : head,

@@ -12,8 +12,6 @@ import {
 } from '../../openstack/neutron-agent-config.js';
 import type { HostFinding, Rule } from '../rule.js';
 
-const MISSING = /^Invalid exclude_devices: Device name (.+) is missing from physical_device_mappings$/;
-
 export const rule: Rule = {
   id: 'SRIOV-AGENT-001',
   severity: 'error',
@@ -25,9 +23,11 @@ export const rule: Rule = {
   runHost(ctx, h) {
     const out: HostFinding[] = [];
     const agent = h.agent();
-    const m = agent?.error?.match(MISSING);
-    if (!agent || !m) return [];
-    let missing = [m[1]!];
+    const error = agent?.error;
+    if (!agent || error?.code !== 'device-not-mapped' || error.option !== 'exclude_devices' || !error.item)
+      return [];
+    // The agent stops at the first device it does not map; name them all when the values parse.
+    let missing = [error.item];
     try {
       const mapped = new Set(
         Object.values(parsePhysicalDeviceMappings(parseListOpt(agent.mappingsText))).flat(),
@@ -75,7 +75,7 @@ export const rule: Rule = {
     fix += `; then run ${neutronPlaybook(ctx.release)}`;
     out.push({
       severity: 'error',
-      message: `${from === 'neutron_sriov_nic_agent_ini_overrides' ? 'exclude_devices (neutron_sriov_nic_agent_ini_overrides)' : 'neutron_sriov_excluded_devices'} names the device${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, but ${whose}. neutron-sriov-nic-agent exits at start: "Invalid exclude_devices: Device name ${m[1]} is missing from physical_device_mappings", then "Failed on Agent configuration parse. Agent terminated!"; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${hints.length > 0 ? `. ${hints.join('; ')}` : ''}`,
+      message: `${from === 'neutron_sriov_nic_agent_ini_overrides' ? 'exclude_devices (neutron_sriov_nic_agent_ini_overrides)' : 'neutron_sriov_excluded_devices'} names the device${missing.length > 1 ? 's' : ''} ${missing.join(', ')}, but ${whose}. neutron-sriov-nic-agent exits at start: "Invalid exclude_devices: Device name ${error.item} is missing from physical_device_mappings", then "Failed on Agent configuration parse. Agent terminated!"; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${hints.length > 0 ? `. ${hints.join('; ')}` : ''}`,
       ...(loc ? { location: loc } : {}),
       evidence: [
         `sriov_nic_agent.ini [sriov_nic] physical_device_mappings = "${agent.mappingsText}"`,
