@@ -1,8 +1,20 @@
+import type { CheckContext } from '../../deployment/context.js';
 import { allDefs, describeAt, shortFile, showValue, varMatters } from '../../deployment/vars-helpers.js';
+import type { Inventory } from '../../osa/inventory.js';
 import { SRIOV_VARS } from '../../osa/render.js';
 import type { HostFinding, Rule } from '../rule.js';
 
 const NAMES: ReadonlySet<string> = new Set(SRIOV_VARS);
+
+type StaleVar = Inventory['staleVars'][number];
+
+/** The inventory's leftover SR-IOV variables by host, in the inventory's order (once per run). */
+function staleByHost(ctx: CheckContext): Map<string, StaleVar[]> {
+  const out = new Map<string, StaleVar[]>();
+  for (const s of ctx.model.inventory.staleVars)
+    if (NAMES.has(s.name)) out.set(s.host, [...(out.get(s.host) ?? []), s]);
+  return out;
+}
 
 export const rule: Rule = {
   id: 'SRIOV-VARS-003',
@@ -14,10 +26,8 @@ export const rule: Rule = {
   scope: 'host',
   runHost(ctx, h) {
     const out: HostFinding[] = [];
-    const stale = ctx.model.inventory.staleVars.filter((s) => NAMES.has(s.name));
-    if (stale.length === 0) return [];
-    for (const s of stale) {
-      if (s.host !== h.name || !varMatters(ctx, h, s.name)) continue;
+    for (const s of ctx.once(staleByHost).get(h.name) ?? []) {
+      if (!varMatters(ctx, h, s.name)) continue;
       const r = h.variable(s.name);
       if (!r) continue;
       const defs = allDefs(r);
