@@ -18,7 +18,7 @@ export interface DriftSetting {
 
 export interface Drift {
   setting: DriftSetting;
-  /** The section, as oslo.config names it ("fdb" for [FDB]). */
+  /** The section, as OSA's template spells it ("FDB"; oslo.config reads it as the group fdb). */
   section: string;
   /** `option = value` lines as the host has them; [] when the host does not set it. */
   deployed: string[];
@@ -141,7 +141,7 @@ export function renderedVars(h: HostView, file: string, section: string, option:
 /**
  * OSA's run of os_neutron stops before it writes any file when the provider_networks module
  * fails or a plugin type does not exist: comparing the host's Neutron files with a render that
- * OSA cannot produce would describe a run that never happens (SRIOV-OSA-001 reports the failure).
+ * OSA cannot produce would describe a run that never happens (SRIOV-PN-002 or SRIOV-OSA-001 reports the failure).
  */
 export function renderFails(h: HostView, file: string): boolean {
   if (!file.startsWith('plugins/ml2/')) return false;
@@ -174,8 +174,7 @@ export function fileDrift(
     const meaning = (v: string[]) =>
       optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset] : v);
     if (meaning(d) === meaning(r)) continue;
-    const renderVar =
-      setting.options.flatMap((o) => renderedVars(h, file, setting.section, o)).at(0) ?? null;
+    const renderVar = setting.options.flatMap((o) => renderedVars(h, file, setting.section, o)).at(0) ?? null;
     // A value of the provider_networks module is located at the entry of the physnet that
     // differs, when the render has that physnet (a physnet only the host lists has no entry).
     const fromEntries =
@@ -183,10 +182,15 @@ export function fileDrift(
       (renderVar === 'provider_networks' || renderVar === 'neutron_provider_networks');
     const physnet = fromEntries ? firstDifferingPhysnet(r.at(-1) ?? '', d.at(-1) ?? '') : undefined;
     const entry =
-      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*' ? physnet : undefined;
+      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*'
+        ? physnet
+        : undefined;
     out.push({
       setting,
-      section: setting.section,
+      // Named as OSA writes it ([FDB]): the *_overrides keys must match the template's spelling.
+      section:
+        Object.keys(h.render.ini[file] ?? {}).find((s) => groupName(s) === setting.section) ??
+        setting.section,
       deployed: lines(section, setting.options),
       rendered: lines(rendered, setting.options),
       renderVar,
@@ -217,8 +221,7 @@ export function renderedFrom(ctx: CheckContext, h: HostView, d: Drift): string {
   const def = h.variable(d.renderVar)?.winner;
   if (!def) return `from ${d.renderVar}`;
   // The value's own place (a provider_networks entry's key) when it is inside the definition.
-  const at =
-    d.location && def.loc && d.location.file === def.loc.file ? d.location : toLocation(def.loc);
+  const at = d.location && def.loc && d.location.file === def.loc.file ? d.location : toLocation(def.loc);
   return `from ${d.renderVar}${at ? ` at ${shortFile(ctx, at.file)}:${at.line}:${at.column}` : ` (${def.level})`}`;
 }
 
@@ -301,7 +304,7 @@ export function driftFinding(ctx: CheckContext, h: HostView, d: Drift, r: DriftR
 function shown(l: readonly string[], setting: DriftSetting): string {
   const unset = (setting as Partial<FileSetting>).unset;
   if (l.length > 0 || unset === undefined) return showLines(l);
-  return `(not set: the service's default is "${unset}")`;
+  return unset === '' ? '(not set: empty, the default)' : `(not set: "${unset}", the default)`;
 }
 
 /** The items of the last `option = a,b` line (ListOpt), for messages that name what differs. */

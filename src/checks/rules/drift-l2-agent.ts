@@ -1,8 +1,8 @@
 import {
   type Drift,
   driftFinding,
-  factsAreOwnFiles,
   type FileSetting,
+  factsAreOwnFiles,
   fileDrift,
   listItems,
 } from '../../deployment/drift-helpers.js';
@@ -86,7 +86,7 @@ export const rule: Rule = {
   severity: 'warning',
   title: "A host's OVS or Linux bridge agent SR-IOV settings differ from what OpenStack-Ansible renders",
   rationale:
-    "The L2 agent next to the SR-IOV agent lets VFs and bridge ports share a PF only with the fdb extension and the [FDB] mappings of its own file: the checks judged the render, and the next os_neutron run replaces the hand edit (or applies a change nobody has rolled out yet).",
+    'The L2 agent next to the SR-IOV agent lets VFs and bridge ports share a PF only with the fdb extension and the [FDB] mappings of its own file: the checks judged the render, and the next os_neutron run replaces the hand edit (or applies a change nobody has rolled out yet).',
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {

@@ -2,8 +2,8 @@ import { ML2_INI } from '../../deployment/context.js';
 import {
   type Drift,
   driftFinding,
-  factsAreOwnFiles,
   type FileSetting,
+  factsAreOwnFiles,
   fileDrift,
   listItems,
 } from '../../deployment/drift-helpers.js';
@@ -105,8 +105,7 @@ export const rule: Rule = {
   runHost(ctx, h) {
     const out: RuleFinding[] = [];
     const ml2 = h.facts?.neutron?.ml2;
-    if (!ml2 || !factsAreOwnFiles(h) || !h.groups.has('neutron_server') || !h.render.ini[ML2_INI])
-      return out;
+    if (!ml2 || !factsAreOwnFiles(h) || !h.groups.has('neutron_server') || !h.render.ini[ML2_INI]) return out;
     const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;
     for (const d of fileDrift(h, ML2_INI, ml2, settings(ctx.release))) {
       const label = d.setting.label;

@@ -9,7 +9,7 @@ export const rule: Rule = {
   severity: 'warning',
   title: "A host's SR-IOV agent [agent] extensions differ from what OpenStack-Ansible renders",
   rationale:
-    "The NIC Switch agent applies QoS policies to VFs only with the qos extension of its own sriov_nic_agent.ini: the checks judged the render, and the next os_neutron run replaces the hand edit (or applies a change nobody has rolled out yet).",
+    'The NIC Switch agent applies QoS policies to VFs only with the qos extension of its own sriov_nic_agent.ini: the checks judged the render, and the next os_neutron run replaces the hand edit (or applies a change nobody has rolled out yet).',
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
@@ -29,7 +29,7 @@ export const rule: Rule = {
       const qosRendered = listItems(d.rendered).includes('qos');
       const effect =
         qosRendered && !qosOnHost
-          ? 'the agent runs without the qos extension, so the bandwidth limits of QoS policies on this host\'s SR-IOV ports are not set on their VFs (ip link set … vf N max_tx_rate/min_tx_rate)'
+          ? "the agent runs without the qos extension, so the bandwidth limits of QoS policies on this host's SR-IOV ports are not set on their VFs (ip link set … vf N max_tx_rate/min_tx_rate)"
           : qosOnHost && !qosRendered
             ? "the agent applies QoS policies to VFs with a qos extension the deploy directory does not enable ('qos' is not in neutron_plugin_base)"
             : 'the agent loads the extensions the host lists';
