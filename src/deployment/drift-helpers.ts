@@ -91,8 +91,12 @@ export function sectionDrift(
 export interface FileSetting extends DriftSetting {
   /** The section, as oslo.config names it: lowercase except DEFAULT ("fdb" matches OSA's [FDB]). */
   section: string;
-  /** What the service reads when the file does not set the option (the oslo default), as written in a file. */
-  unset: string;
+  /**
+   * What the service reads when the file does not set the option (the oslo default), as written
+   * in a file; null when that default changed between releases (an unset option then differs
+   * from every value).
+   */
+  unset: string | null;
   /**
    * true: compared only when the render writes the option (one the render models only through
    * the *_overrides variable); a host value alone is then not a difference, since OSA's own
@@ -172,7 +176,9 @@ export function fileDrift(
     const r = values(rendered, setting.options);
     if (setting.onlyWhenRendered && r.length === 0) continue;
     const meaning = (v: string[]) =>
-      optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset] : v);
+      v.length === 0 && setting.unset === null
+        ? null
+        : optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset ?? ''] : v);
     if (meaning(d) === meaning(r)) continue;
     const renderVar = setting.options.flatMap((o) => renderedVars(h, file, setting.section, o)).at(0) ?? null;
     // A value of the provider_networks module is located at the entry of the physnet that
@@ -303,7 +309,7 @@ export function driftFinding(ctx: CheckContext, h: HostView, d: Drift, r: DriftR
 /** showLines, and what an unset option means to the service. */
 function shown(l: readonly string[], setting: DriftSetting): string {
   const unset = (setting as Partial<FileSetting>).unset;
-  if (l.length > 0 || unset === undefined) return showLines(l);
+  if (l.length > 0 || unset === undefined || unset === null) return showLines(l);
   return unset === '' ? '(not set: empty, the default)' : `(not set: "${unset}", the default)`;
 }
 

@@ -138,6 +138,15 @@ const READERS: Readonly<Record<string, Readonly<Record<string, Reader>>>> = {
     tenant_network_types: orderedList,
     project_network_types: orderedList,
     type_drivers: setList,
+    // parse_mappings(unique_values=False): physnet → MTU, in any order.
+    physical_network_mtus: (v) => {
+      const m = parseMappings(parseListOpt(v), false);
+      return sortedRecord(Object.fromEntries(Object.entries(m).map(([k, x]) => [k, [String(Number(x))]])));
+    },
+    path_mtu: (v) => {
+      if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new Error(`not an integer: ${v}`);
+      return String(Number(v));
+    },
   },
   ml2_type_flat: { flat_networks: (v) => (parseListOpt(v).includes('*') ? '*' : setList(v)) },
   ml2_type_vlan: { network_vlan_ranges: vlanRanges },

@@ -116,3 +116,19 @@ describe('Neutron ML2 and L2 agent option meaning', () => {
     );
   });
 });
+
+describe('ML2 driver and MTU option meaning', () => {
+  const m = (o: string, v: string) => optionMeaning('ml2', o, [v]);
+  test('type_drivers is a set (the TypeManager keys its drivers by type)', () => {
+    assert.equal(m('type_drivers', 'vlan,flat,geneve'), m('type_drivers', 'geneve, flat,vlan'));
+    assert.notEqual(m('type_drivers', 'vlan,flat'), m('type_drivers', 'vlan'));
+  });
+  test('extension_drivers keep their order (name_order=True)', () => {
+    assert.notEqual(m('extension_drivers', 'qos,port_security'), m('extension_drivers', 'port_security,qos'));
+  });
+  test('MTUs compare as numbers, per physnet', () => {
+    assert.equal(m('physical_network_mtus', 'a:9000,b:1500'), m('physical_network_mtus', 'b: 1500 , a:9000'));
+    assert.notEqual(m('physical_network_mtus', 'a:9000'), m('physical_network_mtus', 'a:1500'));
+    assert.equal(m('path_mtu', ' 9000'), m('path_mtu', '9000'));
+  });
+});

@@ -7,7 +7,7 @@ import {
   listItems,
 } from '../../deployment/drift-helpers.js';
 import { LXB_INI, OVS_INI } from '../../deployment/host-helpers.js';
-import { neutronPlaybook } from '../../deployment/vars-helpers.js';
+import { neutronPlaybook } from '../../deployment/playbooks.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 

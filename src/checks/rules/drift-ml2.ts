@@ -7,7 +7,7 @@ import {
   fileDrift,
   listItems,
 } from '../../deployment/drift-helpers.js';
-import { neutronPlaybook } from '../../deployment/vars-helpers.js';
+import { neutronPlaybook } from '../../deployment/playbooks.js';
 import type { Release } from '../../osa/releases.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
@@ -28,6 +28,18 @@ function settings(release: Release): FileSetting[] {
           unset: 'local',
         }
       : { section: 'ml2', label: 'tenant_network_types', options: ['tenant_network_types'], unset: 'local' },
+    // Neutron's default list changed between releases; OSA always writes it.
+    { section: 'ml2', label: 'type_drivers', options: ['type_drivers'], unset: null },
+    // OSA's template writes these from variables the render does not model (port_security and
+    // the neutron_plugin_base extensions; the MTUs from Neutron's defaults): compared only when
+    // neutron_ml2_conf_ini_overrides sets them.
+    ...(['extension_drivers', 'physical_network_mtus', 'path_mtu'] as const).map((o) => ({
+      section: 'ml2',
+      label: o,
+      options: [o],
+      unset: null,
+      onlyWhenRendered: true,
+    })),
     {
       section: 'ml2_type_vlan',
       label: 'network_vlan_ranges',
@@ -76,6 +88,22 @@ function effect(d: Drift): { text: string; breaks: boolean } {
     case 'flat_networks':
       return {
         text: "neutron-server accepts flat networks on the physnets the host lists ('*' is every physnet, an empty list none)",
+        breaks: false,
+      };
+    case 'type_drivers':
+      return {
+        text: 'neutron-server creates networks only of the types it has a driver for, and SR-IOV ports bind only on vlan and flat segments',
+        breaks: false,
+      };
+    case 'extension_drivers':
+      return {
+        text: 'neutron-server runs the ML2 extension drivers the host lists (qos among them gives SR-IOV ports their QoS policies)',
+        breaks: false,
+      };
+    case 'physical_network_mtus':
+    case 'path_mtu':
+      return {
+        text: 'neutron-server computes network MTUs, which the VFs of SR-IOV ports take, from the host value',
         breaks: false,
       };
     default:

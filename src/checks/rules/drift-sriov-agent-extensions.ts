@@ -1,6 +1,6 @@
 import { AGENT_INI } from '../../deployment/context.js';
 import { driftFinding, factsAreOwnFiles, fileDrift, listItems } from '../../deployment/drift-helpers.js';
-import { neutronPlaybook } from '../../deployment/vars-helpers.js';
+import { neutronPlaybook } from '../../deployment/playbooks.js';
 import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
