@@ -73,6 +73,7 @@ const DRIFTED_ML2 = [
   'type_drivers = geneve,vlan,flat',
   'project_network_types = vlan',
   'mechanism_drivers = ovn',
+  'extension_drivers = port_security,qos',
   '[ml2_type_vlan]',
   'network_vlan_ranges = physnet1:101:150',
   '[database]',
@@ -131,6 +132,8 @@ describe('Neutron drift from a real snapshot', () => {
         ['SRIOV-DRIFT-003', 'warning', '[ml2] project_network_types'],
         // Neutron's default type_drivers changed between releases: unset differs from any list.
         ['SRIOV-DRIFT-003', 'warning', '[ml2] type_drivers'],
+        // The fixture's neutron_ml2_conf_ini_overrides writes it.
+        ['SRIOV-DRIFT-003', 'warning', '[ml2] extension_drivers'],
         ['SRIOV-DRIFT-003', 'warning', '[ml2_type_vlan] network_vlan_ranges'],
         ['SRIOV-DRIFT-003', 'warning', '[ml2_type_flat] flat_networks'],
       ],
@@ -167,5 +170,44 @@ describe('Neutron drift and what the facts do not say', () => {
       // Only the failure itself is reported.
       assert.deepEqual([...new Set(got.map((f) => `${f.ruleId} ${f.severity}`))], ['SRIOV-PN-002 error'], id);
     }
+  });
+});
+
+describe('mechanism_drivers: the reverse drift and the order', () => {
+  /** The DRIFT-003 fail fixture with infra1's mechanism_drivers and the deploy dir edited. */
+  function run(mechanisms: string, editConfig: (userVariables: string) => string = (t) => t) {
+    const deploy = mkdtempSync(join(tmpdir(), 'osa-sriov-drift-deploy-'));
+    cpSync(DEPLOY_003, deploy, { recursive: true });
+    const uv = join(deploy, 'user_variables.yml');
+    writeFileSync(uv, editConfig(readFileSync(uv, 'utf8')));
+    const facts = JSON.parse(
+      readFileSync(resolve(RULE_FIXTURES, 'SRIOV-DRIFT-003', 'pass-facts', 'infra1.json'), 'utf8'),
+    ) as { neutron: { ml2: { sections: { ml2: Record<string, string[]> } } } };
+    facts.neutron.ml2.sections.ml2.mechanism_drivers = [mechanisms];
+    return check(deploy, factsDir({ 'infra1.json': JSON.stringify(facts) })).filter(
+      (f) => f.ruleId === 'SRIOV-DRIFT-003',
+    );
+  }
+
+  test('sriovnicswitch on the host but no longer in the deploy directory: a warning', () => {
+    const got = run('ovn,sriovnicswitch', (t) => t.replace(/neutron_plugin_types:\n {2}- ml2\.sriov\n/, ''));
+    assert.equal(got.length, 1, JSON.stringify(got, null, 2));
+    assert.equal(got[0]!.severity, 'warning');
+    assert.match(
+      got[0]!.message,
+      /binds SR-IOV ports with the sriovnicswitch driver the deploy directory does not enable; the next os_neutron run replaces it/,
+    );
+    assert.ok(got[0]!.evidence?.some((e) => e.endsWith('): mechanism_drivers = ovn')));
+  });
+
+  test('the same drivers in another order are a difference (the first that binds wins)', () => {
+    const got = run('sriovnicswitch,ovn');
+    assert.equal(got.length, 1);
+    assert.equal(got[0]!.severity, 'warning');
+    assert.match(got[0]!.message, /calls its mechanism drivers in the order of this list/);
+  });
+
+  test('spacing, quotes and an empty item are not', () => {
+    assert.deepEqual(run('"ovn,, sriovnicswitch"'), []);
   });
 });
