@@ -15,15 +15,15 @@ import { matchFacts } from '../../src/deployment/facts-match.js';
 import { collectorPath } from '../../src/facts/run-collector.js';
 import { loadDeployDir } from '../../src/osa/load.js';
 import { buildModel } from '../../src/osa/model.js';
-import { NEWEST_RELEASE } from '../../src/osa/releases.js';
+import { NEWEST_RELEASE, parseRelease } from '../../src/osa/releases.js';
 import { FIXTURES } from '../helpers.js';
 import { RULE_FIXTURES } from '../rule-fixtures.js';
 
 const NEUTRON_DRIFT = ['SRIOV-DRIFT-002', 'SRIOV-DRIFT-003', 'SRIOV-DRIFT-004', 'SRIOV-DRIFT-005'];
 
 /** check with the Neutron drift rules on a deploy dir and a directory of facts files. */
-function check(deploy: string, factsDir: string) {
-  const model = buildModel(loadDeployDir(deploy), NEWEST_RELEASE);
+function check(deploy: string, factsDir: string, release = NEWEST_RELEASE) {
+  const model = buildModel(loadDeployDir(deploy), release);
   const facts = matchFacts(model.inventory, readFactsPaths([factsDir])).byHost;
   return runChecks(model, facts, { rules: [...NEUTRON_DRIFT, 'SRIOV-OSA-001', 'SRIOV-PN-002'] }).findings;
 }
@@ -209,5 +209,55 @@ describe('mechanism_drivers: the reverse drift and the order', () => {
 
   test('spacing, quotes and an empty item are not', () => {
     assert.deepEqual(run('"ovn,, sriovnicswitch"'), []);
+  });
+});
+
+describe('the Linux bridge agent (2024.2)', () => {
+  test('[FDB] naming another PF is located at the entry; extensions, which the render does not write, are not compared', () => {
+    const deploy = mkdtempSync(join(tmpdir(), 'osa-sriov-drift-deploy-'));
+    cpSync(resolve(RULE_FIXTURES, 'SRIOV-DRIFT-005', 'fail'), deploy, { recursive: true });
+    const uv = join(deploy, 'user_variables.yml');
+    writeFileSync(
+      uv,
+      readFileSync(uv, 'utf8').replace('neutron_plugin_type: ml2.ovs', 'neutron_plugin_type: ml2.lxb'),
+    );
+    const config = join(deploy, 'openstack_user_config.yml');
+    writeFileSync(
+      config,
+      readFileSync(config, 'utf8').replace('- neutron_openvswitch_agent\n', '- neutron_linuxbridge_agent\n'),
+    );
+    const lxb = (mappings: string) =>
+      JSON.stringify({
+        ...JSON.parse(
+          readFileSync(resolve(RULE_FIXTURES, 'SRIOV-DRIFT-005', 'fail-facts', 'compute1.json'), 'utf8'),
+        ),
+        neutron: {
+          ml2: null,
+          sriovAgent: null,
+          openvswitchAgent: null,
+          linuxbridgeAgent: {
+            path: '/etc/neutron/plugins/ml2/linuxbridge_agent.ini',
+            sections: {
+              agent: { extensions: ['qos'] },
+              fdb: { shared_physical_device_mappings: [mappings] },
+            },
+          },
+        },
+      });
+    const release = parseRelease('2024.2')!;
+    const got = check(
+      deploy,
+      factsDir({ 'compute1.json': lxb('physnet1:eth1'), 'compute2.json': lxb(' physnet1:eth0 ') }),
+      release,
+    );
+    assert.deepEqual(
+      got.map((f) => [f.ruleId, f.host, f.location?.line]),
+      [['SRIOV-DRIFT-005', 'compute1', 33]],
+    );
+    assert.match(
+      got[0]!.message,
+      /^\[FDB\] shared_physical_device_mappings in \/etc\/neutron\/plugins\/ml2\/linuxbridge_agent\.ini differs/,
+    );
+    assert.match(got[0]!.fix ?? '', /re-run openstack-ansible openstack\.osa\.neutron --limit compute1/);
   });
 });
