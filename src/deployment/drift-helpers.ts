@@ -286,10 +286,12 @@ export interface DriftReport {
   providerNetworkKey?: string;
 }
 
+/** A finding about the host a host-scope rule was given (the framework adds the host). */
+export type DriftFinding = Omit<RuleFinding, 'host'>;
+
 /** One finding for one differing setting: both values, where the rendered one comes from, the fix. */
-export function driftFinding(ctx: CheckContext, h: HostView, d: Drift, r: DriftReport): RuleFinding {
+export function driftFinding(ctx: CheckContext, h: HostView, d: Drift, r: DriftReport): DriftFinding {
   return {
-    host: h.name,
     severity: r.severity,
     message: `[${d.section}] ${d.setting.label} in ${r.hostPath} differs from what OSA renders for this host: ${r.effect}; ${driftConsequence(d, r.role)}`,
     ...(d.location ? { location: d.location } : {}),

@@ -1,5 +1,6 @@
 import {
   type Drift,
+  type DriftFinding,
   driftFinding,
   type FileSetting,
   factsAreOwnFiles,
@@ -8,7 +9,6 @@ import {
 } from '../../deployment/drift-helpers.js';
 import { LXB_INI, OVS_INI } from '../../deployment/host-helpers.js';
 import { neutronPlaybook } from '../../deployment/playbooks.js';
-import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 const FDB_MAPPINGS: FileSetting = {
@@ -90,7 +90,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: DriftFinding[] = [];
     if (!factsAreOwnFiles(h)) return out;
     for (const a of AGENTS) {
       const file = h.facts?.neutron?.[a.facts];

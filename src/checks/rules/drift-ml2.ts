@@ -1,6 +1,7 @@
 import { ML2_INI } from '../../deployment/context.js';
 import {
   type Drift,
+  type DriftFinding,
   driftFinding,
   type FileSetting,
   factsAreOwnFiles,
@@ -9,7 +10,6 @@ import {
 } from '../../deployment/drift-helpers.js';
 import { neutronPlaybook } from '../../deployment/playbooks.js';
 import type { Release } from '../../osa/releases.js';
-import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 /**
@@ -131,7 +131,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: DriftFinding[] = [];
     const ml2 = h.facts?.neutron?.ml2;
     if (!ml2 || !factsAreOwnFiles(h) || !h.groups.has('neutron_server') || !h.render.ini[ML2_INI]) return out;
     const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;

@@ -1,7 +1,12 @@
 import { AGENT_INI } from '../../deployment/context.js';
-import { driftFinding, factsAreOwnFiles, fileDrift, listItems } from '../../deployment/drift-helpers.js';
+import {
+  type DriftFinding,
+  driftFinding,
+  factsAreOwnFiles,
+  fileDrift,
+  listItems,
+} from '../../deployment/drift-helpers.js';
 import { neutronPlaybook } from '../../deployment/playbooks.js';
-import type { RuleFinding } from '../finding.js';
 import type { Rule } from '../rule.js';
 
 export const rule: Rule = {
@@ -13,7 +18,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: DriftFinding[] = [];
     const agent = h.facts?.neutron?.sriovAgent;
     // Only where the agent runs: OSA writes the file on every neutron host once ml2.sriov is on.
     if (!agent || !factsAreOwnFiles(h) || !h.runsSriovAgent || !h.render.ini[AGENT_INI]) return out;
