@@ -1,0 +1,213 @@
+// `fit`: which hosts can take a server of this flavor (and image) with N SR-IOV ports on a
+// physnet, and for each other host exactly why not. Each host's PCI pools are Nova's (the
+// device_spec of the deployment, or the agents' mappings, over the host's facts: capacity's
+// offers), minus the devices in use (the cloud's bound ports, or the facts' VFs that carry a
+// Neutron port MAC); the decision is src/openstack/nova-fit.ts, i.e. Nova's own rules. Pure.
+import type { HostFacts } from '../facts/host-facts.js';
+import { PORT_MAC } from '../facts/readiness.js';
+import {
+  countServers,
+  type FitVerdict,
+  fitOnHost,
+  type HostFit,
+  type HostPci,
+  type ServerAsk,
+  type ServerShape,
+  serverShape,
+} from '../openstack/nova-fit.js';
+import { buildPools, NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
+import type { CapacitySource, HostOffer } from './capacity.js';
+
+export const FIT_SCHEMA = 'osa-sriov/fit@1';
+
+/** Neutron's extension alias for the port's numa_affinity_policy (extension driver port_numa_affinity_policy). */
+export const PORT_NUMA_EXTENSION = 'port-numa-affinity-policy';
+
+export const PORT_POLICY_NOTE =
+  "a port's numa_affinity_policy exists only with Neutron's port_numa_affinity_policy extension driver ([ml2] extension_drivers), which OSA does not enable by default: add it to extension_drivers (OSA: neutron_ml2_conf_ini_overrides, keeping the drivers already there) and run os-neutron-install.yml, or set hw:pci_numa_affinity_policy on the flavor instead";
+
+/** The host's NUMA cells as Nova's NUMACell (id, socket), from the facts; null when the facts have none. */
+export function hostCells(facts: HostFacts | null): HostPci['cells'] {
+  return facts?.numa ? facts.numa.nodes.map((n) => ({ id: n.id, socket: n.socket })) : null;
+}
+
+/** VFs the facts show in use: their admin MAC is a Neutron port's (fa:16:3e, Neutron's default base_mac). */
+export function usedFromFacts(facts: HostFacts | null): Set<string> {
+  const out = new Set<string>();
+  for (const pf of facts?.pfs ?? [])
+    for (const vf of pf.vfs) if (vf.pciAddress && vf.mac && PORT_MAC.test(vf.mac)) out.add(vf.pciAddress);
+  return out;
+}
+
+/**
+ * The host's free PCI pools as the scheduler holds them (PciDeviceStats: grouped by ids, NUMA node,
+ * type, tags and parent PF), from the offer's devices minus those in use. Like Nova's tracker, a PF
+ * with a VF in use is not available, nor are the VFs of a PF in use. null without facts.
+ */
+export function hostPci(offer: HostOffer, used: ReadonlySet<string>): HostPci | null {
+  if (offer.slots === null) return null;
+  const pfsWithVfUsed = new Set(
+    offer.slots.filter((s) => s.devType === 'type-VF' && used.has(s.address)).map((s) => s.pfAddress),
+  );
+  const free = offer.slots.filter(
+    (s) =>
+      !used.has(s.address) &&
+      !(s.devType === 'type-PF' && pfsWithVfUsed.has(s.address)) &&
+      !(s.devType === 'type-VF' && s.pfAddress !== null && used.has(s.pfAddress)),
+  );
+  const tags = new Map(free.map((s) => [s.address, s.tags]));
+  const pools = buildPools(
+    free.map((s) => ({
+      address: s.address,
+      vendor_id: s.vendorId,
+      product_id: s.productId,
+      numa_node: s.numa,
+      dev_type: s.devType,
+      parent_addr: s.pfAddress,
+    })),
+    (d) => tags.get(d.address) ?? null,
+  );
+  return { pools, cells: hostCells(offer.facts) };
+}
+
+export interface FitHostRow extends HostFit {
+  host: string;
+}
+
+export interface FitReport {
+  source: CapacitySource;
+  /** Where the devices in use come from: the cloud's ports, or the facts' VF MACs. */
+  usage: 'cloud' | 'facts';
+  flavor: { name: string; vcpus: number; extraSpecs: Record<string, string> };
+  image: { name: string; properties: Record<string, unknown> } | null;
+  physnet: string;
+  ports: number;
+  vnicType: ServerAsk['vnicType'];
+  numaTopology: ServerShape['topology'];
+  policy: ServerShape['policy'];
+  hosts: FitHostRow[];
+  /** The hosts whose verdict is fits. */
+  fits: string[];
+  notes: string[];
+}
+
+export interface FitInput {
+  offers: readonly HostOffer[];
+  source: CapacitySource;
+  usage: 'cloud' | 'facts';
+  /** The PCI addresses in use on a host. */
+  usedOn: (offer: HostOffer) => ReadonlySet<string>;
+  /** Hosts the scheduler does not consider, with why (nova-compute down or disabled). */
+  refused?: ReadonlyMap<string, string>;
+  flavorName: string;
+  imageName: string | null;
+  /** Whether Neutron has the port NUMA policy extension (null: unknown, offline). */
+  portPolicyExtension: boolean | null;
+  notes?: string[];
+}
+
+/** The fit report; throws NovaNumaError when Nova refuses the flavor/image combination itself. */
+export function fitServer(ask: ServerAsk, input: FitInput): FitReport {
+  const shape = serverShape(ask);
+  const notes = [...(input.notes ?? [])];
+  if (ask.portPolicy !== null) {
+    if (input.portPolicyExtension === false)
+      notes.push(
+        `the ports' numa_affinity_policy ${ask.portPolicy} cannot be set on this cloud: Neutron does not have the ${PORT_NUMA_EXTENSION} extension. ${PORT_POLICY_NOTE}`,
+      );
+    else if (input.portPolicyExtension === null) notes.push(PORT_POLICY_NOTE);
+  }
+  if (shape.topology !== null)
+    notes.push(
+      'NUMA placement is decided for the PCI devices only: the chosen NUMA node must also have room for the server’s CPUs and memory, which this emulation does not check',
+    );
+  const rows: FitHostRow[] = [];
+  for (const offer of input.offers) {
+    const refused = input.refused?.get(offer.host);
+    const base = { host: offer.host, instanceCells: null, freePerNode: [], remedies: [] };
+    if (refused) {
+      rows.push({ ...base, verdict: 'no', reasons: [refused] });
+      continue;
+    }
+    if (
+      !offer.physnets.includes(ask.physnet) &&
+      !(offer.slots ?? []).some((s) => s.physnet === ask.physnet)
+    ) {
+      rows.push({
+        ...base,
+        verdict: 'no',
+        reasons: [
+          input.source === 'device_spec'
+            ? `its Nova device_spec tags no device with physical_network ${ask.physnet}`
+            : `its NIC Switch agent maps no PF to ${ask.physnet}`,
+        ],
+      });
+      continue;
+    }
+    const pci = hostPci(offer, input.usedOn(offer));
+    if (pci === null) {
+      rows.push({
+        ...base,
+        verdict: 'unknown',
+        reasons: [
+          `no facts for ${offer.host}: its devices and NUMA topology are unknown (give its snapshot with --facts)`,
+        ],
+      });
+      continue;
+    }
+    if (shape.topology !== null && pci.cells === null) {
+      rows.push({
+        ...base,
+        verdict: 'unknown',
+        reasons: [
+          `the server has a NUMA topology (${shape.topology.because.join(', ')}) and the facts of ${offer.host} carry no NUMA topology (a snapshot from an older collector or pasted outputs): collect it again`,
+        ],
+      });
+      continue;
+    }
+    rows.push({ host: offer.host, ...fitOnHost(pci, ask, shape) });
+  }
+  return {
+    source: input.source,
+    usage: input.usage,
+    flavor: { name: input.flavorName, vcpus: ask.flavor.vcpus, extraSpecs: { ...ask.flavor.extraSpecs } },
+    image: input.imageName === null ? null : { name: input.imageName, properties: { ...ask.image } },
+    physnet: ask.physnet,
+    ports: ask.ports,
+    vnicType: ask.vnicType,
+    numaTopology: shape.topology,
+    policy: shape.policy,
+    hosts: rows,
+    fits: rows.filter((r) => r.verdict === 'fits').map((r) => r.host),
+    notes,
+  };
+}
+
+/** Servers of a flavor that still fit on one host under each policy (null: unknown). */
+export type PolicyCounts = Record<NumaAffinityPolicy, number | null>;
+
+/**
+ * capacity --flavor: per host, how many servers of the flavor (N ports each) still fit under each
+ * PCI NUMA policy, placing them one after another as Nova does (nova-fit countServers). Without a
+ * NUMA topology every policy gives the same count (Nova filters no NUMA node then).
+ */
+export function serversPerPolicy(
+  offer: HostOffer,
+  used: ReadonlySet<string>,
+  ask: Omit<ServerAsk, 'portPolicy' | 'physnet'>,
+  physnet: string,
+): { counts: PolicyCounts; why: string | null } {
+  const none = Object.fromEntries(NUMA_AFFINITY_POLICIES.map((p) => [p, null])) as PolicyCounts;
+  const pci = hostPci(offer, used);
+  if (pci === null) return { counts: none, why: 'no facts' };
+  const counts = { ...none };
+  for (const policy of NUMA_AFFINITY_POLICIES) {
+    const shape = serverShape({ ...ask, physnet, portPolicy: policy });
+    if (shape.topology !== null && pci.cells === null)
+      return { counts: none, why: 'no NUMA topology in the facts' };
+    counts[policy] = countServers(pci, shape.topology, shape.requests);
+  }
+  return { counts, why: null };
+}
+
+export const VERDICTS: readonly FitVerdict[] = ['fits', 'no', 'unknown'];
