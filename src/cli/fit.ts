@@ -11,8 +11,8 @@ import {
   type HostOffer,
   offerFinder,
 } from '../cloud/capacity.js';
-import { type FitInput, fitServer, PORT_NUMA_EXTENSION, usedFromFacts } from '../cloud/fit.js';
-import { imageProperties, readFlavor, readImage, readNeutronExtensions } from '../cloud/flavor.js';
+import { type FitInput, fitServer, portNumaPolicyStored, usedFromFacts } from '../cloud/fit.js';
+import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import { hostSelected, pciSlot, portsHoldingVfs } from '../cloud/vf-map.js';
 import type { HostFacts } from '../facts/host-facts.js';
@@ -226,7 +226,6 @@ export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<numb
     const { cloud, extra } = await readLiveCloudWith(cloudOpts, cli, async (s) => ({
       flavor: await readFlavor(s, flavorRef),
       image: imageRef ? await readImage(s, imageRef) : null,
-      extensions: await readNeutronExtensions(s),
     }));
     ask = {
       flavor: { vcpus: extra.flavor.vcpus, extraSpecs: extra.flavor.extra_specs ?? {} },
@@ -243,7 +242,7 @@ export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<numb
     input = {
       flavorName: extra.flavor.name,
       imageName: extra.image ? extra.image.name || extra.image.id : null,
-      portPolicyExtension: extra.extensions.has(PORT_NUMA_EXTENSION),
+      portPolicyExtension: portNumaPolicyStored(cloud),
       refused: refusedServices(cloud, offers),
     };
   }

@@ -8,7 +8,9 @@ import { matchHost } from '../deployment/devspec-helpers.js';
 import { matchFacts } from '../deployment/facts-match.js';
 import type { HostFacts, Pf } from '../facts/host-facts.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
+import { type ServerAsk, type ServerShape, serverShape } from '../openstack/nova-fit.js';
 import type { DeploymentModel } from '../osa/model.js';
+import { type PolicyCounts, serversPerPolicy } from './fit.js';
 import { agentMappings, short } from './topology.js';
 import type { CloudPort, CloudSnapshot } from './types.js';
 import { factsFinder, hostSelected, pciSlot, portPhysnet, portsHoldingVfs } from './vf-map.js';
@@ -52,7 +54,27 @@ export interface Capacity {
   physnets: PhysnetCapacity[];
   /** host × physnet with VFs and none free (over every NUMA node): the exit status 1. */
   exhausted: Array<{ host: string; physnet: string }>;
+  /** With --flavor: how many servers of it still fit per host × physnet under each policy. */
+  flavorFit: FlavorFit | null;
   notes: string[];
+}
+
+/** A flavor (and image) to count servers of: N SR-IOV ports each. */
+export interface CapacityServer {
+  flavorName: string;
+  imageName: string | null;
+  ask: Omit<ServerAsk, 'physnet' | 'portPolicy'>;
+}
+
+export interface FlavorFit {
+  flavor: string;
+  image: string | null;
+  ports: number;
+  vnicType: ServerAsk['vnicType'];
+  numaTopology: ServerShape['topology'];
+  /** The policy the flavor/image give (what a port without its own policy gets). */
+  policy: ServerShape['policy'];
+  rows: Array<{ host: string; physnet: string; servers: PolicyCounts; why: string | null }>;
 }
 
 export interface CapacityOptions {
@@ -60,6 +82,8 @@ export interface CapacityOptions {
   model?: DeploymentModel;
   /** Only these hosts (exact or short name). */
   hosts?: readonly string[];
+  /** Count the servers of this flavor that still fit (Nova's PCI NUMA emulation, repeated). */
+  server?: CapacityServer;
 }
 
 /** One VF a host offers for a physnet. */
@@ -382,9 +406,33 @@ export function capacity(
     }
     physnets.set(r.physnet, p);
   }
+  let flavorFit: FlavorFit | null = null;
+  if (opts.server) {
+    const { ask } = opts.server;
+    // Throws NovaNumaError when Nova refuses the flavor/image itself (the caller reports it).
+    const shape = serverShape({ ...ask, physnet: '', portPolicy: null });
+    const fitRows: FlavorFit['rows'] = [];
+    for (const o of offers) {
+      const used = new Set((portsOf.get(o) ?? []).map((p) => pciSlot(p)!));
+      for (const physnet of [...o.physnets].sort(byName)) {
+        const r = serversPerPolicy(o, used, ask, physnet);
+        fitRows.push({ host: o.host, physnet, servers: r.counts, why: r.why });
+      }
+    }
+    flavorFit = {
+      flavor: opts.server.flavorName,
+      image: opts.server.imageName,
+      ports: ask.ports,
+      vnicType: ask.vnicType,
+      numaTopology: shape.topology,
+      policy: shape.policy,
+      rows: fitRows,
+    };
+  }
   return {
     source,
     rows,
+    flavorFit,
     physnets: [...physnets.values()]
       .sort((a, b) => byName(a.physnet, b.physnet))
       .map(({ hostSet, unknownSet, ...p }) => ({ ...p, hosts: hostSet.size, unknownHosts: unknownSet.size })),

@@ -17,14 +17,24 @@ import {
 } from '../openstack/nova-fit.js';
 import { buildPools, NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
 import type { CapacitySource, HostOffer } from './capacity.js';
+import type { CloudSnapshot } from './types.js';
 
 export const FIT_SCHEMA = 'osa-sriov/fit@1';
 
-/** Neutron's extension alias for the port's numa_affinity_policy (extension driver port_numa_affinity_policy). */
-export const PORT_NUMA_EXTENSION = 'port-numa-affinity-policy';
+/**
+ * Whether Neutron stores a port's numa_affinity_policy: with the port_numa_affinity_policy
+ * extension driver every port carries the key (null when unset). The API extension alias is no
+ * evidence: Zed's ML2 lists port-numa-affinity-policy whatever the extension drivers, and then
+ * accepts numa_affinity_policy on a new port and silently drops it (seen on the live stack).
+ * null when there is no port to tell.
+ */
+export function portNumaPolicyStored(cloud: CloudSnapshot): boolean | null {
+  if (cloud.ports.length === 0) return null;
+  return cloud.ports.some((p) => 'numa_affinity_policy' in p);
+}
 
 export const PORT_POLICY_NOTE =
-  "a port's numa_affinity_policy exists only with Neutron's port_numa_affinity_policy extension driver ([ml2] extension_drivers), which OSA does not enable by default: add it to extension_drivers (OSA: neutron_ml2_conf_ini_overrides, keeping the drivers already there) and run os-neutron-install.yml, or set hw:pci_numa_affinity_policy on the flavor instead";
+  "a port's numa_affinity_policy needs Neutron's port_numa_affinity_policy extension driver ([ml2] extension_drivers), which OSA does not enable by default: add it (OSA: neutron_ml2_conf_ini_overrides, keeping the drivers already listed, then os-neutron-install.yml), or set hw:pci_numa_affinity_policy on the flavor instead";
 
 /** The host's NUMA cells as Nova's NUMACell (id, socket), from the facts; null when the facts have none. */
 export function hostCells(facts: HostFacts | null): HostPci['cells'] {
@@ -101,22 +111,28 @@ export interface FitInput {
   refused?: ReadonlyMap<string, string>;
   flavorName: string;
   imageName: string | null;
-  /** Whether Neutron has the port NUMA policy extension (null: unknown, offline). */
+  /** Whether Neutron stores the ports' NUMA policy (null: unknown, offline). */
   portPolicyExtension: boolean | null;
   notes?: string[];
 }
 
 /** The fit report; throws NovaNumaError when Nova refuses the flavor/image combination itself. */
-export function fitServer(ask: ServerAsk, input: FitInput): FitReport {
-  const shape = serverShape(ask);
+export function fitServer(asked: ServerAsk, input: FitInput): FitReport {
   const notes = [...(input.notes ?? [])];
-  if (ask.portPolicy !== null) {
-    if (input.portPolicyExtension === false)
+  let ask = asked;
+  if (asked.portPolicy !== null) {
+    if (input.portPolicyExtension === false) {
+      // Neutron drops the attribute: Nova sees ports without a policy.
+      ask = { ...asked, portPolicy: null };
       notes.push(
-        `the ports' numa_affinity_policy ${ask.portPolicy} cannot be set on this cloud: Neutron does not have the ${PORT_NUMA_EXTENSION} extension. ${PORT_POLICY_NOTE}`,
+        `--numa-policy ${asked.portPolicy} is not what Nova would see: this cloud's ports carry no numa_affinity_policy, so the port_numa_affinity_policy extension driver is not enabled (Neutron accepts the attribute on a new port and drops it); evaluated without it. ${PORT_POLICY_NOTE}`,
       );
-    else if (input.portPolicyExtension === null) notes.push(PORT_POLICY_NOTE);
+    } else if (input.portPolicyExtension === null)
+      notes.push(
+        `--numa-policy ${asked.portPolicy} is evaluated as the ports' own policy: ${PORT_POLICY_NOTE}`,
+      );
   }
+  const shape = serverShape(ask);
   if (shape.topology !== null)
     notes.push(
       'NUMA placement is decided for the PCI devices only: the chosen NUMA node must also have room for the server’s CPUs and memory, which this emulation does not check',

@@ -92,19 +92,3 @@ export async function readImage(session: CloudSession, ref: string): Promise<Clo
 export function imageProperties(image: CloudImage | Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(image).filter(([k]) => k.startsWith('hw_')));
 }
-
-/** The aliases of Neutron's API extensions (GET /v2.0/extensions). */
-export async function readNeutronExtensions(session: CloudSession): Promise<Set<string>> {
-  const answer = (await session.get('network', '/v2.0/extensions')) as { extensions?: unknown } | null;
-  const list = Array.isArray(answer?.extensions) ? answer.extensions : null;
-  if (list === null)
-    throw new CloudError(
-      'Neutron GET /v2.0/extensions: the answer has no "extensions" list',
-      'check the network endpoint',
-    );
-  return new Set(
-    list
-      .map((e) => (e && typeof e === 'object' ? (e as { alias?: unknown }).alias : null))
-      .filter((a): a is string => typeof a === 'string'),
-  );
-}
