@@ -94,3 +94,18 @@ export async function readLiveCloudWith<T>(
     session.close();
   }
 }
+
+/** The cloud snapshot, then what a command reads from it in the same session (the images of failed servers). */
+export async function readLiveCloudThen<T>(
+  opts: CloudOptions,
+  cli: CliIo,
+  then: (session: CloudSession, cloud: CloudSnapshot) => Promise<T>,
+): Promise<{ cloud: CloudSnapshot; extra: T }> {
+  const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
+  try {
+    const cloud = await readCloud(session);
+    return { cloud, extra: await then(session, cloud) };
+  } finally {
+    session.close();
+  }
+}

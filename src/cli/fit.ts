@@ -11,7 +11,14 @@ import {
   type HostOffer,
   offerFinder,
 } from '../cloud/capacity.js';
-import { type FitInput, fitServer, portNumaPolicyStored, usedFromFacts } from '../cloud/fit.js';
+import {
+  type FitInput,
+  fitServer,
+  portNumaPolicyStored,
+  refusedServices,
+  usedFromCloud,
+  usedFromFacts,
+} from '../cloud/fit.js';
 import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import { hostSelected, pciSlot, portsHoldingVfs } from '../cloud/vf-map.js';
@@ -115,35 +122,6 @@ function positiveInt(flag: string, text: string, max: number): number {
       'see --help',
     );
   return Number(text);
-}
-
-/** The devices in use on each offered host: the cloud's bound SR-IOV ports, by their pci_slot. */
-export function usedFromCloud(
-  offers: readonly HostOffer[],
-  cloud: CloudSnapshot,
-): (o: HostOffer) => Set<string> {
-  const find = offerFinder(offers);
-  const used = new Map<HostOffer, Set<string>>();
-  for (const p of portsHoldingVfs(cloud)) {
-    const o = find(p['binding:host_id']);
-    if (o) used.set(o, (used.get(o) ?? new Set()).add(pciSlot(p)!));
-  }
-  return (o) => used.get(o) ?? new Set();
-}
-
-/** nova-compute services the scheduler skips (ComputeFilter): down or disabled. */
-function refusedServices(cloud: CloudSnapshot, offers: readonly HostOffer[]): Map<string, string> {
-  const out = new Map<string, string>();
-  const find = offerFinder(offers);
-  for (const s of cloud.computeServices ?? []) {
-    const o = find(s.host);
-    if (!o) continue;
-    if (s.state !== 'up')
-      out.set(o.host, `nova-compute on ${s.host} is ${s.state}: the scheduler skips it (ComputeFilter)`);
-    else if (s.status !== 'enabled')
-      out.set(o.host, `nova-compute on ${s.host} is ${s.status}: the scheduler skips it (ComputeFilter)`);
-  }
-  return out;
 }
 
 export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<number> {

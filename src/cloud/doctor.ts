@@ -9,6 +9,7 @@ import type { RuleInfo } from '../checks/rule.js';
 import type { CheckContext, HostView } from '../deployment/context.js';
 import { neutronPlaybook, novaPlaybook } from '../deployment/playbooks.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
+import { explainNumaRefusal } from './doctor-numa.js';
 import { agentMappings, segmentsOf, short } from './topology.js';
 import {
   type CloudAgent,
@@ -25,6 +26,8 @@ export interface DoctorContext {
   deploy: CheckContext | null;
   /** Only findings about these hosts (all when empty). */
   hosts: readonly string[];
+  /** Properties of the images of servers in ERROR (id → properties; null: could not be read). */
+  images?: ReadonlyMap<string, Record<string, unknown> | null>;
 }
 
 export interface DoctorRule extends RuleInfo {
@@ -450,6 +453,24 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
             }
           }
         }
+        const evidence: string[] = [];
+        if (kind === 'novalidhost') {
+          const perPhysnet = new Map<string, number>();
+          for (const p of ports)
+            for (const n of physnetsOfPorts([p], ctx.cloud)) perPhysnet.set(n, (perPhysnet.get(n) ?? 0) + 1);
+          const imageId = (s as { image?: unknown }).image;
+          const id = imageId && typeof imageId === 'object' ? (imageId as { id?: unknown }).id : null;
+          const numa = explainNumaRefusal(s, ctx.cloud, ctx.deploy, {
+            image: typeof id === 'string' ? (ctx.images?.get(id) ?? null) : {},
+            portsPerPhysnet: perPhysnet,
+            ports,
+          });
+          if (numa) {
+            why.push(...numa.why);
+            evidence.push(...numa.evidence);
+            if (numa.fix) fix = numa.fix;
+          }
+        }
         out.push({
           ...(s['OS-EXT-SRV-ATTR:host'] ? { host: s['OS-EXT-SRV-ATTR:host'] } : {}),
           // Without an SR-IOV port left on it, the server may have failed for another resource.
@@ -460,6 +481,7 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
             ...ports.map((p) =>
               `port ${p.id} ${p['binding:vnic_type']} ${p.status} ${p['binding:vif_type'] || ''}`.trim(),
             ),
+            ...evidence,
           ],
           fix,
         });

@@ -16,8 +16,9 @@ import {
   serverShape,
 } from '../openstack/nova-fit.js';
 import { buildPools, NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
-import type { CapacitySource, HostOffer } from './capacity.js';
+import { type CapacitySource, type HostOffer, offerFinder } from './capacity.js';
 import type { CloudSnapshot } from './types.js';
+import { pciSlot, portsHoldingVfs } from './vf-map.js';
 
 export const FIT_SCHEMA = 'osa-sriov/fit@1';
 
@@ -78,6 +79,35 @@ export function hostPci(offer: HostOffer, used: ReadonlySet<string>): HostPci | 
     (d) => tags.get(d.address) ?? null,
   );
   return { pools, cells: hostCells(offer.facts) };
+}
+
+/** The devices in use on each offered host: the cloud's bound SR-IOV ports, by their pci_slot. */
+export function usedFromCloud(
+  offers: readonly HostOffer[],
+  cloud: CloudSnapshot,
+): (o: HostOffer) => Set<string> {
+  const find = offerFinder(offers);
+  const used = new Map<HostOffer, Set<string>>();
+  for (const p of portsHoldingVfs(cloud)) {
+    const o = find(p['binding:host_id']);
+    if (o) used.set(o, (used.get(o) ?? new Set()).add(pciSlot(p)!));
+  }
+  return (o) => used.get(o) ?? new Set();
+}
+
+/** nova-compute services the scheduler skips (ComputeFilter): down or disabled. */
+export function refusedServices(cloud: CloudSnapshot, offers: readonly HostOffer[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const find = offerFinder(offers);
+  for (const s of cloud.computeServices ?? []) {
+    const o = find(s.host);
+    if (!o) continue;
+    if (s.state !== 'up')
+      out.set(o.host, `nova-compute on ${s.host} is ${s.state}: the scheduler skips it (ComputeFilter)`);
+    else if (s.status !== 'enabled')
+      out.set(o.host, `nova-compute on ${s.host} is ${s.status}: the scheduler skips it (ComputeFilter)`);
+  }
+  return out;
 }
 
 export interface FitHostRow extends HostFit {

@@ -2,7 +2,7 @@
 // at this boundary like the rest of the cloud (src/cloud/client.ts).
 import type { ZodType } from 'zod';
 import { CloudError, type CloudSession } from './client.js';
-import { type CloudFlavor, type CloudImage, FlavorSchema, ImageSchema } from './types.js';
+import { type CloudFlavor, type CloudImage, type CloudSnapshot, FlavorSchema, ImageSchema } from './types.js';
 
 /** Microversion 2.61: flavors carry their extra_specs. */
 export const FLAVOR_MICROVERSION = '2.61';
@@ -91,4 +91,34 @@ export async function readImage(session: CloudSession, ref: string): Promise<Clo
 /** The image's properties that matter to Nova's NUMA decisions (hw_*), as Glance returns them. */
 export function imageProperties(image: CloudImage | Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(image).filter(([k]) => k.startsWith('hw_')));
+}
+
+/**
+ * The hw_* properties of the images of servers in ERROR, for doctor's NUMA explanation: id →
+ * properties, null for an image that can no longer be read (deleted, or no image service).
+ */
+export async function readErrorServerImages(
+  session: CloudSession,
+  cloud: CloudSnapshot,
+): Promise<Map<string, Record<string, unknown> | null>> {
+  const out = new Map<string, Record<string, unknown> | null>();
+  if (session.endpoint('image') === null) return out;
+  const ids = new Set<string>();
+  for (const s of cloud.servers ?? []) {
+    if (s.status !== 'ERROR') continue;
+    const image = (s as { image?: unknown }).image;
+    const id = image && typeof image === 'object' ? (image as { id?: unknown }).id : null;
+    if (typeof id === 'string' && id !== '') ids.add(id);
+  }
+  await Promise.all(
+    [...ids].map(async (id) => {
+      try {
+        out.set(id, imageProperties(await readImage(session, id)));
+      } catch (e) {
+        if (!(e instanceof CloudError)) throw e;
+        out.set(id, null);
+      }
+    }),
+  );
+  return out;
 }

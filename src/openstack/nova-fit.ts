@@ -164,7 +164,10 @@ export function freeByNode(pools: readonly PciPool[], request: PciRequestSpec): 
   return out;
 }
 
-/** How many more such servers the host takes, each placed as Nova places it, one after another. */
+/**
+ * How many more such servers the host takes, each placed as Nova places it, one after another
+ * (each boot's claim applied before the next is scheduled).
+ */
 export function countServers(
   host: HostPci,
   topology: ServerNumaTopology | null,
@@ -179,6 +182,18 @@ export function countServers(
     if (!p.fits || !p.usedPerPool) break;
     const used = p.usedPerPool;
     pools = pools.map((q, i) => ({ ...q, count: q.count - used[i]! }));
+    // The compute claim then makes the dependents unavailable (_handle_device_dependents): a
+    // VF's parent PF, or a PF's VFs. Pools carry the parent address of VFs and the PF's own.
+    const taken = (type: string) =>
+      new Set(pools.filter((q, i) => used[i]! > 0 && q.dev_type === type).map((q) => q.address));
+    const vfParents = taken('type-VF');
+    const pfs = taken('type-PF');
+    pools = pools.map((q) =>
+      (q.dev_type === 'type-PF' && vfParents.has(q.address)) ||
+      (q.dev_type === 'type-VF' && pfs.has(q.address))
+        ? { ...q, count: 0 }
+        : q,
+    );
     n++;
   }
   return n;
