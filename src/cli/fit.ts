@@ -4,13 +4,7 @@
 // live cloud, which gives the flavor, the image, the compute services and the VFs in use.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import {
-  agentOffers,
-  deploymentWithFacts,
-  devspecOffers,
-  type HostOffer,
-  offerFinder,
-} from '../cloud/capacity.js';
+import { agentOffers, deploymentWithFacts, devspecOffers, type HostOffer } from '../cloud/capacity.js';
 import {
   type FitInput,
   fitServer,
@@ -20,8 +14,7 @@ import {
   usedFromFacts,
 } from '../cloud/fit.js';
 import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
-import type { CloudSnapshot } from '../cloud/types.js';
-import { hostSelected, pciSlot, portsHoldingVfs } from '../cloud/vf-map.js';
+import { hostSelected } from '../cloud/vf-map.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { ServerAsk } from '../openstack/nova-fit.js';
 import { NovaNumaError } from '../openstack/nova-numa-request.js';
