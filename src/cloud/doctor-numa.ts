@@ -3,7 +3,7 @@
 // cloud, the deployment and the facts say now. Nova logs which filter refused a host only at
 // DEBUG and the API says nothing, so the explanation is a reconstruction: it says so.
 import type { CheckContext } from '../deployment/context.js';
-import type { ServerAsk } from '../openstack/nova-fit.js';
+import { policySourceText, type ServerAsk } from '../openstack/nova-fit.js';
 import { NovaNumaError, serverNumaTopology } from '../openstack/nova-numa-request.js';
 import { NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
 import { devspecOffers } from './capacity.js';
@@ -22,6 +22,18 @@ const policyOf = (p: CloudPort | undefined): NumaAffinityPolicy | null => {
     ? (v as NumaAffinityPolicy)
     : null;
 };
+
+/** Whether the flavor embedded in the server gives it a NUMA topology (image properties aside). */
+export function hasNumaTopology(server: CloudServer): boolean {
+  const embedded = EmbeddedFlavorSchema.safeParse((server as Record<string, unknown>).flavor);
+  if (!embedded.success) return false;
+  try {
+    return serverNumaTopology({ vcpus: embedded.data.vcpus, extraSpecs: embedded.data.extra_specs }) !== null;
+  } catch (e) {
+    if (e instanceof NovaNumaError) return false;
+    throw e;
+  }
+}
 
 /**
  * The NUMA side of a "No valid host": null when the server has no NUMA topology (or its flavor is
@@ -53,7 +65,7 @@ export function explainNumaRefusal(
   if (topology === null) return null;
   const flavorName = embedded.data.original_name ?? '(flavor)';
   const why = [
-    `its flavor ${flavorName}${opts.image === null ? '' : ' and image'} give it a NUMA topology (${topology.because.join(', ')}), so Nova gave it only PCI devices its NUMA policy allows; Nova does not say which filter refused each host: the per-host explanation below is reconstructed by osa-sriov from the cloud, the deployment and the facts as they are now`,
+    `it has a NUMA topology (${topology.because.join(', ')}; flavor ${flavorName}), so Nova gave it only PCI devices its NUMA policy allows; Nova does not say which filter refused each host: the per-host explanation below is reconstructed by osa-sriov from the cloud, the deployment and the facts as they are now`,
   ];
   if (opts.image === null)
     why.push("its image's properties could not be read: a hw_* property of the image may change this");
@@ -100,9 +112,7 @@ export function explainNumaRefusal(
     }
     const head = known ? physnet : `if its port was on ${physnet}`;
     evidence.push(
-      `${head}: policy ${r.policy.policy} from ${
-        r.policy.source === 'default' ? "Nova's default (nothing sets one)" : `the ${r.policy.source}`
-      }${stored === false ? ' (a port policy is impossible here: the port_numa_affinity_policy extension driver is not enabled)' : ''}; fits now on ${r.fits.length > 0 ? r.fits.join(', ') : 'no host'}`,
+      `${head}: policy ${r.policy.policy} from ${policySourceText(r.policy)}${stored === false ? ' (a port policy is impossible here: the port_numa_affinity_policy extension driver is not enabled)' : ''}; fits now on ${r.fits.length > 0 ? r.fits.join(', ') : 'no host'}`,
     );
     for (const h of r.hosts) {
       const free = h.freePerNode
@@ -113,7 +123,7 @@ export function explainNumaRefusal(
       );
       for (const m of h.remedies) evidence.push(`    would fit with: ${m}`);
       if (!fix && h.verdict === 'no' && h.remedies.length > 0)
-        fix = `on ${h.host}, for ${physnet}: ${h.remedies.join('; or ')}; then delete the server and create it again`;
+        fix = `on ${h.host}, for ${physnet}: ${h.remedies[0]}${h.remedies.length > 1 ? ' (the evidence lists the other ways)' : ''}; then delete the server and create it again`;
     }
   }
   if (portPolicy !== null && stored !== true) why.push(PORT_POLICY_NOTE);

@@ -9,7 +9,7 @@ import type { RuleInfo } from '../checks/rule.js';
 import type { CheckContext, HostView } from '../deployment/context.js';
 import { neutronPlaybook, novaPlaybook } from '../deployment/playbooks.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
-import { explainNumaRefusal } from './doctor-numa.js';
+import { explainNumaRefusal, hasNumaTopology } from './doctor-numa.js';
 import { agentMappings, segmentsOf, short } from './topology.js';
 import {
   type CloudAgent,
@@ -404,6 +404,8 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
           );
         let fix = 'see the server fault and nova-conductor / nova-compute logs';
         const failed = ports.find((p) => p['binding:vif_type'] === 'binding_failed');
+        // A server with a NUMA topology can be refused with free VFs: those on the wrong node.
+        const numaHint = hasNumaTopology(s) ? ' that its NUMA policy allows' : '';
         if (kind === 'binding' || failed) {
           const e = failed ? explainBinding(failed, ctx.cloud) : null;
           why.push(`a port could not bind${e ? `: ${e.reason}` : ''}`);
@@ -423,8 +425,8 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
           if (kind === 'novalidhost')
             why.push(
               physnets.length > 0
-                ? `no host has a free VF tagged with physnet ${physnets.join('/')} in its device_spec`
-                : 'if it asked for an SR-IOV port, no host had a free VF of that physnet in its device_spec',
+                ? `no host has a free VF tagged with physnet ${physnets.join('/')} in its device_spec${numaHint}`
+                : `if it asked for an SR-IOV port, no host had a free VF of that physnet in its device_spec${numaHint}`,
             );
           if (physnets.length > 0) {
             why.push(`${onPhysnets.length} VF(s) of ${physnets.join('/')} are held by other ports`);

@@ -473,11 +473,13 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     );
     assert.ok(f, r.stdout);
     assert.match(f.message, /No valid host was found/);
-    assert.match(f.message, /NUMA topology \(hw:cpu_policy=dedicated \(flavor\)\)/);
+    assert.match(f.message, /it has a NUMA topology \(hw:cpu_policy=dedicated \(flavor\); flavor i19fit-pinned\)/);
     assert.match(f.message, /reconstructed/);
     // The port is no longer attached after "No valid host" (recorded): every physnet is tried.
     assert.ok(
-      f.evidence.some((e) => /^if its port was on physnet1: policy required from the flavor/.test(e)),
+      f.evidence.some((e) =>
+        /^if its port was on physnet1: policy required from the flavor's hw:pci_numa_affinity_policy/.test(e),
+      ),
       f.evidence.join('\n'),
     );
     assert.ok(
@@ -486,5 +488,17 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     );
     assert.ok(f.evidence.some((e) => /^ {2}compute2: fits now/.test(e)));
     assert.match(f.fix, /on compute1, for physnet1: policy legacy/);
+  });
+
+  test('doctor text: the reconstruction and each host are shown', async () => {
+    const r = await withCloud([server], (env) =>
+      cliAsync(
+        ['doctor', '--deploy', join(FIT, 'deploy'), '--facts', join(FIT, 'facts'), '--color', 'never'],
+        { env },
+      ),
+    );
+    if (process.env.SHOW) process.stderr.write(r.stdout);
+    assert.match(r.stdout, /the per-host explanation below is reconstructed/);
+    assert.match(r.stdout, /compute2: fits now \(free VFs node 0: 3, node 1: 2\)/);
   });
 });
