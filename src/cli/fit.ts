@@ -217,6 +217,13 @@ export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<numb
       refused: refusedServices(cloud, offers),
     };
   }
+  for (const h of opts.host ?? [])
+    if (!offers.some((o) => hostSelected(o.host, [h])))
+      throw new UserError(
+        `--host ${h}: no SR-IOV compute host of that name (${model ? 'a compute with a Nova device_spec in the deployment' : 'a host with a NIC Switch agent'})`,
+        null,
+        `the hosts are: ${offers.map((o) => o.host).join(', ') || 'none'}`,
+      );
   offers = offers.filter((o) => hostSelected(o.host, opts.host));
   let report: ReturnType<typeof fitServer>;
   try {

@@ -95,18 +95,25 @@ export function usedFromCloud(
   return (o) => used.get(o) ?? new Set();
 }
 
-/** nova-compute services the scheduler skips (ComputeFilter): down or disabled. */
+/** Hosts the scheduler skips: nova-compute down or disabled (ComputeFilter), or no nova-compute at all. */
 export function refusedServices(cloud: CloudSnapshot, offers: readonly HostOffer[]): Map<string, string> {
   const out = new Map<string, string>();
   const find = offerFinder(offers);
+  const served = new Set<HostOffer>();
   for (const s of cloud.computeServices ?? []) {
     const o = find(s.host);
     if (!o) continue;
+    served.add(o);
     if (s.state !== 'up')
       out.set(o.host, `nova-compute on ${s.host} is ${s.state}: the scheduler skips it (ComputeFilter)`);
     else if (s.status !== 'enabled')
       out.set(o.host, `nova-compute on ${s.host} is ${s.status}: the scheduler skips it (ComputeFilter)`);
   }
+  // Without a compute endpoint the services are unknown: no host is refused for it.
+  if (cloud.computeServices !== null)
+    for (const o of offers)
+      if (!served.has(o))
+        out.set(o.host, `no nova-compute service reports host ${o.host}: Nova schedules nothing there`);
   return out;
 }
 

@@ -233,6 +233,10 @@ describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
       cli('fit', '--flavor', 'x', '--flavor-spec', 'a=b', '--physnet', 'p', '--ports', '0', ...OFFLINE),
       /--ports must be a whole number/,
     );
+    assertUserError(
+      cli('fit', '--flavor', 'x', '--flavor-spec', 'a=b', '--physnet', 'p', '--host', 'compute9', ...OFFLINE),
+      /--host compute9: no SR-IOV compute host of that name/,
+    );
     // Nova's API refuses the flavor itself (hardware.py get_cpu_policy_constraint).
     assertUserError(
       cli(
@@ -372,7 +376,10 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     ]);
     assert.equal(h.get('compute2')!.verdict, 'fits');
     // compute3 runs no nova-compute service in base.json: the scheduler never considers it.
-    assert.equal(h.get('compute3')!.verdict, 'unknown');
+    assert.equal(h.get('compute3')!.verdict, 'no');
+    assert.deepEqual(h.get('compute3')!.reasons, [
+      'no nova-compute service reports host compute3: Nova schedules nothing there',
+    ]);
   });
 
   test('--numa-policy on a cloud whose ports carry no numa_affinity_policy: not what Nova sees', async () => {
@@ -400,6 +407,17 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     // Neutron dropped the attribute (recorded/port-numa-policy-dropped.json): the flavor's policy rules.
     assert.deepEqual(j.policy, { policy: 'required', source: 'flavor' });
     assert.ok(j.notes.some((n) => /--numa-policy legacy is not what Nova would see/.test(n)));
+  });
+
+  test('capacity: --image and --ports need --flavor, checked before the cloud is asked', async () => {
+    for (const args of [
+      ['--image', 'tiny'],
+      ['--ports', '2'],
+    ]) {
+      const r = await cliAsync(['capacity', ...args], { env: { OS_CLOUD: 'nosuch' } });
+      assert.equal(r.status, 2);
+      assert.match(r.stderr, /needs --flavor/);
+    }
   });
 
   test('an unknown flavor is exit 2, naming the flavors there are', async () => {
@@ -473,7 +491,10 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     );
     assert.ok(f, r.stdout);
     assert.match(f.message, /No valid host was found/);
-    assert.match(f.message, /it has a NUMA topology \(hw:cpu_policy=dedicated \(flavor\); flavor i19fit-pinned\)/);
+    assert.match(
+      f.message,
+      /it has a NUMA topology \(hw:cpu_policy=dedicated \(flavor\); flavor i19fit-pinned\)/,
+    );
     assert.match(f.message, /reconstructed/);
     // The port is no longer attached after "No valid host" (recorded): every physnet is tried.
     assert.ok(
