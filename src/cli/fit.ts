@@ -10,6 +10,7 @@ import {
   fitServer,
   portNumaPolicyStored,
   refusedServices,
+  schedulerNotes,
   usedFromCloud,
   usedFromFacts,
 } from '../cloud/fit.js';
@@ -177,6 +178,7 @@ export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<numb
       portPolicy,
     };
     const ctx = deploymentWithFacts(model, facts, notes);
+    notes.push(...schedulerNotes(ctx));
     offers = devspecOffers(ctx, notes);
     usedOn = (o) => usedFromFacts(o.facts);
     input = {
@@ -206,9 +208,9 @@ export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<numb
       vnicType: opts.vnicType,
       portPolicy,
     };
-    offers = model
-      ? devspecOffers(deploymentWithFacts(model, facts, notes), notes)
-      : agentOffers(cloud, facts, notes);
+    const ctx = model ? deploymentWithFacts(model, facts, notes) : null;
+    notes.push(...schedulerNotes(ctx));
+    offers = ctx ? devspecOffers(ctx, notes) : agentOffers(cloud, facts, notes);
     usedOn = usedFromCloud(offers, cloud);
     input = {
       flavorName: extra.flavor.name,

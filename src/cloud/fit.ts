@@ -3,6 +3,7 @@
 // device_spec of the deployment, or the agents' mappings, over the host's facts: capacity's
 // offers), minus the devices in use (the cloud's bound ports, or the facts' VFs that carry a
 // Neutron port MAC); the decision is src/openstack/nova-fit.ts, i.e. Nova's own rules. Pure.
+import type { CheckContext } from '../deployment/context.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import { PORT_MAC } from '../facts/readiness.js';
 import {
@@ -114,6 +115,30 @@ export function refusedServices(cloud: CloudSnapshot, offers: readonly HostOffer
     for (const o of offers)
       if (!served.has(o))
         out.set(o.host, `no nova-compute service reports host ${o.host}: Nova schedules nothing there`);
+  return out;
+}
+
+/**
+ * What the deployment's scheduler filters change (nova.conf [filter_scheduler] enabled_filters on
+ * the scheduler hosts, as OSA renders it): without NUMATopologyFilter the scheduler does no PCI
+ * NUMA filtering and the compute claim does it instead (numa_fit_instance_to_host in
+ * instance_claim), so a refused server ends "Exceeded maximum number of retries", not "No valid
+ * host"; without PciPassthroughFilter the scheduler ignores PCI requests altogether.
+ */
+export function schedulerNotes(ctx: CheckContext | null): string[] {
+  const sched = ctx?.hosts().find((h) => h.groups.has('nova_scheduler'));
+  const filters = sched?.option('nova.conf', 'filter_scheduler', 'enabled_filters').at(-1);
+  if (filters === undefined) return [];
+  const names = filters.split(',').map((f) => f.trim());
+  const out: string[] = [];
+  if (!names.includes('PciPassthroughFilter'))
+    out.push(
+      'the deployment does not enable PciPassthroughFilter: the scheduler ignores PCI requests, and the compute claim refuses a host without the VFs (the server then fails with "Exceeded maximum number of retries"; see SRIOV-SCHED-001)',
+    );
+  if (!names.includes('NUMATopologyFilter'))
+    out.push(
+      'the deployment does not enable NUMATopologyFilter: the scheduler does not filter by NUMA node; the compute claim does (numa_fit_instance_to_host), so a host refused here fails the claim and the server ends "Exceeded maximum number of retries" rather than "No valid host"',
+    );
   return out;
 }
 

@@ -4,7 +4,7 @@
 // and Glance (test/fixtures/fit/recorded, and test/fixtures/cloud/base.json), through the real
 // client; the hosts' devices and NUMA topology come from the facts, as on a real cloud.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -168,6 +168,49 @@ describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
         /port_numa_affinity_policy extension driver.*OSA does not enable by default/.test(n),
       ),
     );
+  });
+
+  test('a deployment without NUMATopologyFilter: the claim refuses instead, and the fault differs', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-fit-deploy-'));
+    cpSync(join(FIT, 'deploy'), dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'user_variables.yml'),
+      '---\nneutron_plugin_types:\n  - ml2.sriov\nnova_scheduler_default_filters:\n  - ComputeFilter\n  - PciPassthroughFilter\n',
+    );
+    const r = cli(
+      'fit',
+      '--flavor',
+      'p',
+      '--flavor-spec',
+      'hw:cpu_policy=dedicated',
+      '--physnet',
+      'physnet1',
+      '--deploy',
+      dir,
+      '--facts',
+      join(FIT, 'facts'),
+      '--format',
+      'json',
+    );
+    const notes = (JSON.parse(r.stdout) as FitJson).notes;
+    assert.ok(
+      notes.some((n) => /does not enable NUMATopologyFilter.*Exceeded maximum number of retries/.test(n)),
+      notes.join('\n'),
+    );
+    // The fixture's own deployment (OSA's default filters) has both.
+    const base = cli(
+      'fit',
+      '--flavor',
+      'p',
+      '--flavor-spec',
+      'hw:cpu_policy=dedicated',
+      '--physnet',
+      'physnet1',
+      ...OFFLINE,
+      '--format',
+      'json',
+    );
+    assert.ok(!(JSON.parse(base.stdout) as FitJson).notes.some((n) => /does not enable/.test(n)));
   });
 
   test('a physnet that no device_spec tags: refused with that reason', () => {
