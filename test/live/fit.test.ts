@@ -48,9 +48,28 @@ describe('fit and capacity --flavor on the live cloud', { skip }, () => {
     portsCarryPolicy = ports.some((p) => 'numa_affinity_policy' in p);
   });
 
+  const made = { servers: [] as string[], ports: [] as string[], networks: [] as string[] };
+
   after(async () => {
+    if (!s) return;
+    for (const id of made.servers) await s.delete('compute', `/servers/${id}`).catch(() => {});
+    // The server's deletion releases the port's binding first.
+    for (let i = 0; i < 30 && made.servers.length > 0; i++) {
+      const left = await Promise.all(
+        made.servers.map((id) =>
+          s.get('compute', `/servers/${id}`).then(
+            () => true,
+            () => false,
+          ),
+        ),
+      );
+      if (!left.some(Boolean)) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    for (const id of made.ports) await s.delete('network', `/v2.0/ports/${id}`).catch(() => {});
+    for (const id of made.networks) await s.delete('network', `/v2.0/networks/${id}`).catch(() => {});
     if (flavorId) await s.delete('compute', `/flavors/${flavorId}`);
-    s?.close();
+    s.close();
   });
 
   test("fit reads the flavor with its extra specs, and places the server on the VF's NUMA node", () => {
@@ -152,5 +171,58 @@ describe('fit and capacity --flavor on the live cloud', { skip }, () => {
     const r = cli('fit', '--flavor', `${flavorName}-nosuch`, '--physnet', 'physnet2');
     assert.equal(r.status, 2);
     assert.match(r.stderr, /Nova has no flavor with the id or name/);
+  });
+
+  test('doctor: a pinned server in "No valid host" is said to have a NUMA topology, read from the live Nova', async () => {
+    // A port on physnet3, which no device_spec of the stack tags: the scheduler finds no host.
+    const suffix = Date.now().toString(36);
+    const seg = 3500 + Math.floor(Math.random() * 400);
+    const net = (
+      (await s.post('network', '/v2.0/networks', {
+        network: {
+          name: `i19fit-physnet3-${suffix}`,
+          'provider:network_type': 'vlan',
+          'provider:physical_network': 'physnet3',
+          'provider:segmentation_id': seg,
+        },
+      })) as { network: { id: string } }
+    ).network.id;
+    made.networks.push(net);
+    await s.post('network', '/v2.0/subnets', {
+      subnet: { network_id: net, ip_version: 4, cidr: `10.${seg % 250}.7.0/24`, enable_dhcp: false },
+    });
+    const port = (
+      (await s.post('network', '/v2.0/ports', {
+        port: { network_id: net, name: `i19fit-port-${suffix}`, 'binding:vnic_type': 'direct' },
+      })) as { port: { id: string } }
+    ).port.id;
+    made.ports.push(port);
+    const image = (
+      (await s.get('image', '/v2/images', { query: { name: 'tiny' } })) as { images: Array<{ id: string }> }
+    ).images[0]!.id;
+    const sv = (
+      (await s.post('compute', '/servers', {
+        server: { name: `i19fit-vm-${suffix}`, imageRef: image, flavorRef: flavorId, networks: [{ port }] },
+      })) as { server: { id: string } }
+    ).server.id;
+    made.servers.push(sv);
+    let status = '';
+    for (let i = 0; i < 75 && status !== 'ERROR' && status !== 'ACTIVE'; i++) {
+      await new Promise((r) => setTimeout(r, 2000));
+      status = ((await s.get('compute', `/servers/${sv}`)) as { server: { status: string } }).server.status;
+    }
+    assert.equal(status, 'ERROR');
+    const r = cli('doctor', '--format', 'json');
+    const j = JSON.parse(r.stdout) as { findings: Array<{ ruleId: string; message: string; fix: string }> };
+    const f = j.findings.find((x) => x.ruleId === 'SRIOV-LIVE-SERVER-001' && x.message.includes(sv));
+    assert.ok(f, r.stdout);
+    assert.match(f.message, /No valid host was found/);
+    assert.match(
+      f.message,
+      new RegExp(`it has a NUMA topology \\(hw:cpu_policy=dedicated \\(flavor\\); flavor ${flavorName}\\)`),
+    );
+    assert.match(f.message, /reconstructed/);
+    // Without the deployment and the facts there are no hosts' devices to explain it with.
+    assert.match(f.message, /give --deploy and --facts to explain it host by host/);
   });
 });
