@@ -511,6 +511,33 @@ describe('fit, capacity --flavor and doctor against a cloud (recorded answers)',
     // compute2: node 0 has 3, node 1 has 2 (one socket): required/legacy place one server per node;
     // preferred/socket use the 5 VFs two by two.
     assert.deepEqual(rows.get('compute2')!.servers, { required: 2, legacy: 2, preferred: 2, socket: 2 });
+    const text = await withCloud([], (env) =>
+      cliAsync(
+        [
+          'capacity',
+          '--flavor',
+          'i19fit-pinned',
+          '--ports',
+          '2',
+          '--deploy',
+          join(FIT, 'deploy'),
+          '--facts',
+          join(FIT, 'facts'),
+          '--color',
+          'never',
+        ],
+        { env },
+      ),
+    );
+    // The policy the flavor gives is the marked column.
+    assert.match(
+      text.stdout,
+      /Servers of flavor i19fit-pinned that still fit \(2 direct ports each\), per PCI NUMA policy:/,
+    );
+    assert.match(
+      text.stdout,
+      /HOST +PHYSNET +REQUIRED\* +LEGACY +PREFERRED +SOCKET +NOTE\n +compute1 +physnet1 +0 +1 +1 +0\n/,
+    );
     assert.deepEqual(rows.get('compute3')!.servers, {
       required: null,
       legacy: null,
