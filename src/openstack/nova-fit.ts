@@ -324,7 +324,7 @@ export function fitOnHost(host: HostPci, ask: ServerAsk, shape: ServerShape = se
     if (alt === policy.policy) continue;
     if (placeOnHost(host, topology, requestsFor(ask, alt)).fits)
       remedies.push(
-        `policy ${alt}: hw:pci_numa_affinity_policy=${alt} on the flavor (or hw_pci_numa_affinity_policy=${alt} on the image)${policy.source === 'port' ? `, with the ports' own policy unset or also ${alt}` : ''}`,
+        `policy ${alt}: hw:pci_numa_affinity_policy=${alt} on the flavor${policy.source === 'flavor' ? '' : ` (or hw_pci_numa_affinity_policy=${alt} on the image)`}${policy.source === 'port' ? `, with the ports' own policy unset or also ${alt}` : ''}`,
       );
   }
   if (placeOnHost(host, null, requests).fits)
