@@ -134,9 +134,15 @@ export function placeOnHost(
   // NUMATopologyFilter: a server with a NUMA topology never lands on a host without one.
   if (host.cells === null || host.cells.length < topology.cells)
     return { fits: false, instanceCells: null, usedPerPool: null, error: null };
+  // The PCI filtering depends on the set of cells only: a set that failed fails in any order.
+  const failed = new Set<string>();
   for (const perm of permutations(cellOrder(host.pools, host.cells, topology.cells), topology.cells)) {
-    const p = attempt(perm.map((c) => c.id));
+    const ids = perm.map((c) => c.id);
+    const key = [...ids].sort((a, b) => a - b).join(',');
+    if (failed.has(key)) continue;
+    const p = attempt(ids);
     if (p.fits || p.error) return p;
+    failed.add(key);
   }
   return { fits: false, instanceCells: null, usedPerPool: null, error: null };
 }
