@@ -1,6 +1,7 @@
 import { type Command, Option } from 'commander';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { runDoctor } from '../cloud/doctor.js';
+import { readErrorServerImages } from '../cloud/flavor.js';
 import { CheckContext } from '../deployment/context.js';
 import { matchFacts } from '../deployment/facts-match.js';
 import { buildModel } from '../osa/model.js';
@@ -9,7 +10,7 @@ import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import type { CliRun } from './cli-io.js';
-import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloudThen } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -40,8 +41,8 @@ export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> 
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
-  const cloud = await readLiveCloud(cloudOpts, cli);
-  const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
+  const { cloud, extra: images } = await readLiveCloudThen(cloudOpts, cli, readErrorServerImages);
+  const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [], images });
   if (opts.format === 'json') {
     printJson(
       cli,
