@@ -117,12 +117,21 @@ export function cellDoesNotFit(
   return null;
 }
 
-/** Ordered sets of distinct host nodes, one per server cell, where every cell might fit. */
-export function placements(f: NumaFlavor, nodes: readonly NumaNode[]): number[][] {
+/** More node sets than this (a server of many cells on a host of many nodes) is not enumerated. */
+export const MAX_PLACEMENTS = 20000;
+
+/**
+ * Ordered sets of distinct host nodes, one per server cell, where every cell might fit; null when
+ * there are more than MAX_PLACEMENTS (then the rule says nothing rather than guess).
+ */
+export function placements(f: NumaFlavor, nodes: readonly NumaNode[]): number[][] | null {
   const out: number[][] = [];
+  let over = false;
   const walk = (i: number, used: number[]) => {
+    if (over) return;
     if (i === f.cells.length) {
       out.push(used);
+      over = out.length > MAX_PLACEMENTS;
       return;
     }
     for (const n of nodes) {
@@ -131,7 +140,7 @@ export function placements(f: NumaFlavor, nodes: readonly NumaNode[]): number[][
     }
   };
   walk(0, []);
-  return out;
+  return over ? null : out;
 }
 
 /** One flavor × physnet on one host. */
@@ -208,6 +217,7 @@ function compute(ctx: CheckContext, h: HostView): HostNumaAnalysis | null {
       .map((p) => ({ node: (p.numa_node as number | null) ?? null, count: p.count }));
     for (const f of flavors) {
       const fit = placements(f, nodes);
+      if (fit === null) continue;
       const req = { ...request, numa_policy: f.policy.policy };
       const withPort = fit.filter((cells) => {
         try {

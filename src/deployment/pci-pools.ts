@@ -25,7 +25,11 @@ export interface NovaTracked {
   spec: number;
 }
 
-/** The host's devices a spec selects (Whitelist.device_assignable: first match wins). */
+/**
+ * The host's devices a spec selects (Whitelist.device_assignable: first match wins). The specs
+ * must be parsed for this host (HostView.devspec()): a PF address selects its VFs only when the
+ * parser knows the address is a PF's.
+ */
 export function trackedDevices(facts: HostFacts, specs: readonly DeviceSpec[]): NovaTracked[] {
   const matcher = new DeviceMatcher(specs);
   const out: NovaTracked[] = [];

@@ -10,7 +10,7 @@ import { describe, test } from 'node:test';
 import { runChecks } from '../../src/checks/run.js';
 import { readFactsPaths } from '../../src/cli/facts-input.js';
 import { matchFacts } from '../../src/deployment/facts-match.js';
-import { numaFlavors, pageSizeKb, placements } from '../../src/deployment/numa-placement.js';
+import { MAX_PLACEMENTS, numaFlavors, pageSizeKb, placements } from '../../src/deployment/numa-placement.js';
 import type { NumaNode } from '../../src/facts/host-facts.js';
 import { osaFlavors } from '../../src/osa/flavors.js';
 import { loadDeployDir } from '../../src/osa/load.js';
@@ -126,6 +126,34 @@ describe('OSA flavors (openstack_user_compute)', () => {
 });
 
 describe('where a NUMA-aware server can go', () => {
+  test('too many node sets to enumerate: no answer rather than a partial one', () => {
+    const nodes: NumaNode[] = Array.from({ length: 16 }, (_, id) => ({
+      id,
+      cpus: [id],
+      socket: 0,
+      hugepages: [],
+    }));
+    const flavor = (cells: number) =>
+      numaFlavors({
+        setupHost: 'x',
+        unreadable: [],
+        flavors: [
+          {
+            name: 'wide',
+            vcpus: cells,
+            ram: cells * 256,
+            extraSpecs: { 'hw:numa_nodes': String(cells) },
+            location: null,
+            extraSpecsLocation: null,
+          },
+        ],
+      })[0]!;
+    assert.equal(placements(flavor(2), nodes)?.length, 16 * 15);
+    // 16 * 15 * 14 * 13 = 43680 ordered sets of 4 nodes.
+    assert.ok(16 * 15 * 14 * 13 > MAX_PLACEMENTS);
+    assert.equal(placements(flavor(4), nodes), null);
+  });
+
   test('hw:mem_page_size as Nova reads it (a bare number is KiB)', () => {
     assert.equal(pageSizeKb('2MB'), 2048);
     assert.equal(pageSizeKb('1GB'), 1048576);
