@@ -93,7 +93,7 @@ export const rule: Rule = {
       const loc = toLocation(c.flavor.flavor.extraSpecsLocation);
       out.push({
         severity: 'info',
-        message: `${flavorText(c)} with an SR-IOV port on ${c.physnet} can use only the NUMA node(s) of ${c.physnet}'s VFs on every host (${g.map(({ a, c: x }) => `${a.host.name}: ${nodeList(nodesUsed(x.withPort))}`).join('; ')}): ${policyText(c)}, so once those nodes' CPUs or memory are taken Nova refuses further such servers ("No valid host was found") while the other nodes stay free`,
+        message: `${flavorText(c)} with an SR-IOV port on ${c.physnet} can use only the NUMA node(s) of ${c.physnet}'s VFs on every host checked (${g.map(({ a, c: x }) => `${a.host.name}: ${nodeList(nodesUsed(x.withPort))}`).join('; ')}): ${policyText(c)}, so once those nodes' CPUs or memory are taken Nova refuses further such servers ("No valid host was found") while the other nodes stay free`,
         ...(loc ? { location: loc } : {}),
         evidence: g.map(
           ({ a, c: x }) =>
