@@ -30,6 +30,8 @@ export { rule as hostVfPersistence } from './host-vf-persistence.js';
 export { rule as hostVfsCreated } from './host-vfs-created.js';
 export { rule as ml2SriovPlugin } from './ml2-sriov-plugin.js';
 export { rule as networkTypesOrder } from './network-types-order.js';
+export { rule as numaPciAffinity } from './numa-pci-affinity.js';
+export { rule as numaPortPolicyExtension } from './numa-port-policy-extension.js';
 export { rule as osaRenderProblems } from './osa-render-problems.js';
 export { rule as ovnSriovGateway } from './ovn-sriov-gateway.js';
 export { rule as pciPassthroughFilter } from './pci-passthrough-filter.js';
