@@ -11,19 +11,19 @@ const WIDTH = LABEL + BAR + 150;
 /** Rows beyond this are summed up in one line: a chart of 10,000 bars helps nobody. */
 export const MAX_ROWS = 60;
 
-interface Segment {
+export interface Segment {
   cls: string;
   value: number;
   label: string;
 }
 
-interface Bar {
+export interface Bar {
   label: string;
   href?: string;
   segments: Segment[];
 }
 
-function barChart(title: string, bars: readonly Bar[], note: string | null): Html {
+export function barChart(title: string, bars: readonly Bar[], note: string | null): Html {
   const max = Math.max(1, ...bars.map((b) => b.segments.reduce((n, s) => n + s.value, 0)));
   const height = bars.length * ROW + 10 + (note ? ROW : 0);
   const rows = bars.map((b, i) => {
@@ -41,7 +41,9 @@ function barChart(title: string, bars: readonly Bar[], note: string | null): Htm
     const total = (nonZero.length > 0 ? nonZero : b.segments.slice(0, 1))
       .map((s) => `${s.value} ${s.label}`)
       .join(', ');
-    const label = html`<text x="${LABEL - 6}" y="${y + ROW - 6}" text-anchor="end">${b.label}</text>`;
+    // A long host name is cut (whole in the tooltip and in the host's section).
+    const shown = b.label.length > 44 ? `…${b.label.slice(-43)}` : b.label;
+    const label = html`<text x="${LABEL - 6}" y="${y + ROW - 6}" text-anchor="end">${shown}<title>${b.label}</title></text>`;
     return html`<g>${b.href ? html`<a href="${b.href}">${label}</a>` : label}${rects}<text x="${x + 6}" y="${y + ROW - 6}" class="n">${total}</text></g>`;
   });
   return html`<svg class="chart" role="img" viewBox="0 0 ${WIDTH} ${height}" width="${WIDTH}" height="${height}" xmlns="http://www.w3.org/2000/svg"><title>${title}</title>${rows}${note ? html`<text x="${LABEL}" y="${bars.length * ROW + ROW}" class="n">${note}</text>` : null}</svg>`;

@@ -22,7 +22,8 @@ dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-word}
 table{border-collapse:collapse;margin:4px 0 10px}th,td{border:1px solid var(--line);padding:3px 7px;text-align:left;vertical-align:top}
 th{background:#f2f4f6;font-weight:600}
 table.settings{width:100%;table-layout:fixed}table.settings td{word-break:break-word}table.settings th[colspan]{background:#e9edf1}table.settings thead th:first-child{width:24%}table.settings thead th:nth-child(2){width:36%}
-table.fleet td.fam{text-align:center;white-space:nowrap;font-size:12.5px}
+table.fleet{width:100%;font-size:12.5px}table.fleet th{font-size:12px}
+table.fleet td.fam{text-align:center;font-size:12px}
 table.fleet td.fam a{color:inherit;text-decoration:none;display:block}
 .muted{color:var(--muted)}
 .host{border:1px solid var(--line);border-radius:6px;padding:10px 14px;margin:12px 0;break-inside:avoid-page}
