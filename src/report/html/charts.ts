@@ -19,6 +19,8 @@ export interface Segment {
 
 export interface Bar {
   label: string;
+  /** What the bar says when every segment is 0. */
+  empty?: string;
   href?: string;
   segments: Segment[];
 }
@@ -38,9 +40,8 @@ export function barChart(title: string, bars: readonly Bar[], note: string | nul
         return r;
       });
     const nonZero = b.segments.filter((s) => s.value > 0);
-    const total = (nonZero.length > 0 ? nonZero : b.segments.slice(0, 1))
-      .map((s) => `${s.value} ${s.label}`)
-      .join(', ');
+    const total =
+      nonZero.length > 0 ? nonZero.map((s) => `${s.value} ${s.label}`).join(', ') : (b.empty ?? '0');
     // A long host name is cut (whole in the tooltip and in the host's section).
     const shown = b.label.length > 44 ? `…${b.label.slice(-43)}` : b.label;
     const label = html`<text x="${LABEL - 6}" y="${y + ROW - 6}" text-anchor="end">${shown}<title>${b.label}</title></text>`;
@@ -66,6 +67,7 @@ export function vfChart(fleet: Fleet): Html {
       bars.push({
         label: `${h.name} · ${p.physnet}`,
         href: `#${h.id}`,
+        empty: 'no VF: the device_spec matches none here',
         segments: [
           { cls: 'in-use', value: p.inUse, label: 'in use' },
           { cls: 'free', value: p.free, label: 'free' },
