@@ -170,11 +170,22 @@ describe('HTML report in Chromium', { skip }, () => {
     assert.match(header, new RegExp(`${blogJson.summary.error} errors`));
     assert.match(header, new RegExp(`${blogJson.summary.warning} warnings`));
     assert.match(header, /osa-sriov \d+\.\d+\.\d+/);
-    // The rule's summary and its upstream references, from docs/rules/SRIOV-SCHED-001.md.
-    const rule = await page.$eval('#r-SRIOV-SCHED-001', (e) => e.textContent ?? '');
-    assert.match(rule, /PciPassthroughFilter/);
-    assert.match(rule, /pci_passthrough_filter\.py/);
-    assert.doesNotMatch(rule, /\.\.\/shared/);
+    // The rule's summary and its upstream references, from docs/rules/SRIOV-SCHED-001.md: under
+    // the finding, and in the rules part at the bottom.
+    const about = await page.$$eval('li.finding[data-rule=SRIOV-SCHED-001] details.about', (ds) =>
+      ds.map((d) => d.textContent ?? ''),
+    );
+    assert.equal(about.length, 1);
+    for (const rule of [about[0]!, await page.$eval('#r-SRIOV-SCHED-001', (e) => e.textContent ?? '')]) {
+      assert.match(rule, /An instance with an SR-IOV port/);
+      assert.match(rule, /pci_passthrough_filter\.py/);
+      assert.doesNotMatch(rule, /\.\.\/shared/);
+    }
+    assert.equal(
+      await page.$$eval('section.host li.finding details.about', (ds) => ds.length),
+      blogJson.findings.length,
+      'every finding has its rule’s summary',
+    );
     // The charts: VFs of hp02-qlogic on physnet vlan, and a bar per rule with findings.
     const charts = await page.$$eval('svg.chart', (ss) => ss.map((s) => s.textContent ?? ''));
     assert.ok(charts.some((c) => /hp02-qlogic · vlan/.test(c)));

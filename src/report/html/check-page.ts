@@ -47,7 +47,7 @@ function rulesSection(result: CheckResult, docs: ReadonlyMap<string, RuleDoc>): 
 }
 
 export function renderCheckHtml(result: CheckResult, meta: CheckPageMeta): string {
-  const fleet = buildFleet(result, meta.generatedAt);
+  const fleet = buildFleet(result, meta.generatedAt, meta.ruleDocs);
   const counts = countBySeverity(result.findings);
   const body = html`${filters(result, fleet)}
 ${overview(fleet)}

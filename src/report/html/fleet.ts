@@ -8,6 +8,7 @@ import type { HostView } from '../../deployment/context.js';
 import { type HostVfUsage, vfAssigned, vfUsage } from '../../deployment/vf-usage.js';
 import type { Vf } from '../../facts/host-facts.js';
 import { CONFIG_PATHS } from '../model-ini.js';
+import type { RuleDoc } from './rule-docs.js';
 
 /** The families the issue asks for first, then any other the registry has, in id order. */
 const FIRST_FAMILIES = ['SCHED', 'ML2', 'PN', 'VARS', 'DEVSPEC', 'AGENT', 'HOST', 'FACTS', 'OSA'];
@@ -88,6 +89,8 @@ export interface Fleet {
   families: string[];
   /** Rule id → title, for the line each finding shows about its rule. */
   ruleTitles: ReadonlyMap<string, string>;
+  /** Rule id → its page's summary and references (rules without a page have none). */
+  ruleDocs: ReadonlyMap<string, RuleDoc>;
   affectedHosts: ReadonlyMap<Finding, readonly string[]>;
 }
 
@@ -145,7 +148,11 @@ function worst(a: Severity, b: Severity): Severity {
   return compareSeverity(a, b) <= 0 ? a : b;
 }
 
-export function buildFleet(result: CheckResult, now: Date): Fleet {
+export function buildFleet(
+  result: CheckResult,
+  now: Date,
+  ruleDocs: ReadonlyMap<string, RuleDoc> = new Map(),
+): Fleet {
   const ctx = result.context;
   const inventory = ctx.model.inventory;
   const checked = new Set(result.hosts);
@@ -239,6 +246,7 @@ export function buildFleet(result: CheckResult, now: Date): Fleet {
     findingId,
     families: ruleFamilies(),
     ruleTitles: new Map(result.rules.map((r) => [r.id, r.title])),
+    ruleDocs,
     affectedHosts: result.affectedHosts,
   };
 }

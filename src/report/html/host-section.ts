@@ -7,10 +7,15 @@ import { type Fleet, type FleetHost, formatAge } from './fleet.js';
 
 const dash = (v: string | number | null) => (v === null || v === '' ? '–' : v);
 
-/** The rule's title, linking to its summary and upstream references (the rules part of the page). */
+/**
+ * The rule's title, its page's summary and upstream references (folded: the same for every
+ * finding of the rule), and a link to its entry at the bottom of the page.
+ */
 function aboutRule(f: Finding, fleet: Fleet): Html {
-  const title = fleet.ruleTitles.get(f.ruleId);
-  return html`<div class="about"><b>rule:</b> <a href="#r-${f.ruleId}">${title ?? f.ruleId}</a> <span class="muted">(what breaks, and upstream references)</span></div>`;
+  const title = fleet.ruleTitles.get(f.ruleId) ?? f.ruleId;
+  const doc = fleet.ruleDocs.get(f.ruleId);
+  if (!doc) return html`<div class="about"><b>rule:</b> <a href="#r-${f.ruleId}">${title}</a></div>`;
+  return html`<details class="about"><summary><b>rule:</b> ${title}</summary><p>${doc.summary}</p>${doc.references.length > 0 ? html`<ul class="refs">${doc.references.map((r) => html`<li>${r}</li>`)}</ul>` : null}</details>`;
 }
 
 export function findingItem(f: Finding, fleet: Fleet, hostLabel: string | null, id?: string): Html {

@@ -36,7 +36,7 @@ li.finding.sev-error{border-color:var(--err)}li.finding.sev-warning{border-color
 .rid{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12.5px;margin:0 6px}
 .loc,.member{color:var(--muted)}
 ul.ev{margin:2px 0;padding-left:20px;color:#333}
-.about{font-size:12.5px}.about b,.fix b,.loc b{font-weight:600;color:var(--muted)}
+.about{font-size:12.5px;margin-top:2px}.about summary{cursor:pointer}.about p{margin:4px 0}ul.refs{margin:2px 0;padding-left:20px;color:var(--muted)}.about b,.fix b,.loc b{font-weight:600;color:var(--muted)}
 form.filters{position:sticky;top:0;z-index:2;background:#fff;border-bottom:1px solid var(--line);padding:8px 0;display:flex;gap:14px;flex-wrap:wrap;align-items:center}
 form.filters input[type=search]{min-width:16em}
 svg.chart{max-width:100%;height:auto;font:12px system-ui,sans-serif}
