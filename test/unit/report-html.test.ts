@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import { RULES } from '../../src/checks/registry.js';
 import { runChecks } from '../../src/checks/run.js';
 import { matchFacts } from '../../src/deployment/facts-match.js';
+import { vfUsage } from '../../src/deployment/vf-usage.js';
 import { readHostFacts } from '../../src/facts/load.js';
 import { loadModel } from '../../src/osa/model.js';
 import { parseRelease } from '../../src/osa/releases.js';
@@ -126,5 +127,30 @@ describe('the fleet of the rule fixtures’ clean deployment', () => {
     rmSync(dir, { recursive: true });
     assert.deepEqual(fleet.hosts[1]!.sameSettingsAs, { id: 'h0', name: 'compute1' });
     assert.equal(fleet.hosts[0]!.sameSettingsAs, null);
+  });
+});
+
+describe('VF use from the facts (the VF chart)', () => {
+  test('the blog lab: hp02 offers 8 VFs on vlan, 1 held by a guest; hp03’s spec matches none of its 8', () => {
+    const lab = join(REPO, 'examples/blog-lab');
+    const m = loadModel(lab, parseRelease('rocky')!);
+    const facts = ['hp02-qlogic', 'hp03-2x520'].map((n) => ({
+      file: `${n}.snapshot`,
+      stem: n,
+      facts: readHostFacts(readFileSync(join(lab, 'facts', `${n}.snapshot`))),
+    }));
+    const ctx = runChecks(m, matchFacts(m.inventory, facts).byHost).context;
+    // hp02-qlogic: ens2f1's VF 1 is bound to vfio-pci with a port MAC (probe --from shows it);
+    // the user_variables.yml spec (devname ens2f1, physnet vlan) selects all 8 VFs.
+    assert.deepEqual(vfUsage(ctx.host('hp02-qlogic')!), {
+      physnets: [{ physnet: 'vlan', inUse: 1, free: 7 }],
+      notSelected: 0,
+    });
+    // hp03-2x520 has no ens2f1 (SRIOV-DEVSPEC-007): its 8 VFs of ens1f0 are offered to nothing.
+    assert.deepEqual(vfUsage(ctx.host('hp03-2x520')!), {
+      physnets: [{ physnet: 'vlan', inUse: 0, free: 0 }],
+      notSelected: 8,
+    });
+    assert.equal(vfUsage(ctx.host('infra1')!), null);
   });
 });

@@ -170,7 +170,9 @@ export function buildFleet(
   for (const f of result.findings) {
     if (f.host !== undefined) {
       const p = physicalOf(f.host);
-      own.set(p, [...(own.get(p) ?? []), f]);
+      const list = own.get(p);
+      if (list) list.push(f);
+      else own.set(p, [f]);
       continue;
     }
     deployment.push(f);
