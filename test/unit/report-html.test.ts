@@ -130,6 +130,34 @@ describe('the fleet of the rule fixtures’ clean deployment', () => {
   });
 });
 
+describe('findings repeated on many hosts', () => {
+  test('a finding that reads the same but for the host name is shown in full once, then linked', () => {
+    // Without facts, each host gets SRIOV-FACTS-001, whose fix names the host: not one merged
+    // deployment finding, but the same text on every host.
+    const m = loadModel(join(FIXTURES, 'rules/_base'), parseRelease('2026.1')!);
+    const result = runChecks(m);
+    const fleet = buildFleet(result, new Date());
+    const [c1, c2] = fleet.hosts;
+    assert.equal(c1!.name, 'compute1');
+    const f2 = c2!.findings.find((f) => f.ruleId === 'SRIOV-FACTS-001')!;
+    assert.match(f2.fix!, /compute2/);
+    assert.deepEqual(c2!.sameFindingAs.get(f2), { id: 'h0f0', host: 'compute1' });
+    assert.equal(c1!.sameFindingAs.size, 0);
+    const page = renderCheckHtml(result, {
+      deployDir: 'deploy',
+      release: 'OSA 33.x',
+      releaseSource: 'given with --release',
+      generatedAt: new Date(),
+      ruleDocs: new Map(),
+    });
+    assert.match(page, /<li class="finding sev-info" data-sev="info" data-rule="SRIOV-FACTS-001" id="h0f0">/);
+    assert.match(
+      page,
+      /<a href="#h0f0">\(the same as on compute1, with compute2 for compute1: its evidence and fix\)/,
+    );
+  });
+});
+
 describe('VF use from the facts (the VF chart)', () => {
   test('the blog lab: hp02 offers 8 VFs on vlan, 1 held by a guest; hp03’s spec matches none of its 8', () => {
     const lab = join(REPO, 'examples/blog-lab');

@@ -26,38 +26,36 @@ const ENTITIES: Readonly<Record<string, string>> = {
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it replaces
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f]/g;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
+const NEEDS_ESCAPE = /[&<>"'\u0000-\u0008\u000b-\u001f\u007f]/;
 
 export function escapeText(text: string): string {
+  // Most values (names, addresses, numbers) need nothing: return them without copying.
+  if (!NEEDS_ESCAPE.test(text)) return text;
   return text.replace(/[&<>"']/g, (c) => ENTITIES[c]!).replace(CONTROL, '\ufffd');
 }
 
-function append(v: HtmlValue, out: string[]): void {
-  if (v === null || v === undefined || v === false) return;
-  if (v instanceof Html) out.push(v.text);
-  else if (typeof v === 'string') out.push(escapeText(v));
-  else if (typeof v === 'number') out.push(String(v));
-  else for (const item of v) append(item, out);
+function append(v: HtmlValue): string {
+  if (v === null || v === undefined || v === false) return '';
+  if (v instanceof Html) return v.text;
+  if (typeof v === 'string') return escapeText(v);
+  if (typeof v === 'number') return String(v);
+  let out = '';
+  for (const item of v) out += append(item);
+  return out;
 }
 
 /** html`<td>${value}</td>`: the literal parts are markup, every value is escaped. */
 export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
-  const out: string[] = [strings[0]!];
-  for (let i = 0; i < values.length; i++) {
-    append(values[i], out);
-    out.push(strings[i + 1]!);
-  }
-  return new Html(out.join(''));
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += append(values[i]) + strings[i + 1]!;
+  return new Html(out);
 }
 
 /** Several pieces of markup (or escaped text) as one. */
 export function join(values: readonly HtmlValue[], separator: Html | string = ''): Html {
-  const out: string[] = [];
   const sep = separator instanceof Html ? separator.text : escapeText(separator);
-  values.forEach((v, i) => {
-    if (i > 0) out.push(sep);
-    append(v, out);
-  });
-  return new Html(out.join(''));
+  return new Html(values.map(append).join(sep));
 }
 
 /** Markup that is ours by construction (CSS, our script): never pass external text here. */

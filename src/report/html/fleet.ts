@@ -75,6 +75,12 @@ export interface FleetHost {
   findings: Finding[];
   /** Findings merged across hosts (reported once for the deployment) that include this host. */
   shared: Finding[];
+  /**
+   * Findings that read exactly like one shown in full on an earlier host, but for the host's
+   * name: the section names them and links there (a fleet with one problem everywhere would
+   * otherwise repeat the same evidence thousands of times).
+   */
+  sameFindingAs: Map<Finding, { id: string; host: string }>;
   /** Worst severity per rule family, and how many findings. */
   families: Map<string, { worst: Severity; count: number; rules: string[] }>;
   /** Hosts with the same signature fold into one overview row. */
@@ -227,6 +233,7 @@ export function buildFleet(
       sameSettingsAs: null,
       findings,
       shared: sharedHere,
+      sameFindingAs: new Map(),
       families,
       signature,
     });
@@ -234,8 +241,15 @@ export function buildFleet(
   // Computes first (they carry the SR-IOV ports), then the others, each in inventory order.
   hosts.sort((a, b) => Number(b.isCompute) - Number(a.isCompute));
   const firstWith = new Map<string, FleetHost>();
+  const firstFinding = new Map<string, { id: string; host: string }>();
   hosts.forEach((h, i) => {
     h.id = `h${i}`;
+    h.findings.forEach((f, k) => {
+      const key = findingKey(f, h.name);
+      const first = firstFinding.get(key);
+      if (first) h.sameFindingAs.set(f, first);
+      else firstFinding.set(key, { id: findingAnchor(h, k), host: h.name });
+    });
     if (h.settings.length === 0) return;
     const key = settingsKey(h);
     const first = firstWith.get(key);
@@ -251,6 +265,27 @@ export function buildFleet(
     ruleDocs,
     affectedHosts: result.affectedHosts,
   };
+}
+
+/** The element id of a host's k-th finding. */
+export function findingAnchor(h: FleetHost, k: number): string {
+  return `${h.id}f${k}`;
+}
+
+/** A finding as text with the host's name left out (its files and containers are named after it). */
+function findingKey(f: Finding, host: string): string {
+  const l = f.location;
+  return [
+    f.ruleId,
+    f.severity,
+    f.host === host ? '' : (f.host ?? ''),
+    f.message,
+    l ? `${l.file}:${l.line}:${l.column}` : '',
+    ...(f.evidence ?? []),
+    f.fix ?? '',
+  ]
+    .join('\u0000')
+    .replaceAll(host, '\u0001');
 }
 
 /** The settings with the host's own name left out (its containers are named after it). */

@@ -3,7 +3,7 @@
 // shares.
 import type { Finding } from '../../checks/finding.js';
 import { type Html, html } from './escape.js';
-import { type Fleet, type FleetHost, formatAge } from './fleet.js';
+import { type Fleet, type FleetHost, findingAnchor, formatAge } from './fleet.js';
 
 const dash = (v: string | number | null) => (v === null || v === '' ? '–' : v);
 
@@ -25,6 +25,13 @@ export function findingItem(f: Finding, fleet: Fleet, hostLabel: string | null, 
 ${l ? html`<div class="loc"><b>at</b> <code>${l.file}:${l.line}:${l.column}</code></div>` : null}
 ${f.evidence && f.evidence.length > 0 ? html`<ul class="ev">${f.evidence.map((e) => html`<li>${e}</li>`)}</ul>` : null}
 ${f.fix ? html`<div class="fix"><b>fix:</b><pre>${f.fix}</pre></div>` : null}${aboutRule(f, fleet)}</li>`;
+}
+
+/** A finding that reads like one shown in full on another host: its head, and a link there. */
+function sameFindingItem(f: Finding, same: { id: string; host: string }, host: string): Html {
+  const l = f.location;
+  const head = f.message.length > 140 ? `${f.message.slice(0, 140)}…` : f.message;
+  return html`<li class="finding sev-${f.severity}" data-sev="${f.severity}" data-rule="${f.ruleId}"><span class="sev sev-${f.severity}">${f.severity}</span><a class="rid" href="#r-${f.ruleId}">${f.ruleId}</a>${head}${l ? html` <span class="loc">at <code>${l.file}:${l.line}:${l.column}</code></span>` : null} <a href="#${same.id}">(the same as on ${same.host}, with ${host} for ${same.host}: its evidence and fix)</a></li>`;
 }
 
 function pfTable(h: FleetHost): Html {
@@ -80,7 +87,12 @@ ${settingsTable(h)}
 <h4>Findings</h4>${
     h.findings.length === 0 && h.shared.length === 0
       ? html`<p class="s-ok">No finding.</p>`
-      : html`<ul class="findings">${h.findings.map((f) => findingItem(f, fleet, f.host !== h.name ? (f.host ?? null) : null))}${h.shared.map(
+      : html`<ul class="findings">${h.findings.map((f, k) => {
+          const same = h.sameFindingAs.get(f);
+          return same
+            ? sameFindingItem(f, same, h.name)
+            : findingItem(f, fleet, f.host !== h.name ? (f.host ?? null) : null, findingAnchor(h, k));
+        })}${h.shared.map(
           (f) =>
             html`<li class="finding sev-${f.severity}" data-sev="${f.severity}" data-rule="${f.ruleId}"><span class="sev sev-${f.severity}">${f.severity}</span><a class="rid" href="#r-${f.ruleId}">${f.ruleId}</a>${f.message} <a href="#${fleet.findingId.get(f) ?? 'deployment'}">(reported once for ${fleet.affectedHosts.get(f)?.length ?? 0} hosts)</a></li>`,
         )}</ul>`
