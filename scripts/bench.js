@@ -191,6 +191,7 @@ function benchHtml(findings) {
   console.log(`${label}-share-of-check: ${((written - checked) / (checked - start)).toFixed(3)}`);
   console.log(`${label}-finding-count: ${result.findings.length}`);
 }
+const HTML_CASES = ['html', 'html-findings'];
 // ---- end of check --format html ----
 
 /** Each case runs in its own process, so that its peak memory is its own. */
@@ -199,7 +200,7 @@ function runCase(name) {
     benchCollector();
     return;
   }
-  if (name === 'html' || name === 'html-findings') {
+  if (HTML_CASES.includes(name)) {
     benchHtml(name === 'html-findings');
     return;
   }
@@ -299,7 +300,7 @@ function runCase(name) {
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', 'html', 'html-findings', 'collector']) {
+  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', ...HTML_CASES, 'collector']) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
