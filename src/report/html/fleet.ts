@@ -195,7 +195,7 @@ export function buildFleet(
   const hosts: FleetHost[] = [];
   for (const [name, views] of members) {
     const self = views.find((v) => v.name === name) ?? views[0]!;
-    const groups = new Set(views.flatMap((v) => [...v.groups]));
+    const groups = views.length === 1 ? self.groups : new Set(views.flatMap((v) => [...v.groups]));
     const roles = ROLE_GROUPS.filter(([, test]) => test(groups)).map(([r]) => r);
     const facts = self.facts;
     const collectedAt = facts?.source.collectedAt ?? null;
@@ -290,16 +290,14 @@ function findingKey(f: Finding, host: string): string {
 
 /** The settings with the host's own name left out (its containers are named after it). */
 function settingsKey(h: FleetHost): string {
-  return JSON.stringify(
-    h.settings.map((s) => [
-      s.target === h.name ? '' : s.target.replace(h.name, ''),
-      s.file,
-      s.section,
-      s.option,
-      s.values,
-      s.from,
-    ]),
-  );
+  let key = '';
+  for (const s of h.settings) {
+    key += `${s.target === h.name ? '' : s.target.replace(h.name, '')}\u0000${s.file}\u0000${s.section}\u0000${s.option}`;
+    for (const v of s.values) key += `\u0001${v}`;
+    for (const f of s.from) key += `\u0002${f}`;
+    key += '\u0003';
+  }
+  return key;
 }
 
 /** "3 h", "12 d": how old the facts are. */
