@@ -14,6 +14,7 @@ import {
   parseRelease,
   parseSnapshot,
   readHostFacts,
+  renderCheckHtml,
   runChecks,
 } from '../dist/index.js';
 import { collectorBenchHost } from './collector-bench-host.js';
@@ -148,10 +149,59 @@ function benchCollector() {
   console.log(`collector_vfs: ${vfsSeen}`);
 }
 
+// ---- check --format html (issue 18; kept apart from the other cases) ----
+/**
+ * The 5,000-compute fleet of the check case, checked, then written as the HTML report: the page's
+ * size (target < 20 MiB) and the time to render and write it as a share of the check's own time
+ * (target < 10 %). The fleet is clean (device_spec by address); with `findings`, its device_spec
+ * names the PFs by devname, which gives every host findings (SRIOV-DEVSPEC-004/-006).
+ */
+function benchHtml(findings) {
+  const n = 5000;
+  const label = findings ? 'html-5000-findings' : 'html-5000';
+  const dir = syntheticDeploy(n, false, !findings);
+  const factsDir = join(dir, 'facts');
+  mkdirSync(factsDir);
+  for (let i = 0; i < n; i++)
+    writeFileSync(
+      join(factsDir, `compute${i}.snapshot`),
+      syntheticSnapshot(2, 64, `compute${i}`, (p) => `ens1f${p}`),
+    );
+  const start = performance.now();
+  const files = readdirSync(factsDir).map((f) => ({
+    file: join(factsDir, f),
+    stem: f.replace(/\.snapshot$/, ''),
+    facts: readHostFacts(readFileSync(join(factsDir, f))),
+  }));
+  const model = buildModel(loadDeployDir(dir), parseRelease('33'));
+  const result = runChecks(model, matchFacts(model.inventory, files).byHost);
+  const checked = performance.now();
+  const page = renderCheckHtml(result, {
+    deployDir: dir,
+    release: 'OSA 33',
+    releaseSource: 'given with --release',
+    generatedAt: new Date(),
+    ruleDocs: new Map(),
+  });
+  writeFileSync(join(dir, 'report.html'), page);
+  const written = performance.now();
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`${label}-mib: ${(Buffer.byteLength(page) / 1048576).toFixed(1)}`);
+  console.log(`${label}-write-ms: ${(written - checked).toFixed(0)}`);
+  console.log(`${label}-share-of-check: ${((written - checked) / (checked - start)).toFixed(3)}`);
+  console.log(`${label}-finding-count: ${result.findings.length}`);
+}
+const HTML_CASES = ['html', 'html-findings'];
+// ---- end of check --format html ----
+
 /** Each case runs in its own process, so that its peak memory is its own. */
 function runCase(name) {
   if (name === 'collector') {
     benchCollector();
+    return;
+  }
+  if (HTML_CASES.includes(name)) {
+    benchHtml(name === 'html-findings');
     return;
   }
   if (name === 'snapshot') {
@@ -250,7 +300,7 @@ function runCase(name) {
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', 'collector']) {
+  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', ...HTML_CASES, 'collector']) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }

@@ -65,4 +65,5 @@ export { renderProbeText } from './report/facts-text.js';
 export { FINDINGS_SCHEMA, findingsJson } from './report/findings-json.js';
 export { findingsSarif } from './report/findings-sarif.js';
 export { renderFindingsText } from './report/findings-text.js';
+export { type CheckPageMeta, renderCheckHtml } from './report/html/check-page.js';
 export { modelJson } from './report/model-json.js';

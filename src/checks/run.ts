@@ -21,11 +21,19 @@ export interface CheckOptions {
   now?: Date;
 }
 
-export interface CheckResult {
+/** What the findings reports (text, JSON, SARIF) read: check's and doctor's results alike. */
+export interface FindingsReport {
   findings: Finding[];
   rules: readonly RuleInfo[];
   hosts: string[];
   hostsWithFacts: string[];
+}
+
+export interface CheckResult extends FindingsReport {
+  /** The deployment view the rules read (reports reuse it rather than building another). */
+  context: CheckContext;
+  /** The hosts a finding merged across hosts came from (only merged findings are keys). */
+  affectedHosts: ReadonlyMap<Finding, readonly string[]>;
 }
 
 export class UnknownRuleError extends InputError {
@@ -58,7 +66,7 @@ function key(f: Finding): string {
  * A problem in a shared variable shows up once per host; report it once, for the deployment,
  * naming the hosts it affects.
  */
-function mergeAcrossHosts(findings: Finding[]): Finding[] {
+function mergeAcrossHosts(findings: Finding[], affected: Map<Finding, string[]>): Finding[] {
   const groups = new Map<string, Finding[]>();
   for (const f of findings) {
     const k = key(f);
@@ -74,10 +82,12 @@ function mergeAcrossHosts(findings: Finding[]): Finding[] {
       continue;
     }
     const { host: _host, ...rest } = g[0]!;
-    out.push({
+    const merged: Finding = {
       ...rest,
       evidence: [`affects ${hosts.length} hosts: ${hosts.join(', ')}`, ...(rest.evidence ?? [])],
-    });
+    };
+    affected.set(merged, hosts);
+    out.push(merged);
   }
   return out;
 }
@@ -97,7 +107,8 @@ export function runChecks(
     for (const f of runRule(rule, ctx)) raw.push({ ...f, ruleId: rule.id });
   }
   const order = new Map(ctx.hosts().map((h, i) => [h.name, i]));
-  const findings = mergeAcrossHosts(raw).sort(
+  const affectedHosts = new Map<Finding, string[]>();
+  const findings = mergeAcrossHosts(raw, affectedHosts).sort(
     (a, b) =>
       (a.host === undefined ? -1 : (order.get(a.host) ?? 0)) -
         (b.host === undefined ? -1 : (order.get(b.host) ?? 0)) ||
@@ -112,5 +123,7 @@ export function runChecks(
       .hosts()
       .filter((h) => h.facts)
       .map((h) => h.name),
+    context: ctx,
+    affectedHosts,
   };
 }

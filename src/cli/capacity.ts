@@ -1,17 +1,21 @@
 import { type Command, Option } from 'commander';
 import { capacity } from '../cloud/capacity.js';
 import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
+import { vfMap } from '../cloud/vf-map.js';
 import { NovaNumaError } from '../openstack/nova-numa-request.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
+import { renderCapacityHtml } from '../report/html/capacity-page.js';
+import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloudWith } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
-import { addColorOption, type ColorMode, printJson, printText, useColor } from './output.js';
+import { writeAtomically } from './io.js';
+import { addColorOption, type ColorMode, jsonText, printData, printText, useColor } from './output.js';
 import { factsByName } from './vf-map.js';
 
 interface CapacityCliOptions extends Record<string, unknown> {
@@ -20,7 +24,9 @@ interface CapacityCliOptions extends Record<string, unknown> {
   release?: string;
   facts?: string[];
   host?: string[];
-  format: 'table' | 'json';
+  format: 'table' | 'json' | 'html';
+  output?: string;
+  osCloud?: string;
   flavor?: string;
   image?: string;
   ports: string;
@@ -89,15 +95,31 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
     throw e;
   }
   const deployDir = opts.deploy ?? null;
-  if (opts.format === 'json') printJson(cli, capacityJson(result, { deployDir }));
+  let text: string;
+  if (opts.format === 'json') text = jsonText(capacityJson(result, { deployDir }));
+  else if (opts.format === 'html')
+    text = renderCapacityHtml(result, vfMap(cloud, facts, { host: opts.host ?? [] }), {
+      deployDir,
+      release: model ? releaseLabel(release) : null,
+      cloud: opts.osCloud ?? cli.env.OS_CLOUD ?? cli.env.OS_AUTH_URL ?? 'the cloud',
+      generatedAt: new Date(),
+    });
   else {
-    const color = useColor(opts.color, cli);
-    printText(
-      cli,
-      renderCapacityText(result, { color, deployDir, ...(model ? { release: releaseLabel(release) } : {}) }),
+    // A report file is coloured only when asked with --color always.
+    const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
+    text = renderCapacityText(result, {
       color,
-    );
+      deployDir,
+      ...(model ? { release: releaseLabel(release) } : {}),
+    });
+    if (opts.output) text = terminalText(text, { color });
+    else {
+      printText(cli, text, color);
+      text = '';
+    }
   }
+  if (opts.output) writeAtomically(opts.output, text);
+  else if (text) printData(cli, text);
   return result.exhausted.length > 0 ? 1 : 0;
 }
 
@@ -132,7 +154,12 @@ export function registerCapacity(program: Command, cli: CliRun): void {
         .choices(['direct', 'macvtap', 'direct-physical'])
         .default('direct'),
     )
-    .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
+    .addOption(
+      new Option('--format <format>', 'table, json or html (one self-contained page, docs/report.md)')
+        .choices(['table', 'json', 'html'])
+        .default('table'),
+    )
+    .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout');
   addColorOption(cmd);
   addCloudOptions(cmd)
     .addHelpText(

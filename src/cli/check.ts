@@ -8,12 +8,14 @@ import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';
 import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
+import { renderCheckHtml } from '../report/html/check-page.js';
 import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import {
   DETECTED_RELEASE_HELP,
   detectRelease,
   readDeployDir,
+  releaseHow,
   releaseOption,
   releaseTitle,
   repeatable,
@@ -31,12 +33,13 @@ import {
   printText,
   useColor,
 } from './output.js';
+import { readRuleDocs } from './rules.js';
 
 interface CheckOptions {
   facts?: string[];
   host?: string[];
   release?: string;
-  format: 'text' | 'json' | 'sarif';
+  format: 'text' | 'json' | 'sarif' | 'html';
   failOn: Severity;
   rule?: string[];
   skip?: string[];
@@ -122,6 +125,14 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
         failOn: opts.failOn,
       }),
     );
+  } else if (opts.format === 'html') {
+    text = renderCheckHtml(result, {
+      deployDir: dir,
+      release: `OSA ${releaseLabel(release)}`,
+      releaseSource: releaseHow(choice),
+      generatedAt: new Date(),
+      ruleDocs: readRuleDocs(result.findings.map((f) => f.ruleId)),
+    });
   } else if (opts.format === 'sarif') {
     text = jsonText(
       findingsSarif(result, {
@@ -167,9 +178,9 @@ export function registerCheck(program: Command, cli: CliRun): void {
     .addOption(
       new Option(
         '--format <format>',
-        'text, json (schema osa-sriov/findings@1, docs/check.md) or sarif (SARIF 2.1.0)',
+        'text, json (schema osa-sriov/findings@1, docs/check.md), sarif (SARIF 2.1.0) or html (one self-contained page, docs/report.md)',
       )
-        .choices(['text', 'json', 'sarif'])
+        .choices(['text', 'json', 'sarif', 'html'])
         .default('text'),
     )
     .addOption(

@@ -55,6 +55,22 @@ export function releaseTitle(choice: ReleaseChoice): string {
   }
 }
 
+/** How the release was known, for reports that show it beside the release (the HTML header). */
+export function releaseHow(choice: ReleaseChoice): string {
+  switch (choice.source) {
+    case 'option':
+      return 'given with --release';
+    case 'intent':
+      return 'from the intent';
+    case 'facts':
+      return `detected from the host facts${choice.detail ? `: ${choice.detail}` : ''}`;
+    case 'checkout':
+      return `detected from the openstack-ansible checkout${choice.detail ? `: ${choice.detail}` : ''}`;
+    case 'assumed':
+      return 'assumed: no --release and nothing tells';
+  }
+}
+
 export function releaseOption(text: string | undefined): Release {
   if (text === undefined) return NEWEST_RELEASE;
   const release = parseRelease(text);

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { RULES } from '../checks/registry.js';
 import type { RuleInfo } from '../checks/rule.js';
 import { DOCTOR_RULES } from '../cloud/doctor.js';
+import { parseRulePage, type RuleDoc } from '../report/html/rule-docs.js';
 import { table } from '../report/table.js';
 import { closest } from '../suggest.js';
 import type { CliRun } from './cli-io.js';
@@ -36,6 +37,16 @@ export function ruleRows(): RuleRow[] {
 
 export function rulePagePath(id: string): URL {
   return new URL(`rules/${id}.md`, DOCS_DIR);
+}
+
+/** The parsed pages of these rules, for the HTML report (a page missing from the install is skipped). */
+export function readRuleDocs(ids: Iterable<string>): Map<string, RuleDoc> {
+  const out = new Map<string, RuleDoc>();
+  for (const id of new Set(ids)) {
+    const page = rulePagePath(id);
+    if (existsSync(page)) out.set(id, parseRulePage(readFileSync(page, 'utf8')));
+  }
+  return out;
 }
 
 export function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): void {

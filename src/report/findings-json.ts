@@ -1,6 +1,6 @@
 // `check --format json`: the stable machine interface documented in docs/check-json.md.
 import type { Finding, Severity } from '../checks/finding.js';
-import type { CheckResult } from '../checks/run.js';
+import type { FindingsReport } from '../checks/run.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 import { countBySeverity } from './findings-text.js';
 
@@ -21,7 +21,7 @@ export interface FindingsJson {
 }
 
 export function findingsJson(
-  result: CheckResult,
+  result: FindingsReport,
   meta: {
     deployDir: string;
     release: string;

@@ -3,7 +3,7 @@
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Severity } from '../checks/finding.js';
-import type { CheckResult } from '../checks/run.js';
+import type { FindingsReport } from '../checks/run.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
 
 const LEVEL: Record<Severity, 'error' | 'warning' | 'note'> = {
@@ -20,7 +20,7 @@ function uriOf(file: string): string {
 }
 
 export function findingsSarif(
-  result: CheckResult,
+  result: FindingsReport,
   meta?: { release: string; releaseSource: { kind: string; detail: string } },
 ): Record<string, unknown> {
   const index = new Map(result.rules.map((r, i) => [r.id, i]));

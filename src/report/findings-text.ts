@@ -1,7 +1,7 @@
 // `check --format text`: findings grouped by host, each with its location, evidence and fix;
 // colour only when asked (the CLI asks on a TTY without NO_COLOR).
 import type { Finding, Severity } from '../checks/finding.js';
-import type { CheckResult } from '../checks/run.js';
+import type { FindingsReport } from '../checks/run.js';
 import { fixLines } from './fix-text.js';
 import { painter, type Style } from './style.js';
 
@@ -30,7 +30,7 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-export function renderFindingsText(result: CheckResult, opts: TextOptions): string {
+export function renderFindingsText(result: FindingsReport, opts: TextOptions): string {
   const paint = painter(opts.color);
   const lines: string[] = [];
   const withFacts = result.hostsWithFacts.length;

@@ -5,7 +5,8 @@ import type { Loc } from '../osa/pyyaml.js';
 import { releaseLabel } from '../osa/releases.js';
 import type { HostRender } from '../osa/render.js';
 
-const PATHS: Record<string, string> = {
+/** Where each rendered file lands on the host. */
+export const CONFIG_PATHS: Readonly<Record<string, string>> = {
   'plugins/ml2/ml2_conf.ini': '/etc/neutron/plugins/ml2/ml2_conf.ini',
   'plugins/ml2/sriov_nic_agent.ini': '/etc/neutron/plugins/ml2/sriov_nic_agent.ini',
   'plugins/ml2/openvswitch_agent.ini': '/etc/neutron/plugins/ml2/openvswitch_agent.ini',
@@ -36,7 +37,7 @@ export function renderHostIni(h: HostRender): string {
       `# neutron-sriov-nic-agent: ${h.sriovAgentEnabled ? 'enabled on this host' : 'not run on this host'}`,
     );
   for (const [file, sections] of Object.entries(h.ini)) {
-    out.push('', `## ${PATHS[file] ?? file}`);
+    out.push('', `## ${CONFIG_PATHS[file] ?? file}`);
     for (const [section, options] of Object.entries(sections)) {
       out.push(`[${section}]`);
       for (const [option, value] of Object.entries(options)) {

@@ -224,7 +224,7 @@ describe('completion and man page list what --help lists', () => {
     };
     assert.equal(complete('osa-sriov', 'ch'), 'check');
     assert.equal(complete('osa-sriov', 'check', LAB, '--fa'), '--facts --fail-on');
-    assert.equal(complete('osa-sriov', 'check', LAB, '--format', ''), 'text json sarif');
+    assert.equal(complete('osa-sriov', 'check', LAB, '--format', ''), 'text json sarif html');
     assert.equal(complete('osa-sriov', 'probe', '--color', 'a'), 'auto always');
     assert.equal(complete('osa-sriov', 'devspec', 'ex'), 'explain');
     // Every rule of the family, and only those (the registry has them; the completion must too).
