@@ -193,7 +193,8 @@ function collect(shell: string[], t: { root: string; bin: string }, timeout?: st
       ...(timeout === undefined ? {} : { OSA_SRIOV_TIMEOUT: timeout }),
     },
     encoding: 'buffer',
-    timeout: 60_000,
+    // A hang is still caught; a run on a loaded machine (30 s at load 10) is not cut short.
+    timeout: 300_000,
   });
   return { r, ms: Date.now() - started };
 }
@@ -346,7 +347,7 @@ for (const [label, shell] of shells) {
       assert.equal(snap.has('conf.nova'), false);
       assert.equal(snap.attr('persist.udev.searched'), '0');
       // Three blocked reads at OSA_SRIOV_TIMEOUT=4 cost about 5 s each; a FIFO blocks forever.
-      assert.ok(ms < 45_000, `took ${ms} ms`);
+      assert.ok(ms < 200_000, `took ${ms} ms`);
     });
   });
 }

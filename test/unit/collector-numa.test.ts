@@ -98,7 +98,7 @@ for (const [label, shell] of [
         OSA_SRIOV_TIMEOUT: '5',
       },
       encoding: 'buffer',
-      timeout: 60_000,
+      timeout: 300_000, // a hang is still caught; a loaded machine is not cut short
     });
     const raw = r.stdout.toString('latin1');
 
