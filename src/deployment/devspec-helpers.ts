@@ -5,7 +5,12 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
-import { DeviceMatcher, type DeviceSpec, type NovaDevice } from '../openstack/nova-devspec.js';
+import {
+  DeviceMatcher,
+  type DeviceSpec,
+  type NovaDevice,
+  type WhitelistAddress,
+} from '../openstack/nova-devspec.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
@@ -325,12 +330,19 @@ export function matches(spec: DeviceSpec, dev: NovaDevice): boolean {
 /** The devices a spec matches (the same decision as matches(), address parsed once per device). */
 export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices: readonly D[]): D[] {
   const one = new DeviceMatcher([spec]);
+  const known = memoFor(`one\u0000${JSON.stringify(spec.normalized())}\u0000${whereKey(spec)}`);
   return devices.filter((d) => {
-    try {
-      return one.match(d) !== null;
-    } catch {
-      return false;
+    const key = deviceKey(d);
+    let i = known.get(key);
+    if (i === undefined) {
+      try {
+        i = one.match(d);
+      } catch {
+        i = null;
+      }
+      known.set(key, i);
     }
+    return i !== null;
   });
 }
 
@@ -454,7 +466,60 @@ function computeMatchHost(h: HostView): MatchedHost | null {
       return firstMatching(specs, d);
     }
   };
-  return { pairs, devices, first: new Map(devices.map((d) => [d, first(d)])) };
+  const known = firstMatchMemo(h.devspec()!, specs);
+  return {
+    pairs,
+    devices,
+    first: new Map(
+      devices.map((d) => {
+        const key = deviceKey(d);
+        let i = known.get(key);
+        if (i === undefined) {
+          i = first(d);
+          known.set(key, i);
+        }
+        return [d, i];
+      }),
+    ),
+  };
+}
+
+/**
+ * Nova's first match depends on the device's ids and addresses and on the spec list: the
+ * rendered values, and what the host says of the addresses they name (a devname's address, an
+ * address that is a PF). Hosts with the same of both share one answer per device, so the
+ * matching grows with the distinct configurations of a fleet, not with its hosts.
+ */
+const FIRST_MATCH = new Map<string, Map<string, number | null>>();
+
+function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): Map<string, number | null> {
+  const where = specs.map(whereKey).join('\u0000');
+  return memoFor(`list\u0000${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${where}`);
+}
+
+function memoFor(key: string): Map<string, number | null> {
+  let known = FIRST_MATCH.get(key);
+  if (!known) {
+    if (FIRST_MATCH.size >= 256) FIRST_MATCH.clear();
+    known = new Map();
+    FIRST_MATCH.set(key, known);
+  }
+  return known;
+}
+
+/** What the host says of a spec's address: the address it resolves to, and whether a PF. */
+function whereKey(s: DeviceSpec): string {
+  let a: WhitelistAddress | null;
+  try {
+    a = s.addressObject();
+  } catch {
+    return '!';
+  }
+  return a === null ? '-' : `${a.kind} ${a.toString()} ${a.isPhysicalFunction}`;
+}
+
+function deviceKey(d: NovaDevice): string {
+  return `${d.vendor_id} ${d.product_id} ${d.address} ${d.parent_addr ?? ''}`;
 }
 
 /** A spec meant for Neutron SR-IOV ports: it has a physical_network key (even null) or a devname. */
