@@ -192,7 +192,11 @@ export class DirFactsCache {
       }
       renameSync(tmp, this.file);
     } catch {
-      rmSync(tmp, { force: true });
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Its directory is not one: nothing was written.
+      }
     }
   }
 }
