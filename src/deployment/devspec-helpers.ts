@@ -331,19 +331,16 @@ export function matches(spec: DeviceSpec, dev: NovaDevice): boolean {
 export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices: readonly D[]): D[] {
   const one = new DeviceMatcher([spec]);
   const known = memoFor(`one\u0000${JSON.stringify(spec.normalized())}\u0000${whereKey(spec)}`);
-  return devices.filter((d) => {
-    const key = deviceKey(d);
-    let i = known.get(key);
-    if (i === undefined) {
-      try {
-        i = one.match(d);
-      } catch {
-        i = null;
-      }
-      known.set(key, i);
-    }
-    return i !== null;
-  });
+  return devices.filter(
+    (d) =>
+      known.get(d, () => {
+        try {
+          return one.match(d);
+        } catch {
+          return null;
+        }
+      }) !== null,
+  );
 }
 
 /** Whitelist.get_devspec: the index of the first spec that matches, or null. */
@@ -467,21 +464,13 @@ function computeMatchHost(h: HostView): MatchedHost | null {
     }
   };
   const known = firstMatchMemo(h.devspec()!, specs);
-  return {
-    pairs,
-    devices,
-    first: new Map(
-      devices.map((d) => {
-        const key = deviceKey(d);
-        let i = known.get(key);
-        if (i === undefined) {
-          i = first(d);
-          known.set(key, i);
-        }
-        return [d, i];
-      }),
-    ),
-  };
+  const firstOf = new Map<HostDevice, number | null>();
+  for (const d of devices)
+    firstOf.set(
+      d,
+      known.get(d, () => first(d)),
+    );
+  return { pairs, devices, first: firstOf };
 }
 
 /**
@@ -490,18 +479,65 @@ function computeMatchHost(h: HostView): MatchedHost | null {
  * address that is a PF). Hosts with the same of both share one answer per device, so the
  * matching grows with the distinct configurations of a fleet, not with its hosts.
  */
-const FIRST_MATCH = new Map<string, Map<string, number | null>>();
+const FIRST_MATCH = new Map<string, DeviceMemo>();
 
-function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): Map<string, number | null> {
-  const where = specs.map(whereKey).join('\u0000');
-  return memoFor(`list\u0000${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${where}`);
+/**
+ * Answers per device, by its ids, address and parent address: maps nested by field, not one
+ * key string per device (that string would be built and hashed for every device of every
+ * host; the fields are strings already seen, whose hashes V8 keeps).
+ */
+class DeviceMemo {
+  private readonly root: Nested = new Map();
+
+  /** The answer for D, computed by `compute` the first time its key is seen. */
+  get(d: NovaDevice, compute: () => number | null): number | null {
+    const byParent = step(this.root, d.address);
+    const byVendor = step(byParent, d.parent_addr ?? '');
+    const byProduct = step(byVendor, d.vendor_id);
+    let v = byProduct.get(d.product_id) as number | null | undefined;
+    if (v === undefined) {
+      v = compute();
+      byProduct.set(d.product_id, v);
+    }
+    return v;
+  }
 }
 
-function memoFor(key: string): Map<string, number | null> {
+type Nested = Map<string, Nested | number | null>;
+
+function step(m: Nested, k: string): Nested {
+  let next = m.get(k) as Nested | undefined;
+  if (next === undefined) {
+    next = new Map();
+    m.set(k, next);
+  }
+  return next;
+}
+
+function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): DeviceMemo {
+  return memoFor(`list\u0000${specListKey(view, specs)}`);
+}
+
+const LIST_KEYS = new WeakMap<DevspecView, string>();
+
+/**
+ * What decides how a host's parsed spec list matches devices: the rendered values, and what
+ * the host says of the addresses they name (a devname's address, whether an address is a PF).
+ */
+export function specListKey(view: DevspecView, specs: readonly DeviceSpec[]): string {
+  let key = LIST_KEYS.get(view);
+  if (key === undefined) {
+    key = `${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${specs.map(whereKey).join('\u0000')}`;
+    LIST_KEYS.set(view, key);
+  }
+  return key;
+}
+
+function memoFor(key: string): DeviceMemo {
   let known = FIRST_MATCH.get(key);
   if (!known) {
     if (FIRST_MATCH.size >= 256) FIRST_MATCH.clear();
-    known = new Map();
+    known = new DeviceMemo();
     FIRST_MATCH.set(key, known);
   }
   return known;
@@ -516,10 +552,6 @@ function whereKey(s: DeviceSpec): string {
     return '!';
   }
   return a === null ? '-' : `${a.kind} ${a.toString()} ${a.isPhysicalFunction}`;
-}
-
-function deviceKey(d: NovaDevice): string {
-  return `${d.vendor_id} ${d.product_id} ${d.address} ${d.parent_addr ?? ''}`;
 }
 
 /** A spec meant for Neutron SR-IOV ports: it has a physical_network key (even null) or a devname. */

@@ -57,14 +57,33 @@ function vfRow(v: Vf): VfRow {
   ];
 }
 
+/**
+ * One string for each distinct value: a fleet's hosts repeat the same VF addresses, drivers
+ * and netdev names, and thousands of copies of each would be kept (and copied by every
+ * young-generation GC) for the whole run.
+ */
+const INTERNED = new Map<string, string>();
+function intern(v: string | null): string | null {
+  if (v === null) return null;
+  const known = INTERNED.get(v);
+  if (known !== undefined) return known;
+  if (INTERNED.size >= 200_000) INTERNED.clear();
+  INTERNED.set(v, v);
+  return v;
+}
+
+/** VFs without upper devices (almost all) share one frozen empty list. */
+const NO_UPPERS: string[] = Object.freeze([]) as unknown as string[];
+
 /** A row back to a VF; throws CodecError unless it has the row's length. */
 function vfOf(r: VfRow): Vf {
   if (!Array.isArray(r) || r.length !== VF_KEYS.length) throw new CodecError('a VF row of the wrong length');
+  const uppers = r[13];
   return {
     index: r[0],
-    pciAddress: r[1],
-    driver: r[2],
-    netdev: r[3],
+    pciAddress: intern(r[1]),
+    driver: intern(r[2]),
+    netdev: intern(r[3]),
     mac: r[4],
     vlan: r[5],
     qos: r[6],
@@ -74,7 +93,7 @@ function vfOf(r: VfRow): Vf {
     maxTxRateMbps: r[10],
     minTxRateMbps: r[11],
     iommuGroup: r[12],
-    uppers: r[13],
+    uppers: Array.isArray(uppers) && uppers.length === 0 ? NO_UPPERS : uppers,
   };
 }
 
