@@ -231,12 +231,32 @@ export interface PersistenceForPf {
 const NAME_CHAR = '[A-Za-z0-9_-]';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function mentions(text: string, word: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(word)}(?!${NAME_CHAR})`).test(text);
+/** Compiled once per distinct word or glob: every host of a fleet asks about the same names. */
+const WORD_RES = new Map<string, RegExp>();
+const GLOB_RES = new Map<string, RegExp>();
+
+function once(memo: Map<string, RegExp>, key: string, make: (k: string) => RegExp): RegExp {
+  let re = memo.get(key);
+  if (!re) {
+    re = make(key);
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(key, re);
+  }
+  return re;
 }
 
-/** udev glob (*, ?, [..], | alternatives) → RegExp. */
+function mentions(text: string, word: string): boolean {
+  return once(WORD_RES, word, (w) => new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(w)}(?!${NAME_CHAR})`)).test(
+    text,
+  );
+}
+
+/** udev glob (*, ?, [..], | alternatives) → RegExp (not global: test() keeps no state). */
 function udevGlob(pattern: string): RegExp {
+  return once(GLOB_RES, pattern, compileUdevGlob);
+}
+
+function compileUdevGlob(pattern: string): RegExp {
   const alts = pattern.split('|').map((p) =>
     p
       .split('')
