@@ -32,6 +32,7 @@ import { TOOL_VERSION } from '../version.js';
 export const FACTS_CACHE_FORMAT = 'osa-sriov/facts-cache@1';
 /** Environment variable: "off" (or 0, no, false) disables the cache, as --no-facts-cache does. */
 export const FACTS_CACHE_ENV = 'OSA_SRIOV_FACTS_CACHE';
+const NEWLINE = Buffer.from('\n');
 /** A cache larger than this is not read (far above 10,000 hosts of 128 VFs). */
 const MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -79,7 +80,8 @@ interface Header {
 
 interface Entry {
   key: string;
-  line: string;
+  /** The encoded facts (UTF-8, outside the JS heap: thousands of them live for the whole run). */
+  line: Buffer;
 }
 
 /** A file's identity: a change of content changes at least one of these. */
@@ -132,12 +134,12 @@ export class DirFactsCache {
     while (pos < body.length) {
       let end = body.indexOf(10, pos);
       if (end < 0) end = body.length;
-      const line = body.toString('utf8', pos, end);
+      const tab = body.indexOf(9, pos);
+      if (tab < 0 || tab > end) throw new Error('corrupt entry');
+      const [name, key] = JSON.parse(body.toString('utf8', pos, tab)) as [string, string];
+      if (typeof name !== 'string' || typeof key !== 'string') throw new Error('corrupt entry');
+      this.old.set(name, { key, line: body.subarray(tab + 1, end) });
       pos = end + 1;
-      const tab = line.indexOf('\t');
-      const [name, key] = JSON.parse(line.slice(0, tab)) as [string, string];
-      if (typeof name !== 'string' || typeof key !== 'string' || tab < 0) throw new Error('corrupt entry');
-      this.old.set(name, { key, line: line.slice(tab + 1) });
     }
     if (this.old.size !== h.entries) throw new Error('entries missing');
   }
@@ -152,7 +154,7 @@ export class DirFactsCache {
     const old = this.old.get(name);
     if (key !== null && old?.key === key) {
       try {
-        const facts = decodeFacts(old.line);
+        const facts = decodeFacts(old.line.toString('utf8'));
         this.now.set(name, old);
         this.hits++;
         return facts;
@@ -162,16 +164,19 @@ export class DirFactsCache {
     }
     const facts = parse();
     this.changed = true;
-    if (key !== null) this.now.set(name, { key, line: encodeFacts(facts) });
+    if (key !== null) this.now.set(name, { key, line: Buffer.from(encodeFacts(facts), 'utf8') });
     return facts;
   }
 
   /** Writes the cache when it changed; a cache that cannot be written is no error. */
   save(): void {
     if (!this.changed && this.now.size === this.old.size) return;
-    const lines: string[] = [];
-    for (const [name, e] of this.now) lines.push(`${JSON.stringify([name, e.key])}\t${e.line}`);
-    const body = Buffer.from(lines.join('\n'), 'utf8');
+    const chunks: Buffer[] = [];
+    for (const [name, e] of this.now) {
+      if (chunks.length > 0) chunks.push(NEWLINE);
+      chunks.push(Buffer.from(`${JSON.stringify([name, e.key])}\t`, 'utf8'), e.line);
+    }
+    const body = Buffer.concat(chunks);
     const header: Header = {
       format: FACTS_CACHE_FORMAT,
       stamp: toolStamp(),
