@@ -1,7 +1,7 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -9,7 +9,6 @@ import {
   buildModel,
   factsFromSnapshot,
   loadDeployDir,
-  matchFacts,
   novaDevspec,
   parseRelease,
   parseSnapshot,
@@ -17,6 +16,7 @@ import {
   renderCheckHtml,
   runChecks,
 } from '../dist/index.js';
+import { collectorSnapshot, fleetDeploy, snapshotParts, writeFleet } from './bench-fleet.js';
 import { collectorBenchHost } from './collector-bench-host.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
@@ -193,6 +193,94 @@ function benchHtml(findings) {
 }
 const HTML_CASES = ['html', 'html-findings'];
 // ---- end of check --format html ----
+/**
+ * One CLI run (bin/osa-sriov.js, as users run it) in its own process: wall seconds, and the
+ * CPU seconds and peak RSS the process itself reports (scripts/bench-usage.js).
+ */
+function cliRun(args, env) {
+  const usage = join(tmpdir(), `osa-sriov-bench-usage-${process.pid}.json`);
+  const bin = fileURLToPath(new URL('../bin/osa-sriov.js', import.meta.url));
+  const preload = new URL('./bench-usage.js', import.meta.url).href;
+  const start = performance.now();
+  const r = spawnSync(process.execPath, ['--import', preload, bin, ...args], {
+    env: { ...process.env, ...env, OSA_SRIOV_BENCH_USAGE: usage },
+    stdio: ['ignore', 'ignore', 'pipe'],
+    encoding: 'utf8',
+  });
+  const wall = (performance.now() - start) / 1000;
+  if (r.status !== 0 && r.status !== 1)
+    throw new Error(`osa-sriov ${args.join(' ')}: ${r.status} ${r.stderr}`);
+  const u = JSON.parse(readFileSync(usage, 'utf8'));
+  rmSync(usage, { force: true });
+  return { wall, cpu: u.cpuSeconds, rss: u.maxRssMib };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fmt = (runs, k) => runs.map((r) => r[k].toFixed(2)).join(' ');
+
+/**
+ * `check` of a fleet of computes whose snapshots are the collector's (scripts/bench-fleet.js):
+ * 5,000 hosts with an empty facts cache (cold), then unchanged (warm, 3 runs, the median),
+ * then 10,000 hosts (the 5,000 and 5,000 more in a second --facts directory) warm. Each run
+ * is the CLI in its own process with JSON output to a file; cold and warm reports must be the
+ * same bytes. Also `render` of the 5,000-host deploy dir (3 runs, the median).
+ */
+function benchFleetCheck() {
+  const root = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-fleet-'));
+  try {
+    const parts = snapshotParts(collectorSnapshot());
+    const a = join(root, 'facts-a');
+    const b = join(root, 'facts-b');
+    let bytes = writeFleet(a, 5000, parts);
+    const perHost = bytes / 5000;
+    bytes += writeFleet(b, 5000, parts, 5000);
+    const d5 = fleetDeploy(5000);
+    const d10 = fleetDeploy(10000);
+    const env = { XDG_CACHE_HOME: join(root, 'cache'), OSA_SRIOV_FACTS_CACHE: 'on' };
+    const out = (n) => join(root, `out-${n}.json`);
+    const check = (deploy, facts, o) =>
+      cliRun(['check', deploy, ...facts.flatMap((f) => ['--facts', f]), '--format', 'json', '-o', o], env);
+    const cold = check(d5, [a], out('cold'));
+    const warm = [1, 2, 3].map((i) => check(d5, [a], out(`warm${i}`)));
+    const coldReport = readFileSync(out('cold'));
+    for (const i of [1, 2, 3])
+      if (!coldReport.equals(readFileSync(out(`warm${i}`)))) throw new Error('warm report differs from cold');
+    const prime10 = check(d10, [a, b], out('10k-prime'));
+    const warm10 = [1, 2, 3].map((i) => check(d10, [a, b], out(`10k-${i}`)));
+    const render = [1, 2, 3].map(() => cliRun(['render', d5], env));
+    rmSync(d5, { recursive: true, force: true });
+    rmSync(d10, { recursive: true, force: true });
+    const w5 = median(warm.map((r) => r.wall));
+    const w10 = median(warm10.map((r) => r.wall));
+    console.log(`check_fleet_snapshot_kib: ${(perHost / 1024).toFixed(0)}`);
+    console.log(`check_fleet_10000_facts_mib: ${(bytes / 1048576).toFixed(0)}`);
+    console.log(`check-5000-cold-seconds: ${cold.wall.toFixed(2)}`);
+    console.log(`check_5000_cold_cpu_seconds: ${cold.cpu.toFixed(2)}`);
+    console.log(`check-5000-warm-seconds: ${w5.toFixed(2)}`);
+    console.log(`check_5000_warm_runs_seconds: ${fmt(warm, 'wall')}`);
+    console.log(`check_5000_warm_cpu_seconds: ${fmt(warm, 'cpu')}`);
+    console.log(`check-5000-rss-mib: ${Math.max(cold.rss, ...warm.map((r) => r.rss)).toFixed(0)}`);
+    console.log(
+      `check_5000_rss_mib_cold_warm: ${cold.rss.toFixed(0)} ${median(warm.map((r) => r.rss)).toFixed(0)}`,
+    );
+    console.log(`check_10000_half_cold_seconds: ${prime10.wall.toFixed(2)}`);
+    console.log(`check-10000-warm-seconds: ${w10.toFixed(2)}`);
+    console.log(`check_10000_warm_runs_seconds: ${fmt(warm10, 'wall')}`);
+    console.log(`check_10000_warm_cpu_seconds: ${fmt(warm10, 'cpu')}`);
+    console.log(`check_10000_rss_mib: ${Math.max(...warm10.map((r) => r.rss)).toFixed(0)}`);
+    console.log(`check_10000_over_5000_warm: ${(w10 / w5).toFixed(2)}`);
+    console.log(`render-5000-seconds: ${median(render.map((r) => r.wall)).toFixed(2)}`);
+    console.log(`render_5000_runs_seconds: ${fmt(render, 'wall')}`);
+    console.log(`render_5000_cpu_seconds: ${fmt(render, 'cpu')}`);
+    console.log(
+      `bench_load_average: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    );
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
 
 /** Each case runs in its own process, so that its peak memory is its own. */
 function runCase(name) {
@@ -249,40 +337,7 @@ function runCase(name) {
     return;
   }
   if (name === 'check') {
-    // 5,000 computes, each with a snapshot of 2 PFs x 64 VFs on disk: read, parse, match, check.
-    const n = 5000;
-    const dir = syntheticDeploy(n, false, true);
-    const factsDir = join(dir, 'facts');
-    mkdirSync(factsDir);
-    let bytes = 0;
-    for (let i = 0; i < n; i++) {
-      const text = syntheticSnapshot(2, 64, `compute${i}`, (p) => `ens1f${p}`);
-      bytes += text.length;
-      writeFileSync(join(factsDir, `compute${i}.snapshot`), text);
-    }
-    const rssBefore = process.memoryUsage().rss;
-    const start = performance.now();
-    const files = readdirSync(factsDir).map((f) => ({
-      file: join(factsDir, f),
-      stem: f.replace(/\.snapshot$/, ''),
-      facts: readHostFacts(readFileSync(join(factsDir, f))),
-    }));
-    const parsed = performance.now();
-    const model = buildModel(loadDeployDir(dir), parseRelease('33'));
-    const modelled = performance.now();
-    const match = matchFacts(model.inventory, files);
-    const result = runChecks(model, match.byHost);
-    const ms = performance.now() - start;
-    rmSync(dir, { recursive: true, force: true });
-    console.log(`check_5000_computes_facts_mib: ${(bytes / 1048576).toFixed(0)}`);
-    console.log(`check_5000_computes_read_parse_facts_ms: ${(parsed - start).toFixed(0)}`);
-    console.log(`check_5000_computes_load_render_ms: ${(modelled - parsed).toFixed(0)}`);
-    console.log(`check_5000_computes_rules_ms: ${(performance.now() - modelled).toFixed(0)}`);
-    console.log(`check_5000_computes_total_ms: ${ms.toFixed(0)}`);
-    console.log(`check_5000_computes_hosts_with_facts: ${result.hostsWithFacts.length}`);
-    console.log(`check_5000_computes_findings: ${result.findings.length}`);
-    console.log(`check_5000_computes_peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
-    console.log(`check_5000_computes_rss_before_mib: ${(rssBefore / 1048576).toFixed(0)}`);
+    benchFleetCheck();
     return;
   }
   const perHost = name === 'osa-per-host';

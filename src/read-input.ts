@@ -88,12 +88,24 @@ export function unreadable(
   }
 }
 
+/** The read buffer of transient reads (see readRegularFile), grown as needed. */
+let scratch = Buffer.allocUnsafe(0);
+
 /**
  * A regular file's bytes, at most `maxBytes`. Opened non-blocking (opening a FIFO for reading
  * would wait for a writer), then checked with fstat on the open descriptor (no race with a
  * rename), then read to the limit: a file that grows past it while read is refused too.
+ * `transient`: the bytes are in one buffer that the next transient read reuses (for a caller
+ * that copies what it keeps, as the snapshot parser does: thousands of facts files, no
+ * allocation each).
  */
-export function readRegularFile(path: string, what: string, maxBytes: number, hint?: string): Buffer {
+export function readRegularFile(
+  path: string,
+  what: string,
+  maxBytes: number,
+  hint?: string,
+  transient = false,
+): Buffer {
   let fd: number;
   try {
     fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
@@ -110,22 +122,27 @@ export function readRegularFile(path: string, what: string, maxBytes: number, hi
         hint ?? `give the path of ${what} (a regular file)`,
       );
     if (st.size > maxBytes) throw tooLarge(path, what, maxBytes);
-    const chunks: Buffer[] = [];
+    // One more byte than the size, to see a file that grew; more as it keeps growing.
+    let buf = transient && scratch.length > st.size ? scratch : Buffer.allocUnsafe(st.size + 1);
     let total = 0;
     for (;;) {
-      const buf = Buffer.allocUnsafe(Math.min(1024 * 1024, maxBytes + 1 - total));
+      if (total === buf.length) {
+        const grown = Buffer.allocUnsafe(Math.min(buf.length * 2, maxBytes + 1));
+        buf.copy(grown, 0, 0, total);
+        buf = grown;
+      }
       let n: number;
       try {
-        n = readSync(fd, buf, 0, buf.length, null);
+        n = readSync(fd, buf, total, buf.length - total, null);
       } catch (e) {
         throw unreadable(path, what, e as NodeJS.ErrnoException, hint);
       }
       if (n === 0) break;
-      chunks.push(buf.subarray(0, n));
       total += n;
       if (total > maxBytes) throw tooLarge(path, what, maxBytes);
     }
-    return Buffer.concat(chunks, total);
+    if (transient) scratch = buf;
+    return buf.subarray(0, total);
   } finally {
     closeSync(fd);
   }

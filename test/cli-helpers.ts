@@ -6,6 +6,8 @@
 // process shows (the executable, signals, a terminal).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from 'node:worker_threads';
 import type { CliIo } from '../src/cli/cli-io.js';
@@ -22,10 +24,31 @@ export type CliResult = CliAnswer;
 // (which ran there); a worker thread cannot change directory, so this process does.
 if (process.cwd() !== REPO) process.chdir(REPO);
 
+let cacheHome: string | null = null;
+
+/**
+ * A facts cache of this test process's own (src/cli/facts-cache.ts): the CLI tests run with
+ * the cache on, as users do, without writing to the user's ~/.cache; removed at exit.
+ */
+function testCacheHome(): string {
+  if (cacheHome === null) {
+    const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-test-cache-'));
+    cacheHome = dir;
+    process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
+  }
+  return cacheHome;
+}
+
 /** The environment of a test run: this process's, with the test defaults and the test's own. */
 function testEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   // Facts fixtures age with the calendar: the age check is off unless a test turns it on.
-  return { ...process.env, OSA_SRIOV_MAX_FACTS_AGE: 'off', ...env, NO_COLOR: '1' };
+  return {
+    ...process.env,
+    OSA_SRIOV_MAX_FACTS_AGE: 'off',
+    XDG_CACHE_HOME: testCacheHome(),
+    ...env,
+    NO_COLOR: '1',
+  };
 }
 
 let worker: { port: MessagePort; done: Int32Array; thread: Worker } | null = null;

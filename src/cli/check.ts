@@ -22,6 +22,7 @@ import {
   requireHosts,
 } from './deploy-input.js';
 import { UserError } from './errors.js';
+import { FACTS_CACHE_ENV, factsCacheDir } from './facts-cache.js';
 import { readFactsPaths } from './facts-input.js';
 import { writeAtomically } from './io.js';
 import {
@@ -47,6 +48,7 @@ interface CheckOptions {
   maxFactsAge?: string;
   color?: ColorMode;
   quiet?: boolean;
+  factsCache?: boolean;
 }
 
 const AGE_UNITS: Record<string, number> = {
@@ -79,7 +81,7 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
       null,
       'do not --skip a rule you ask for with --rule',
     );
-  const factsFiles = readFactsPaths(opts.facts ?? []);
+  const factsFiles = readFactsPaths(opts.facts ?? [], factsCacheDir(cli.env, opts.factsCache !== false));
   const deploy = readDeployDir(dir);
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
   // selects whose findings are reported.
@@ -195,7 +197,11 @@ export function registerCheck(program: Command, cli: CliRun): void {
       'warn about facts collected longer ago than this (7d, 36h, 2w; off to disable); default $OSA_SRIOV_MAX_FACTS_AGE or 7d',
     )
     .option('-o, --output <file>', 'write the report to this file (atomically) instead of stdout')
-    .option('-q, --quiet', 'text format: print only the summary line (the exit status says the rest)');
+    .option('-q, --quiet', 'text format: print only the summary line (the exit status says the rest)')
+    .option(
+      '--no-facts-cache',
+      `parse every facts file; by default the facts of a --facts directory are cached in $XDG_CACHE_HOME/osa-sriov (or ~/.cache/osa-sriov) and only new or changed files are parsed (${FACTS_CACHE_ENV}=off disables it too; docs/check.md)`,
+    );
   addColorOption(cmd)
     .addHelpText(
       'after',

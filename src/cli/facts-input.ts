@@ -3,18 +3,26 @@ import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FactsFile } from '../deployment/facts-match.js';
 import { readHostFacts } from '../facts/load.js';
-import { unreadable } from '../read-input.js';
+import { MAX_BYTES, readRegularFile, unreadable } from '../read-input.js';
 import { UserError } from './errors.js';
-import { readInput } from './io.js';
+import { DirFactsCache } from './facts-cache.js';
 
 const FACTS_FILE = /\.(snapshot|json)$/;
 
-function readOne(file: string): FactsFile {
-  const facts = readHostFacts(readInput(file, 'a facts file'), file);
-  return { file, stem: basename(file).replace(FACTS_FILE, ''), facts };
+function parseOne(file: string) {
+  // A transient read: the parsers copy what they keep.
+  return readHostFacts(readRegularFile(file, 'a facts file', MAX_BYTES.facts, undefined, true), file);
 }
 
-export function readFactsPaths(paths: readonly string[]): FactsFile[] {
+function readOne(file: string): FactsFile {
+  return { file, stem: basename(file).replace(FACTS_FILE, ''), facts: parseOne(file) };
+}
+
+/**
+ * The facts of files and directories of them. `cacheDir`: where the facts cache of each
+ * directory lives (src/cli/facts-cache.ts); null reads every file.
+ */
+export function readFactsPaths(paths: readonly string[], cacheDir: string | null = null): FactsFile[] {
   const out: FactsFile[] = [];
   for (const p of paths) {
     let isDir = false;
@@ -47,7 +55,16 @@ export function readFactsPaths(paths: readonly string[]): FactsFile[] {
         'it should hold <host>.snapshot files from `osa-sriov collect` or HostFacts *.json files',
         'facts-invalid',
       );
-    for (const n of names) out.push(readOne(join(p, n)));
+    if (cacheDir === null) {
+      for (const n of names) out.push(readOne(join(p, n)));
+      continue;
+    }
+    const cache = new DirFactsCache(cacheDir, p);
+    for (const n of names) {
+      const file = join(p, n);
+      out.push({ file, stem: n.replace(FACTS_FILE, ''), facts: cache.read(n, () => parseOne(file)) });
+    }
+    cache.save();
   }
   return out;
 }

@@ -10,6 +10,7 @@ import {
   type DeviceSpec,
   type NovaDevice,
   type NovaError,
+  type WhitelistAddress,
 } from '../openstack/nova-devspec.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
@@ -330,13 +331,17 @@ export function matches(spec: DeviceSpec, dev: NovaDevice): boolean {
 /** The devices a spec matches (the same decision as matches(), address parsed once per device). */
 export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices: readonly D[]): D[] {
   const one = new DeviceMatcher([spec]);
-  return devices.filter((d) => {
-    try {
-      return one.match(d) !== null;
-    } catch {
-      return false;
-    }
-  });
+  const known = memoFor(`one\u0000${JSON.stringify(spec.normalized())}\u0000${whereKey(spec)}`);
+  return devices.filter(
+    (d) =>
+      known.get(d, () => {
+        try {
+          return one.match(d);
+        } catch {
+          return null;
+        }
+      }) !== null,
+  );
 }
 
 /** Whitelist.get_devspec: the index of the first spec that matches, or null. */
@@ -459,7 +464,95 @@ function computeMatchHost(h: HostView): MatchedHost | null {
       return firstMatching(specs, d);
     }
   };
-  return { pairs, devices, first: new Map(devices.map((d) => [d, first(d)])) };
+  const known = firstMatchMemo(h.devspec()!, specs);
+  const firstOf = new Map<HostDevice, number | null>();
+  for (const d of devices)
+    firstOf.set(
+      d,
+      known.get(d, () => first(d)),
+    );
+  return { pairs, devices, first: firstOf };
+}
+
+/**
+ * Nova's first match depends on the device's ids and addresses and on the spec list: the
+ * rendered values, and what the host says of the addresses they name (a devname's address, an
+ * address that is a PF). Hosts with the same of both share one answer per device, so the
+ * matching grows with the distinct configurations of a fleet, not with its hosts.
+ */
+const FIRST_MATCH = new Map<string, DeviceMemo>();
+
+/**
+ * Answers per device, by its ids, address and parent address: maps nested by field, not one
+ * key string per device (that string would be built and hashed for every device of every
+ * host; the fields are strings already seen, whose hashes V8 keeps).
+ */
+class DeviceMemo {
+  private readonly root: Nested = new Map();
+
+  /** The answer for D, computed by `compute` the first time its key is seen. */
+  get(d: NovaDevice, compute: () => number | null): number | null {
+    const byParent = step(this.root, d.address);
+    const byVendor = step(byParent, d.parent_addr ?? '');
+    const byProduct = step(byVendor, d.vendor_id);
+    let v = byProduct.get(d.product_id) as number | null | undefined;
+    if (v === undefined) {
+      v = compute();
+      byProduct.set(d.product_id, v);
+    }
+    return v;
+  }
+}
+
+type Nested = Map<string, Nested | number | null>;
+
+function step(m: Nested, k: string): Nested {
+  let next = m.get(k) as Nested | undefined;
+  if (next === undefined) {
+    next = new Map();
+    m.set(k, next);
+  }
+  return next;
+}
+
+function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): DeviceMemo {
+  return memoFor(`list\u0000${specListKey(view, specs)}`);
+}
+
+const LIST_KEYS = new WeakMap<DevspecView, string>();
+
+/**
+ * What decides how a host's parsed spec list matches devices: the rendered values, and what
+ * the host says of the addresses they name (a devname's address, whether an address is a PF).
+ */
+export function specListKey(view: DevspecView, specs: readonly DeviceSpec[]): string {
+  let key = LIST_KEYS.get(view);
+  if (key === undefined) {
+    key = `${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${specs.map(whereKey).join('\u0000')}`;
+    LIST_KEYS.set(view, key);
+  }
+  return key;
+}
+
+function memoFor(key: string): DeviceMemo {
+  let known = FIRST_MATCH.get(key);
+  if (!known) {
+    if (FIRST_MATCH.size >= 256) FIRST_MATCH.clear();
+    known = new DeviceMemo();
+    FIRST_MATCH.set(key, known);
+  }
+  return known;
+}
+
+/** What the host says of a spec's address: the address it resolves to, and whether a PF. */
+function whereKey(s: DeviceSpec): string {
+  let a: WhitelistAddress | null;
+  try {
+    a = s.addressObject();
+  } catch {
+    return '!';
+  }
+  return a === null ? '-' : `${a.kind} ${a.toString()} ${a.isPhysicalFunction}`;
 }
 
 /** A spec meant for Neutron SR-IOV ports: it has a physical_network key (even null) or a devname. */

@@ -17,7 +17,7 @@ import type { Release } from '../osa/releases.js';
 import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
-import { matchingDevices } from './devspec-helpers.js';
+import { matchingDevices, specListKey } from './devspec-helpers.js';
 
 export { pfLabel };
 
@@ -109,27 +109,37 @@ export interface DevspecSelection {
 
 /** Which Nova device_spec entries select this PF or its VFs, as Nova matches them (facts-based sysfs). */
 export function devspecSelection(h: HostView, pf: Pf): DevspecSelection {
-  const out: DevspecSelection = { pf: [], vfs: [] };
   const spec = h.isCompute ? h.devspec() : null;
-  if (!spec?.specs || spec.specs.length !== spec.entries.length) return out;
-  const pfDev = pfDevice(pf);
-  const vfDevs = vfAddresses(pf)
-    .map((a) => vfDevice(pf, a))
-    .filter((d): d is NovaDevice => d !== null);
-  spec.specs.forEach((s, i) => {
-    const entry = spec.entries[i]!;
-    const matches = (d: NovaDevice) => {
+  if (!spec?.specs || spec.specs.length !== spec.entries.length) return { pf: [], vfs: [] };
+  const specs = spec.specs;
+  const vfAddrs = vfAddresses(pf);
+  // The same spec list (as the host resolves it) and the same PF and VF ids and addresses
+  // select the same entries: computed once per distinct pair in a fleet.
+  const key = `${specListKey(spec, specs)}\u0000${pf.pciAddress} ${pf.vendorId} ${pf.deviceId} ${pf.vfDeviceId ?? pf.sriovCapability?.vfDeviceId ?? null} ${vfAddrs.join(',')}`;
+  let picked = SELECTION.get(key);
+  if (!picked) {
+    picked = { pf: [], vfs: [] };
+    const pfDev = pfDevice(pf);
+    const vfDevs = vfAddrs.map((a) => vfDevice(pf, a)).filter((d): d is NovaDevice => d !== null);
+    for (let i = 0; i < specs.length; i++) {
+      const s = specs[i]!;
+      let pfMatch = false;
       try {
-        return s.match(d);
+        pfMatch = pfDev !== null && s.match(pfDev);
       } catch {
-        return false;
+        pfMatch = false;
       }
-    };
-    if (pfDev && matches(pfDev)) out.pf.push(entry);
-    if (matchingDevices(s, vfDevs).length > 0) out.vfs.push(entry);
-  });
-  return out;
+      if (pfMatch) picked.pf.push(i);
+      if (matchingDevices(s, vfDevs).length > 0) picked.vfs.push(i);
+    }
+    if (SELECTION.size >= 10_000) SELECTION.clear();
+    SELECTION.set(key, picked);
+  }
+  return { pf: picked.pf.map((i) => spec.entries[i]!), vfs: picked.vfs.map((i) => spec.entries[i]!) };
 }
+
+/** devspecSelection's answers, as indexes into the spec list, by spec list and PF. */
+const SELECTION = new Map<string, { pf: number[]; vfs: number[] }>();
 
 /** A PF that matters on an SR-IOV compute host. */
 export interface HostPf {
@@ -221,12 +231,32 @@ export interface PersistenceForPf {
 const NAME_CHAR = '[A-Za-z0-9_-]';
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-function mentions(text: string, word: string): boolean {
-  return new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(word)}(?!${NAME_CHAR})`).test(text);
+/** Compiled once per distinct word or glob: every host of a fleet asks about the same names. */
+const WORD_RES = new Map<string, RegExp>();
+const GLOB_RES = new Map<string, RegExp>();
+
+function once(memo: Map<string, RegExp>, key: string, make: (k: string) => RegExp): RegExp {
+  let re = memo.get(key);
+  if (!re) {
+    re = make(key);
+    if (memo.size >= 10_000) memo.clear();
+    memo.set(key, re);
+  }
+  return re;
 }
 
-/** udev glob (*, ?, [..], | alternatives) → RegExp. */
+function mentions(text: string, word: string): boolean {
+  return once(WORD_RES, word, (w) => new RegExp(`(^|[^A-Za-z0-9_-])${escapeRe(w)}(?!${NAME_CHAR})`)).test(
+    text,
+  );
+}
+
+/** udev glob (*, ?, [..], | alternatives) → RegExp (not global: test() keeps no state). */
 function udevGlob(pattern: string): RegExp {
+  return once(GLOB_RES, pattern, compileUdevGlob);
+}
+
+function compileUdevGlob(pattern: string): RegExp {
   const alts = pattern.split('|').map((p) =>
     p
       .split('')

@@ -76,8 +76,12 @@ const NO_PLACE: VfPlace = { pciAddress: null, driver: null, netdev: null, iommuG
 
 /** One VF from its PF's VF table entry and where it sits; one literal (spreading per VF is slow). */
 export function vfFromTable(index: number, t: IpVf | undefined, place: VfPlace = NO_PLACE): Vf {
+  // In VfSchema's key order, the order of `probe --json` (what the schema returns).
   return {
     index,
+    pciAddress: place.pciAddress,
+    driver: place.driver,
+    netdev: place.netdev,
     mac: t?.mac ?? null,
     vlan: t ? t.vlan : null,
     qos: t ? t.qos : null,
@@ -86,9 +90,6 @@ export function vfFromTable(index: number, t: IpVf | undefined, place: VfPlace =
     linkState: t?.linkState ?? null,
     maxTxRateMbps: t ? t.maxTxRateMbps : null,
     minTxRateMbps: t ? t.minTxRateMbps : null,
-    pciAddress: place.pciAddress,
-    driver: place.driver,
-    netdev: place.netdev,
     iommuGroup: place.iommuGroup,
     uppers: place === NO_PLACE ? [] : place.uppers,
   };

@@ -253,3 +253,50 @@ export type OsaFacts = z.infer<typeof OsaSchema>;
 export type NeutronConfig = z.infer<typeof NeutronConfigSchema>;
 export type NumaFacts = z.infer<typeof NumaSchema>;
 export type NumaNode = z.infer<typeof NumaNodeSchema>;
+
+const PCI_ADDRESS = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2})*$/;
+/** Interface names already accepted: a fleet's VFs repeat the same few hundred names. */
+const acceptedIfnames = new Set<string>();
+
+function isIfname(v: unknown): boolean {
+  if (typeof v !== 'string') return false;
+  if (acceptedIfnames.has(v)) return true;
+  if (kernelIfnameProblem(v) !== null) return false;
+  if (acceptedIfnames.size > 100_000) acceptedIfnames.clear();
+  acceptedIfnames.add(v);
+  return true;
+}
+
+const count = (v: unknown) => v === null || (Number.isSafeInteger(v) && (v as number) >= 0);
+const flag = (v: unknown) => v === null || typeof v === 'boolean';
+
+/**
+ * Whether VfSchema accepts this VF, decided without zod: a host has hundreds of VFs and
+ * parsing each through the schema costs more than building it. It accepts no VF that the
+ * schema refuses (test/unit/facts-schema.test.ts compares both on altered VFs); a VF it
+ * refuses is checked by the schema itself, which says why.
+ */
+export function isValidVf(v: Vf): boolean {
+  return (
+    Number.isSafeInteger(v.index) &&
+    v.index >= 0 &&
+    (v.pciAddress === null || (typeof v.pciAddress === 'string' && PCI_ADDRESS.test(v.pciAddress))) &&
+    (v.driver === null || typeof v.driver === 'string') &&
+    (v.netdev === null || isIfname(v.netdev)) &&
+    (v.mac === null || (typeof v.mac === 'string' && MAC.test(v.mac))) &&
+    count(v.vlan) &&
+    count(v.qos) &&
+    flag(v.spoofCheck) &&
+    flag(v.trust) &&
+    (v.linkState === null ||
+      v.linkState === 'auto' ||
+      v.linkState === 'enable' ||
+      v.linkState === 'disable') &&
+    count(v.maxTxRateMbps) &&
+    count(v.minTxRateMbps) &&
+    count(v.iommuGroup) &&
+    Array.isArray(v.uppers) &&
+    v.uppers.every(isIfname)
+  );
+}

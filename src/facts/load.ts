@@ -2,7 +2,7 @@
 import { InputError } from '../errors.js';
 import { parseJsonInput } from '../json-input.js';
 import { factsFromSnapshot } from './build.js';
-import { type HostFacts, HostFactsSchema } from './host-facts.js';
+import { type HostFacts, HostFactsSchema, isValidVf } from './host-facts.js';
 import { parseSnapshot } from './snapshot.js';
 
 /** Facts that are neither a snapshot nor HostFacts JSON; snapshots' own errors are SnapshotErrors. */
@@ -56,6 +56,13 @@ function parseFacts(data: Buffer): HostFacts {
  * schema (names the kernel cannot have, forged ids), located at the line that holds the value.
  */
 function checkBuilt(facts: HostFacts, data: Buffer): HostFacts {
+  // The VFs, most of a host's facts, by isValidVf; the rest by the schema. Any doubt goes
+  // to the whole schema, which gives the error (and the output key order, kept here).
+  if (facts.pfs.every((pf) => pf.vfs.every(isValidVf))) {
+    const parsed = HostFactsSchema.safeParse({ ...facts, pfs: facts.pfs.map((pf) => ({ ...pf, vfs: [] })) });
+    if (parsed.success)
+      return { ...parsed.data, pfs: parsed.data.pfs.map((pf, i) => ({ ...pf, vfs: facts.pfs[i]!.vfs })) };
+  }
   const parsed = HostFactsSchema.safeParse(facts);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];

@@ -94,82 +94,153 @@ export class Snapshot {
   }
 }
 
-/** A record line: its kind letter, the name, and the rest (absent when there is none). */
-const RECORD = /^([vblmn]) (\S+)(?: (.*))?$/;
+/** Bytes that JavaScript's \s matches in latin1 text: a record name is none of them (\S+). */
+const SPACE = new Uint8Array(256);
+for (const b of [9, 10, 11, 12, 13, 32, 0xa0]) SPACE[b] = 1;
 
-/** Parses a snapshot; throws SnapshotError with the line number on malformed input. */
+/** The value of each lowercase hex digit, -1 for any other byte. */
+const HEX = new Int8Array(256).fill(-1);
+for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
+
+const K_V = 0x76;
+const K_B = 0x62;
+const K_L = 0x6c;
+const K_M = 0x6d;
+const K_N = 0x6e;
+const K_X = 0x78;
+
+type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
+
+/**
+ * Parses a snapshot; throws SnapshotError with the line number on malformed input.
+ *
+ * Read from the bytes, a line at a time, with no string of the whole file: every kept string
+ * (names, values, link targets) is its own copy of its bytes, so nothing built from a snapshot
+ * keeps the file in memory. The grammar is that of docs/snapshot-format.md, checked byte by
+ * byte as the record pattern `^([vblmn]) (\S+)(?: (.*))?$` reads a latin1 line.
+ */
 export function parseSnapshot(input: string | Buffer): Snapshot {
-  const text = typeof input === 'string' ? input : input.toString('latin1');
-  const lines = text.split('\n');
-  if (lines[0] !== SNAPSHOT_HEADER) {
+  const buf = (typeof input === 'string' ? Buffer.from(input, 'latin1') : input) as Latin1Buffer;
+  const len = buf.length;
+  const headerEnd = buf.indexOf(10);
+  const firstEnd = headerEnd < 0 ? len : headerEnd;
+  if (firstEnd !== SNAPSHOT_HEADER.length || buf.latin1Slice(0, firstEnd) !== SNAPSHOT_HEADER) {
     throw new SnapshotError(`not an osa-sriov snapshot: the first line must be "${SNAPSHOT_HEADER}"`, 1);
   }
   const snap = new Snapshot();
-  let blob: { name: string; status: string; hex: string[] } | null = null;
+  const records = snap.records;
+  // The open blob: its name, status and decoded bytes so far (hex lines, 16 bytes each as
+  // the collector writes them; a longer line grows the buffer).
+  // (No closures here: variables a closure shares are slower to reach in this loop.)
+  let blobName: string | null = null;
+  let blobStatus = '';
+  let blobBytes = Buffer.allocUnsafe(4096);
+  let blobLen = 0;
   let ended = false;
-  const flush = () => {
-    if (!blob) return;
-    snap.records.set(blob.name, {
-      kind: 'blob',
-      status: blob.status,
-      bytes: Buffer.from(blob.hex.join(''), 'hex'),
-    });
-    blob = null;
-  };
-  for (let i = 1; i < lines.length; i++) {
-    const line = lines[i]!;
-    const lineNo = i + 1;
+  let lineNo = 1;
+  let pos = firstEnd + 1;
+  while (pos <= len) {
+    lineNo++;
+    let end = buf.indexOf(10, pos);
+    if (end < 0) end = len;
+    const s = pos;
+    pos = end + 1;
     if (ended) {
-      if (line === '') continue;
+      if (end === s) continue;
       throw new SnapshotError('text after the "end" line', lineNo);
     }
-    if (line.startsWith('x ')) {
-      const hex = line.slice(2);
-      if (!blob || !/^(?:[0-9a-f]{2})*$/.test(hex)) throw new SnapshotError('malformed hex line', lineNo);
-      (blob as { hex: string[] }).hex.push(hex);
+    const kind = end - s >= 2 && buf[s + 1] === 32 ? buf[s]! : 0;
+    if (kind === K_X) {
+      const n = end - s - 2;
+      if (blobName === null || n % 2 !== 0) throw new SnapshotError('malformed hex line', lineNo);
+      if (blobLen + n / 2 > blobBytes.length) {
+        const grown = Buffer.allocUnsafe(Math.max(blobBytes.length * 2, blobLen + n / 2));
+        blobBytes.copy(grown, 0, 0, blobLen);
+        blobBytes = grown;
+      }
+      for (let i = s + 2; i < end; i += 2) {
+        const hi = HEX[buf[i]!]!;
+        const lo = HEX[buf[i + 1]!]!;
+        if (hi < 0 || lo < 0) throw new SnapshotError('malformed hex line', lineNo);
+        blobBytes[blobLen++] = (hi << 4) | lo;
+      }
       continue;
     }
-    flush();
-    if (line === 'end') {
+    if (blobName !== null) {
+      records.set(blobName, {
+        kind: 'blob',
+        status: blobStatus,
+        bytes: Buffer.from(blobBytes.subarray(0, blobLen)),
+      });
+      blobName = null;
+    }
+    if (end - s === 3 && buf[s] === 0x65 && buf[s + 1] === 0x6e && buf[s + 2] === 0x64) {
       ended = true;
       continue;
     }
-    const rec = line.match(RECORD);
-    if (rec) {
-      const [, kind, name, rest] = rec as unknown as [string, string, string, string | undefined];
-      if (kind === 'v') {
-        // Inline values are one printable ASCII line, so the text is the bytes.
-        snap.records.set(name, { kind: 'value', text: `${rest ?? ''}\n` });
-        continue;
-      }
-      if (kind === 'b' && rest !== undefined && /^\S+$/.test(rest)) {
-        blob = { name, status: rest, hex: [] };
-        continue;
-      }
-      if (kind === 'l' && rest) {
-        snap.records.set(name, { kind: 'link', target: rest });
-        continue;
-      }
-      if (kind === 'm' && rest === undefined) {
-        snap.records.set(name, { kind: 'missing' });
-        continue;
-      }
-      if (kind === 'n' && rest !== undefined && /^\S+$/.test(rest)) {
-        const list = snap.entries.get(name);
-        if (list) list.push(rest);
-        else snap.entries.set(name, [rest]);
-        continue;
-      }
+    if (kind !== K_V && kind !== K_B && kind !== K_L && kind !== K_M && kind !== K_N) {
+      if (end === s && pos > len) break; // the newline after the last record
+      throw unrecognised(buf, s, end, lineNo);
     }
-    if (line === '' && i === lines.length - 1) {
-      // the newline after the last record
-    } else {
-      throw new SnapshotError(`unrecognised record "${line.slice(0, 60)}"`, lineNo);
+    // The name: one or more bytes up to a space or the end of the line, none of them a space.
+    let i = s + 2;
+    while (i < end && buf[i] !== 32) {
+      if (SPACE[buf[i]!]) throw unrecognised(buf, s, end, lineNo);
+      i++;
     }
+    if (i === s + 2) throw unrecognised(buf, s, end, lineNo);
+    const nameEnd = i;
+    // The rest: after one space, any bytes but a carriage return (`.` stops at it).
+    const hasRest = nameEnd < end;
+    for (let j = nameEnd + 1; j < end; j++) if (buf[j] === 13) throw unrecognised(buf, s, end, lineNo);
+    const name = buf.latin1Slice(s + 2, nameEnd);
+    if (kind === K_V) {
+      // Inline values are one printable ASCII line, so the text is the bytes (with the newline).
+      records.set(name, { kind: 'value', text: hasRest ? buf.latin1Slice(nameEnd + 1, end + 1) : '\n' });
+      continue;
+    }
+    const restNoSpace = hasRest && end > nameEnd + 1 && noSpace(buf, nameEnd + 1, end);
+    if (kind === K_B && restNoSpace) {
+      blobName = name;
+      blobStatus = buf.latin1Slice(nameEnd + 1, end);
+      blobLen = 0;
+      continue;
+    }
+    if (kind === K_L && hasRest && end > nameEnd + 1) {
+      records.set(name, { kind: 'link', target: buf.latin1Slice(nameEnd + 1, end) });
+      continue;
+    }
+    if (kind === K_M && !hasRest) {
+      records.set(name, { kind: 'missing' });
+      continue;
+    }
+    if (kind === K_N && restNoSpace) {
+      const entry = buf.latin1Slice(nameEnd + 1, end);
+      const list = snap.entries.get(name);
+      if (list) list.push(entry);
+      else snap.entries.set(name, [entry]);
+      continue;
+    }
+    throw unrecognised(buf, s, end, lineNo);
   }
-  flush();
+  if (blobName !== null) {
+    records.set(blobName, {
+      kind: 'blob',
+      status: blobStatus,
+      bytes: Buffer.from(blobBytes.subarray(0, blobLen)),
+    });
+  }
   if (!ended) {
-    throw new SnapshotError('the snapshot is truncated (no "end" line): collect it again', lines.length);
+    throw new SnapshotError('the snapshot is truncated (no "end" line): collect it again', lineNo);
   }
   return snap;
+}
+
+function unrecognised(buf: Latin1Buffer, s: number, e: number, lineNo: number): SnapshotError {
+  return new SnapshotError(`unrecognised record "${buf.latin1Slice(s, Math.min(e, s + 60))}"`, lineNo);
+}
+
+function noSpace(buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (SPACE[buf[i]!]) return false;
+  return true;
 }

@@ -159,10 +159,22 @@ const MAX = { func: 0x7, domain: 0xffff, bus: 0xff, slot: 0x1f };
 /** PhysicalPciAddress: a full dddd:bb:ss.f (string or dict), validated and normalised. */
 const CANONICAL = /^([0-9a-f]{4}):([0-9a-f]{2}):([01][0-9a-f])\.([0-7])$/;
 
+/** Canonical addresses already parsed: a fleet's hosts repeat the same few hundred. */
+const PARSED = new Map<string, Readonly<AddressFields>>();
+
 export function physicalAddress(addr: unknown): AddressFields {
   // What sysfs and libvirt report: already normalised and in range, so parse it directly.
-  const c = typeof addr === 'string' ? CANONICAL.exec(addr) : null;
-  if (c) return { domain: c[1]!, bus: c[2]!, slot: c[3]!, func: c[4]! };
+  if (typeof addr === 'string') {
+    const known = PARSED.get(addr);
+    if (known) return known;
+    const c = CANONICAL.exec(addr);
+    if (c) {
+      const fields = Object.freeze({ domain: c[1]!, bus: c[2]!, slot: c[3]!, func: c[4]! });
+      if (PARSED.size >= 100_000) PARSED.clear();
+      PARSED.set(addr, fields);
+      return fields;
+    }
+  }
   let raw: Record<string, unknown>;
   if (isDict(addr)) {
     for (const k of ['domain', 'bus', 'slot', 'function']) if (!(k in addr)) throw wrongAddress(addr);

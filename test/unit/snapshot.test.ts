@@ -61,4 +61,63 @@ describe('snapshot format', () => {
     assert.equal(errorOf(ok.replace('b a.blob 0\n', '')).line, 3, 'hex outside a blob');
     assert.equal(errorOf(`${ok}v late 1\n`).line, 12);
   });
+  test('the record grammar, byte by byte: ^([vblmn]) (\\S+)(?: (.*))?$ on a latin1 line', () => {
+    const at = (line: string) => ok.replace('m a.missing', line);
+    // Names are \S+: no tab, vertical tab, form feed, carriage return or no-break space in them.
+    for (const bad of [
+      'v a\tb 1',
+      'v a\u000bb 1',
+      'v a\u000cb 1',
+      'v a\rb 1',
+      'v a\u00a0b 1',
+      'v  a 1',
+      'v ',
+    ]) {
+      assert.equal(errorOf(at(bad)).line, 7, JSON.stringify(bad));
+      assert.match(errorOf(at(bad)).message, /unrecognised record/);
+    }
+    // The rest is `.`: anything but a carriage return.
+    assert.equal(errorOf(at('v a.cr one\rtwo')).line, 7);
+    // m takes no rest, l a non-empty one, b and n one word.
+    for (const bad of [
+      'm a.m ',
+      'm a.m x',
+      'l a.l',
+      'l a.l ',
+      'b a.b',
+      'b a.b 0 1',
+      'n a.n',
+      'n a.n x y',
+      'x',
+      'end ',
+    ]) {
+      assert.equal(errorOf(at(bad)).line, 7, JSON.stringify(bad));
+    }
+    // Hex: lowercase digit pairs only.
+    for (const bad of ['x 0', 'x 0A', 'x zz', 'x 0 ']) {
+      assert.equal(errorOf(ok.replace('x 00ff', bad)).line, 5, JSON.stringify(bad));
+    }
+    const s = parseSnapshot(
+      at('v a.empty').replace('n a.dir one', 'v a.space ').replace('n a.dir two', 'v a.latin \u00e9\u00a0x'),
+    );
+    assert.equal(s.text('a.empty'), '\n');
+    assert.equal(s.text('a.space'), '\n');
+    assert.equal(s.text('a.latin'), '\u00e9\u00a0x\n', 'bytes read as latin1, as before');
+    assert.deepEqual(parseSnapshot(ok.replace('x 00ff', 'x ')).records.get('a.blob'), {
+      kind: 'blob',
+      status: '0',
+      bytes: Buffer.from('end\n'),
+    });
+    // A file without the final newline is the same snapshot.
+    assert.deepEqual(parseSnapshot(ok.slice(0, -1)).records, parseSnapshot(ok).records);
+  });
+  test('nothing kept from a snapshot is a slice of the file: the buffer can be reused', () => {
+    const buf = Buffer.from(ok, 'latin1');
+    const s = parseSnapshot(buf);
+    buf.fill(0x7a);
+    assert.equal(s.text('a.value'), 'hello world\n');
+    assert.equal(s.link('a.link'), '../../x/igb');
+    assert.deepEqual(s.list('a.dir'), ['one', 'two']);
+    assert.equal(s.text('a.blob'), 'end\n\u0000\ufffd');
+  });
 });

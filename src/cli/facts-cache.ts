@@ -1,0 +1,207 @@
+// The facts cache (docs/check.md "Facts cache"): for each --facts directory, one file under
+// $XDG_CACHE_HOME/osa-sriov (or ~/.cache/osa-sriov) holding the HostFacts of each snapshot
+// and HostFacts file that parsed, keyed by its name, device, inode, size, mtime and ctime, so
+// that a run after the first parses only the files that are new or changed.
+//
+// It is never trusted: a cache is read only when its header names this directory, this build
+// of the tool (a digest of the facts code) and the VF layout, and a SHA-256 of its content
+// matches; anything else (corrupt, truncated, foreign, older) is ignored whole and rebuilt.
+// It holds only facts that passed the schema when they were parsed; a file whose key changed
+// is parsed again. Written atomically (a temporary file, then a rename); a cache that cannot be
+// written is no error.
+import { createHash } from 'node:crypto';
+import {
+  closeSync,
+  constants,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { decodeFacts, encodeFacts, VF_KEYS } from '../facts/facts-codec.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import { TOOL_VERSION } from '../version.js';
+
+export const FACTS_CACHE_FORMAT = 'osa-sriov/facts-cache@1';
+/** Environment variable: "off" (or 0, no, false) disables the cache, as --no-facts-cache does. */
+export const FACTS_CACHE_ENV = 'OSA_SRIOV_FACTS_CACHE';
+const NEWLINE = Buffer.from('\n');
+/** A cache larger than this is not read (far above 10,000 hosts of 128 VFs). */
+const MAX_CACHE_BYTES = 2 * 1024 * 1024 * 1024;
+
+/** Where caches live: $XDG_CACHE_HOME/osa-sriov, else $HOME/.cache/osa-sriov; null: no cache. */
+export function factsCacheDir(env: NodeJS.ProcessEnv, enabled = true): string | null {
+  if (!enabled) return null;
+  const setting = (env[FACTS_CACHE_ENV] ?? '').trim().toLowerCase();
+  if (['off', '0', 'no', 'false'].includes(setting)) return null;
+  const xdg = env.XDG_CACHE_HOME;
+  // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
+  if (xdg?.startsWith('/')) return join(xdg, 'osa-sriov');
+  const home = env.HOME;
+  return home?.startsWith('/') ? join(home, '.cache', 'osa-sriov') : null;
+}
+
+let stampMemo: string | null = null;
+
+/**
+ * This build of the tool: its version and a digest of the code that turns files into facts
+ * (the facts modules beside this one, or this file itself when the tool is one bundle). A
+ * cache written by another build is not read, even of the same version.
+ */
+export function toolStamp(): string {
+  if (stampMemo !== null) return stampMemo;
+  const h = createHash('sha256').update(TOOL_VERSION);
+  try {
+    const dir = fileURLToPath(new URL('../facts/', import.meta.url));
+    for (const f of readdirSync(dir).sort())
+      if (/\.(js|ts)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)));
+  } catch {
+    h.update(readFileSync(fileURLToPath(import.meta.url)));
+  }
+  stampMemo = `${TOOL_VERSION}+${h.digest('hex').slice(0, 16)}`;
+  return stampMemo;
+}
+
+interface Header {
+  format: string;
+  stamp: string;
+  dir: string;
+  vfKeys: string;
+  entries: number;
+  sha256: string;
+}
+
+interface Entry {
+  key: string;
+  /** The encoded facts (UTF-8, outside the JS heap: thousands of them live for the whole run). */
+  line: Buffer;
+}
+
+/** A file's identity: a change of content changes at least one of these. */
+function fileKey(path: string): string | null {
+  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+  if (!st?.isFile()) return null;
+  return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** The cache of one facts directory for one run: read at the start, written at the end. */
+export class DirFactsCache {
+  readonly file: string;
+  private readonly dir: string;
+  private readonly old = new Map<string, Entry>();
+  private readonly now = new Map<string, Entry>();
+  private changed = false;
+  /** How many facts came from the cache (for the tests and the bench). */
+  hits = 0;
+
+  constructor(cacheDir: string, factsDir: string) {
+    this.dir = realpathSync(factsDir);
+    this.file = join(cacheDir, `${createHash('sha256').update(this.dir).digest('hex').slice(0, 32)}.facts`);
+    try {
+      this.load();
+    } catch {
+      // Unreadable, corrupt, foreign or of another build: ignored, rebuilt by save().
+      this.old.clear();
+    }
+  }
+
+  private load(): void {
+    const st = statSync(this.file, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size > MAX_CACHE_BYTES) return;
+    const buf = readFileSync(this.file);
+    const nl = buf.indexOf(10);
+    if (nl < 0) throw new Error('no header');
+    const h = JSON.parse(buf.toString('utf8', 0, nl)) as Header;
+    if (
+      typeof h !== 'object' ||
+      h === null ||
+      h.format !== FACTS_CACHE_FORMAT ||
+      h.stamp !== toolStamp() ||
+      h.dir !== this.dir ||
+      h.vfKeys !== VF_KEYS.join(',')
+    )
+      throw new Error('another cache');
+    const body = buf.subarray(nl + 1);
+    if (createHash('sha256').update(body).digest('hex') !== h.sha256) throw new Error('corrupt');
+    let pos = 0;
+    while (pos < body.length) {
+      let end = body.indexOf(10, pos);
+      if (end < 0) end = body.length;
+      const tab = body.indexOf(9, pos);
+      if (tab < 0 || tab > end) throw new Error('corrupt entry');
+      const [name, key] = JSON.parse(body.toString('utf8', pos, tab)) as [string, string];
+      if (typeof name !== 'string' || typeof key !== 'string') throw new Error('corrupt entry');
+      this.old.set(name, { key, line: body.subarray(tab + 1, end) });
+      pos = end + 1;
+    }
+    if (this.old.size !== h.entries) throw new Error('entries missing');
+  }
+
+  /**
+   * The facts of DIR/NAME: from the cache when its key is unchanged, else from `parse`
+   * (whose errors are the file's), then kept for save().
+   */
+  read(name: string, parse: () => HostFacts): HostFacts {
+    const path = join(this.dir, name);
+    const key = fileKey(path);
+    const old = this.old.get(name);
+    if (key !== null && old?.key === key) {
+      try {
+        const facts = decodeFacts(old.line.toString('utf8'));
+        this.now.set(name, old);
+        this.hits++;
+        return facts;
+      } catch {
+        // Not what this build writes: parsed again below.
+      }
+    }
+    const facts = parse();
+    this.changed = true;
+    if (key !== null) this.now.set(name, { key, line: Buffer.from(encodeFacts(facts), 'utf8') });
+    return facts;
+  }
+
+  /** Writes the cache when it changed; a cache that cannot be written is no error. */
+  save(): void {
+    if (!this.changed && this.now.size === this.old.size) return;
+    const chunks: Buffer[] = [];
+    for (const [name, e] of this.now) {
+      if (chunks.length > 0) chunks.push(NEWLINE);
+      chunks.push(Buffer.from(`${JSON.stringify([name, e.key])}\t`, 'utf8'), e.line);
+    }
+    const body = Buffer.concat(chunks);
+    const header: Header = {
+      format: FACTS_CACHE_FORMAT,
+      stamp: toolStamp(),
+      dir: this.dir,
+      vfKeys: VF_KEYS.join(','),
+      entries: this.now.size,
+      sha256: createHash('sha256').update(body).digest('hex'),
+    };
+    const tmp = `${this.file}.${process.pid}.tmp`;
+    try {
+      mkdirSync(join(this.file, '..'), { recursive: true, mode: 0o700 });
+      const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
+      try {
+        writeFileSync(fd, `${JSON.stringify(header)}\n`);
+        writeFileSync(fd, body);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, this.file);
+    } catch {
+      try {
+        rmSync(tmp, { force: true });
+      } catch {
+        // Its directory is not one: nothing was written.
+      }
+    }
+  }
+}

@@ -1,0 +1,301 @@
+// The facts cache of `check` (src/cli/facts-cache.ts, docs/check.md "Facts cache"): on a fleet
+// of 40 hosts of collector-written snapshots with varied configurations and findings, the
+// report (text and JSON, stdout, stderr and exit status) is byte-identical without the cache,
+// with an empty cache and with a warm one, and after a snapshot changes; a corrupt, truncated,
+// foreign or unwritable cache is ignored and rebuilt, never trusted; a corrupt snapshot still
+// exits 2 with its file and line.
+import assert from 'node:assert/strict';
+import {
+  appendFileSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import {
+  collectorSnapshot,
+  fleetDeploy,
+  hostSnapshot,
+  type SnapshotPart,
+  snapshotParts,
+} from '../../scripts/bench-fleet.js';
+import { DirFactsCache, factsCacheDir } from '../../src/cli/facts-cache.js';
+import { decodeFacts, encodeFacts } from '../../src/facts/facts-codec.js';
+import { readHostFacts } from '../../src/facts/load.js';
+import { type CliResult, withEnv } from '../cli-helpers.js';
+import { FIXTURES } from '../helpers.js';
+
+const N = 40;
+let root: string;
+let deploy: string;
+let facts: string;
+let parts: SnapshotPart[];
+
+/** Host I's snapshot: the collector's bench host with per-host changes that give findings. */
+function computeSnapshot(i: number): string {
+  let text = hostSnapshot(parts, `compute${i}`, i);
+  // No IOMMU on the kernel command line (SRIOV-HOST-IOMMU), another deployed device_spec (drift).
+  if (i % 7 === 2) text = text.replace(/^v kernel\.cmdline .*$/m, 'v kernel.cmdline quiet');
+  if (i % 9 === 4)
+    text = text.replace(
+      'v /sys/bus/pci/devices/0000:3c:00.0/sriov_numvfs 64',
+      'v /sys/bus/pci/devices/0000:3c:00.0/sriov_numvfs 8',
+    );
+  return text;
+}
+
+/** A small real host (the SR-IOV VM's igb NICs) under another name. */
+function igbSnapshot(file: string, name: string): string {
+  return readFileSync(join(FIXTURES, 'snapshots', file), 'latin1').replace(
+    /^v host\.hostname .*$/m,
+    `v host.hostname ${name}`,
+  );
+}
+
+function writeHost(i: number, text: string) {
+  writeFileSync(join(facts, `compute${i}.snapshot`), text, 'latin1');
+}
+
+before(() => {
+  root = mkdtempSync(join(tmpdir(), 'osa-sriov-fleet-'));
+  parts = snapshotParts(collectorSnapshot());
+  deploy = fleetDeploy(N);
+  // Per-host device specs: by devname on the igb hosts, one Nova refuses on compute5.
+  const hv = join(deploy, 'host_vars');
+  mkdirSync(hv);
+  for (let i = 30; i < 36; i++)
+    writeFileSync(
+      join(hv, `compute${i}.yml`),
+      'nova_device_spec:\n  - devname: eth0\n    physical_network: physnet1\n',
+    );
+  writeFileSync(
+    join(hv, 'compute5.yml'),
+    'nova_device_spec:\n  - address: "0000:3b:00.9"\n    physical_network: physnet1\n',
+  );
+  facts = join(root, 'facts');
+  mkdirSync(facts);
+  for (let i = 0; i < 30; i++) writeHost(i, computeSnapshot(i));
+  for (let i = 30; i < 35; i++) writeHost(i, igbSnapshot('igb-3nic.dash.snapshot', `compute${i}`));
+  for (let i = 35; i < 38; i++) writeHost(i, igbSnapshot('igb-1nic-noiommu.dash.snapshot', `compute${i}`));
+  // compute38 and compute39 have no facts; a file for no inventory host is warned about.
+  writeFileSync(join(facts, 'stranger.snapshot'), computeSnapshot(77).replaceAll('compute77', 'stranger'));
+});
+
+after(() => {
+  rmSync(root, { recursive: true, force: true });
+  rmSync(deploy, { recursive: true, force: true });
+});
+
+function check(cacheHome: string | null, format: 'text' | 'json', extra: string[] = []): CliResult {
+  const env: NodeJS.ProcessEnv =
+    cacheHome === null ? { OSA_SRIOV_FACTS_CACHE: 'off' } : { XDG_CACHE_HOME: cacheHome };
+  return withEnv(env, 'check', deploy, '--facts', facts, '--format', format, ...extra);
+}
+
+function cacheFiles(cacheHome: string): string[] {
+  try {
+    return readdirSync(join(cacheHome, 'osa-sriov')).map((f) => join(cacheHome, 'osa-sriov', f));
+  } catch {
+    return [];
+  }
+}
+
+const newCacheHome = () => mkdtempSync(join(root, 'cache-'));
+
+describe('facts cache: the same report with and without it', () => {
+  test('plain, cold and warm runs give byte-identical text and JSON reports', () => {
+    for (const format of ['text', 'json'] as const) {
+      const plain = check(null, format);
+      assert.equal(plain.status, 1, plain.stderr);
+      const home = newCacheHome();
+      const cold = check(home, format);
+      const files = cacheFiles(home);
+      assert.equal(files.length, 1, 'one cache for the one facts directory');
+      const written = statSync(files[0]!).mtimeMs;
+      const warm = check(home, format);
+      assert.deepEqual(cold, plain);
+      assert.deepEqual(warm, plain);
+      assert.equal(statSync(files[0]!).mtimeMs, written, 'an unchanged cache is not rewritten');
+    }
+    // The fleet has varied findings: errors, warnings, per host and merged across hosts.
+    const json = JSON.parse(check(null, 'json').stdout) as {
+      findings: Array<{ ruleId: string; host?: string }>;
+    };
+    const rules = new Set(json.findings.map((f) => f.ruleId));
+    assert.ok(rules.size >= 8, [...rules].join(' '));
+    assert.ok(json.findings.some((f) => f.host === 'compute5'));
+    assert.match(check(null, 'text').stderr, /stranger\.snapshot: no inventory host named stranger/);
+  });
+
+  test('a changed snapshot is parsed again: its new facts are reported, the others come from the cache', () => {
+    const home = newCacheHome();
+    check(home, 'json');
+    const original = readFileSync(join(facts, 'compute3.snapshot'));
+    try {
+      const before = check(null, 'json').stdout;
+      // Another host name (SRIOV-FACTS-001) and a PF with 8 VFs instead of 64.
+      writeHost(
+        3,
+        computeSnapshot(3)
+          .replace('v host.hostname compute3', 'v host.hostname compute3-old')
+          .replace(
+            'v /sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs 64',
+            'v /sys/bus/pci/devices/0000:3b:00.0/sriov_numvfs 8',
+          ),
+      );
+      const parsed: string[] = [];
+      const cache = new DirFactsCache(join(home, 'osa-sriov'), facts);
+      for (const n of readdirSync(facts).sort())
+        cache.read(n, () => {
+          parsed.push(n);
+          return readHostFacts(readFileSync(join(facts, n)));
+        });
+      assert.deepEqual(parsed, ['compute3.snapshot'], 'only the changed file is parsed');
+      assert.equal(cache.hits, 38);
+      const plain = check(null, 'json');
+      assert.notEqual(plain.stdout, before, 'the change shows in the report');
+      assert.match(plain.stdout, /compute3-old/);
+      assert.deepEqual(check(home, 'json'), plain);
+    } finally {
+      writeFileSync(join(facts, 'compute3.snapshot'), original);
+    }
+  });
+
+  test('--no-facts-cache and OSA_SRIOV_FACTS_CACHE=off write no cache', () => {
+    const home = newCacheHome();
+    withEnv({ XDG_CACHE_HOME: home }, 'check', deploy, '--facts', facts, '--no-facts-cache');
+    withEnv({ XDG_CACHE_HOME: home, OSA_SRIOV_FACTS_CACHE: 'off' }, 'check', deploy, '--facts', facts);
+    assert.deepEqual(cacheFiles(home), []);
+    assert.equal(factsCacheDir({ HOME: '/home/op' }), '/home/op/.cache/osa-sriov');
+    assert.equal(factsCacheDir({ HOME: '/home/op', XDG_CACHE_HOME: '/c' }), '/c/osa-sriov');
+    assert.equal(
+      factsCacheDir({ HOME: '/home/op', XDG_CACHE_HOME: 'relative' }),
+      '/home/op/.cache/osa-sriov',
+    );
+    assert.equal(factsCacheDir({}), null);
+    assert.equal(factsCacheDir({ HOME: '/home/op' }, false), null);
+  });
+});
+
+describe('facts cache: never trusted', () => {
+  /** A warm cache, damaged by `damage`, then a run that must match the plain one and rebuild it. */
+  function survives(damage: (file: string) => void) {
+    const home = newCacheHome();
+    const plain = check(null, 'json');
+    check(home, 'json');
+    const [file] = cacheFiles(home);
+    damage(file!);
+    assert.deepEqual(check(home, 'json'), plain);
+    const cache = new DirFactsCache(join(home, 'osa-sriov'), facts);
+    for (const n of readdirSync(facts).sort())
+      cache.read(n, () => readHostFacts(readFileSync(join(facts, n))));
+    assert.equal(cache.hits, 39, 'the cache was rebuilt');
+  }
+
+  test('a changed byte in an entry: the digest differs, the cache is ignored', () => {
+    survives((file) => {
+      const b = readFileSync(file);
+      const at = b.indexOf('"0000:3b:02.0"', b.indexOf(10)) + 10;
+      b[at] = '7'.charCodeAt(0);
+      writeFileSync(file, b);
+    });
+  });
+
+  test('a truncated cache', () => {
+    survives((file) => writeFileSync(file, readFileSync(file).subarray(0, 5000)));
+  });
+
+  test('a cache with text after it', () => {
+    survives((file) => appendFileSync(file, '\n["compute0.snapshot","1:2:3:4:5"]\t{}'));
+  });
+
+  test('garbage, an empty file, a directory in its place', () => {
+    survives((file) => writeFileSync(file, 'not a cache\n\u0000\u0001'));
+    survives((file) => writeFileSync(file, ''));
+  });
+
+  test('a directory where the cache file would be: read nothing, write nothing, same report', () => {
+    const home = newCacheHome();
+    mkdirSync(join(home, 'osa-sriov'));
+    const plain = check(null, 'json');
+    check(home, 'json');
+    const [file] = cacheFiles(home);
+    rmSync(file!);
+    mkdirSync(file!);
+    assert.deepEqual(check(home, 'json'), plain);
+    assert.ok(statSync(file!).isDirectory());
+  });
+
+  test('a cache of another build, format, directory or VF layout, with a valid digest', () => {
+    for (const [key, value] of [
+      ['stamp', '0.0.0+0000000000000000'],
+      ['format', 'osa-sriov/facts-cache@0'],
+      ['dir', '/elsewhere'],
+      ['vfKeys', 'index,pciAddress'],
+    ] as const) {
+      survives((file) => {
+        const b = readFileSync(file);
+        const nl = b.indexOf(10);
+        const header = JSON.parse(b.toString('utf8', 0, nl)) as Record<string, unknown>;
+        header[key] = value;
+        writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), b.subarray(nl + 1)]));
+      });
+    }
+  });
+
+  test('an unwritable cache directory is no error', () => {
+    const home = newCacheHome();
+    writeFileSync(join(home, 'osa-sriov'), 'a file where the cache directory would be');
+    assert.deepEqual(check(home, 'json'), check(null, 'json'));
+    const ro = newCacheHome();
+    mkdirSync(join(ro, 'osa-sriov'));
+    chmodSync(join(ro, 'osa-sriov'), 0o500);
+    try {
+      assert.deepEqual(check(ro, 'text'), check(null, 'text'));
+    } finally {
+      chmodSync(join(ro, 'osa-sriov'), 0o700);
+    }
+  });
+
+  test('a snapshot corrupted after it was cached exits 2 with its file and line', () => {
+    const home = newCacheHome();
+    check(home, 'json');
+    const file = join(facts, 'compute7.snapshot');
+    const original = readFileSync(file);
+    try {
+      const lines = original.toString('latin1').split('\n');
+      lines[10] = 'q what is this';
+      writeFileSync(file, lines.join('\n'), 'latin1');
+      for (const r of [check(home, 'text'), check(null, 'text')]) {
+        assert.equal(r.status, 2, r.stderr);
+        assert.match(r.stderr, /compute7\.snapshot:11\b/);
+        assert.match(r.stderr, /unrecognised record "q what is this"/);
+        assert.doesNotMatch(r.stderr, /^\s+at /m);
+      }
+    } finally {
+      writeFileSync(file, original);
+    }
+  });
+});
+
+describe('facts codec', () => {
+  test('decode(encode(facts)) gives the same facts, key order included', () => {
+    for (const text of [computeSnapshot(1), igbSnapshot('igb-3nic.dash.snapshot', 'x')]) {
+      const f = readHostFacts(Buffer.from(text, 'latin1'));
+      assert.equal(JSON.stringify(decodeFacts(encodeFacts(f))), JSON.stringify(f));
+    }
+  });
+
+  test('a line that is not encoded facts is refused', () => {
+    for (const line of ['[]', 'null', '{"pfs":[{"vfs":[[1,2]]}]}', '{"pfs":[{}]}', '{']) {
+      assert.throws(() => decodeFacts(line));
+    }
+  });
+});
