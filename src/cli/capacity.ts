@@ -1,9 +1,7 @@
 import { type Command, Option } from 'commander';
-import { capacity } from '../cloud/capacity.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
-import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
@@ -35,6 +33,11 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
   let model: DeploymentModel | undefined;
   if (opts.deploy) model = buildModel(readDeployDir(opts.deploy), release);
   const cloud = await readLiveCloud(cloudOpts, cli);
+  // The cloud code loads when capacity runs: check and --help start without it.
+  const [{ capacity }, { capacityJson, renderCapacityText }] = await Promise.all([
+    import('../cloud/capacity.js'),
+    import('../report/capacity-text.js'),
+  ]);
   const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
   const deployDir = opts.deploy ?? null;
   if (opts.format === 'json') printJson(cli, capacityJson(result, { deployDir }));

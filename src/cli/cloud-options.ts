@@ -2,7 +2,7 @@
 // names them, so an operator's habits (and scripts) carry over.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { type CloudOptions, connect, readCloud } from '../cloud/client.js';
+import type { CloudOptions } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
@@ -72,6 +72,8 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
 
 /** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
 export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
+  // The HTTP client loads when a command talks to the cloud: check and --help start without it.
+  const { connect, readCloud } = await import('../cloud/client.js');
   const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     return await readCloud(session);

@@ -1,6 +1,5 @@
 import { type Command, Option } from 'commander';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { runDoctor } from '../cloud/doctor.js';
 import { CheckContext } from '../deployment/context.js';
 import { matchFacts } from '../deployment/facts-match.js';
 import { buildModel } from '../osa/model.js';
@@ -41,6 +40,8 @@ export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> 
     deploy = new CheckContext(model, facts);
   }
   const cloud = await readLiveCloud(cloudOpts, cli);
+  // The cloud code loads when doctor runs: check and --help start without it.
+  const { runDoctor } = await import('../cloud/doctor.js');
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
   if (opts.format === 'json') {
     printJson(

@@ -125,4 +125,7 @@ function isProgram(): boolean {
   }
 }
 
-if (isProgram()) process.exitCode = await main(process.argv.slice(2));
+if (isProgram())
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });

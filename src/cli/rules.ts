@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RULES } from '../checks/registry.js';
 import type { RuleInfo } from '../checks/rule.js';
-import { DOCTOR_RULES } from '../cloud/doctor.js';
 import { table } from '../report/table.js';
 import { closest } from '../suggest.js';
 import type { CliRun } from './cli-io.js';
@@ -23,7 +22,9 @@ export interface RuleRow {
   title: string;
 }
 
-export function ruleRows(): RuleRow[] {
+/** check's rules and doctor's; doctor's module (the cloud code) loads only when asked. */
+export async function ruleRows(): Promise<RuleRow[]> {
+  const { DOCTOR_RULES } = await import('../cloud/doctor.js');
   const row = (r: RuleInfo, command: 'check' | 'doctor'): RuleRow => ({
     id: r.id,
     severity: r.severity,
@@ -38,8 +39,8 @@ export function rulePagePath(id: string): URL {
   return new URL(`rules/${id}.md`, DOCS_DIR);
 }
 
-export function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): void {
-  const rows = ruleRows();
+export async function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): Promise<void> {
+  const rows = await ruleRows();
   if (id === undefined) {
     if (opts.json) {
       printData(cli, `${JSON.stringify(rows, null, 2)}\n`);
