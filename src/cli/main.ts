@@ -125,6 +125,7 @@ function isProgram(): boolean {
   }
 }
 
+// No top-level await: scripts/build-cli.js bundles this file as CommonJS.
 if (isProgram())
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
