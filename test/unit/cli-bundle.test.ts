@@ -17,7 +17,8 @@ import { REPO } from '../helpers.js';
 const BUNDLE = join(REPO, 'dist/cli/osa-sriov.cjs');
 const MODULES = join(REPO, 'dist/cli/main.js');
 const built = existsSync(BUNDLE) && existsSync(MODULES);
-if (!built && process.env.CI) throw new Error('CI must build before testing: dist/cli/osa-sriov.cjs is missing');
+if (!built && process.env.CI)
+  throw new Error('CI must build before testing: dist/cli/osa-sriov.cjs is missing');
 const needsBuild = built ? false : 'the project is not built: run `npm run build`';
 /** Node >= 22.1 keeps the cache itself (module.enableCompileCache), in files of its own naming. */
 const nodeCache = typeof (module as { enableCompileCache?: unknown }).enableCompileCache === 'function';
@@ -48,13 +49,7 @@ const BLOG_LAB = ['check', 'examples/blog-lab', '--release', 'rocky', '--facts',
 describe('the bundled CLI', { skip: needsBuild }, () => {
   test('gives the output of the unbundled modules, from source and from its cache', () => {
     const cache = tempDir();
-    const commands = [
-      ['--help'],
-      ['rules'],
-      BLOG_LAB,
-      [...BLOG_LAB, '--format', 'json'],
-      ['nosuchcommand'],
-    ];
+    const commands = [['--help'], ['rules'], BLOG_LAB, [...BLOG_LAB, '--format', 'json'], ['nosuchcommand']];
     for (const args of commands) {
       const modules = run(MODULES, args);
       assert.ok(modules.stdout.length + modules.stderr.length > 0, `${args.join(' ')}: some output`);
@@ -87,7 +82,10 @@ describe('the bundled CLI', { skip: needsBuild }, () => {
       const good = readFileSync(file);
       const key = good.subarray(0, good.indexOf(0x0a) + 1);
       // This build's key with V8 data that is not V8's, then cut short: each is compiled anew.
-      for (const bad of [Buffer.concat([key, Buffer.alloc(4096, 0x5a)]), good.subarray(0, good.length >> 1)]) {
+      for (const bad of [
+        Buffer.concat([key, Buffer.alloc(4096, 0x5a)]),
+        good.subarray(0, good.length >> 1),
+      ]) {
         writeFileSync(file, bad);
         assert.deepEqual(run(BIN, ['rules'], env), want);
         assert.ok(readFileSync(file).length > bad.length, 'the cache is written again');
@@ -142,12 +140,14 @@ describe('start-up', () => {
     const walk = (path: string) => {
       if (loaded.has(path)) return;
       loaded.add(path);
-      for (const i of metafile.inputs[path]?.imports ?? [])
-        if (i.kind === 'import-statement') walk(i.path);
+      for (const i of metafile.inputs[path]?.imports ?? []) if (i.kind === 'import-statement') walk(i.path);
     };
     walk('src/cli/main.ts');
     const lazy = /^(src\/cloud\/|src\/plan\/|src\/cli\/(plan|verify)-run\.ts$|node:https?$|node:tls$)/;
-    assert.deepEqual([...loaded].filter((p) => lazy.test(p)), []);
+    assert.deepEqual(
+      [...loaded].filter((p) => lazy.test(p)),
+      [],
+    );
     // The walk sees what the commands import when they run (the bundle holds it all).
     const all = new Set(Object.values(metafile.inputs).flatMap((m) => m.imports.map((i) => i.path)));
     for (const p of ['src/cloud/client.ts', 'src/cloud/doctor.ts', 'src/cli/plan-run.ts', 'node:https'])
