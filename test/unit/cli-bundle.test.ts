@@ -54,6 +54,13 @@ describe('the bundled CLI', { skip: needsBuild }, () => {
       const cached = run(BIN, args, { XDG_CACHE_HOME: cache });
       for (const r of [compiled, cached]) assert.deepEqual(r, modules, args.join(' '));
     }
+    // The files the code finds beside itself: the collector (on an empty host root; the snapshot
+    // has the time in it), the rule pages (rules ID above).
+    for (const script of [MODULES, BIN]) {
+      const r = run(script, ['collect'], { OSA_SRIOV_ROOT: tempDir(), XDG_CACHE_HOME: cache });
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^osa-sriov-snapshot 1\nv meta\.collector collect\.sh /);
+    }
     // The blog lab has findings: exit 1 as npm start expects, and the report names its hosts.
     const lab = run(BIN, BLOG_LAB, { XDG_CACHE_HOME: cache });
     assert.equal(lab.status, 1);
@@ -111,6 +118,36 @@ describe('the bundled CLI', { skip: needsBuild }, () => {
     const frame = debug.stderr.split('\n').find((l) => /^\s+at /.test(l) && !l.includes('data:'));
     assert.ok(frame, debug.stderr);
     assert.ok(frame.includes(join(REPO, 'src/cli/facts-input.ts')), frame);
+  });
+});
+
+describe('paths beside the code', () => {
+  test('each import.meta.url path resolves the same from its module and from the bundle (dist/cli/)', () => {
+    // In dist/cli/osa-sriov.cjs every module's import.meta.url is the bundle's: a path relative
+    // to a module elsewhere than src/cli/ must go through its own folder (../facts/collect.sh).
+    const files = (dir: string): string[] =>
+      readdirSync(join(REPO, dir), { withFileTypes: true }).flatMap((e) =>
+        e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+      );
+    const wrong: string[] = [];
+    let seen = 0;
+    for (const file of files('src')) {
+      const text = readFileSync(join(REPO, file), 'utf8');
+      for (const m of text.matchAll(/import\.meta\.url/g)) {
+        const before = text.slice(0, m.index);
+        const line = before.split('\n').length;
+        const rel = /new URL\(\s*'([^'$]+)',\s*$/.exec(before)?.[1];
+        // main.ts compares its own URL with the program's (false in the bundle: bin is the program).
+        if (rel === undefined && file === 'src/cli/main.ts' && before.endsWith('new URL(')) continue;
+        seen++;
+        const own = new URL(rel ?? '.', `file://${join(REPO, file)}`).pathname;
+        const bundled = new URL(rel ?? '.', `file://${join(REPO, 'src/cli/osa-sriov.cjs')}`).pathname;
+        if (rel === undefined || own !== bundled)
+          wrong.push(`${file}:${line}: ${own} from the bundle is ${bundled}`);
+      }
+    }
+    assert.deepEqual(wrong, []);
+    assert.ok(seen >= 3, 'the collector, the Ansible playbook and the docs are found this way');
   });
 });
 
