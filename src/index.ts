@@ -2,7 +2,7 @@
 
 export { atLeastSeverity, type Finding, type FindingLocation, type Severity } from './checks/finding.js';
 export { RULES, ruleById } from './checks/registry.js';
-export type { Rule } from './checks/rule.js';
+export type { DeploymentRule, HostFinding, HostRule, Rule } from './checks/rule.js';
 export {
   type CheckOptions,
   type CheckResult,

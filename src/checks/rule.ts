@@ -16,25 +16,33 @@ export interface RuleInfo {
   needs: 'config' | 'facts';
 }
 
-/** A rule about the deployment as a whole, or one that compares hosts: it walks the hosts itself. */
+/**
+ * A rule about the deployment as a whole, or one that compares hosts (a finding may then belong
+ * to no host, or to a host other than the one that shows the problem): it walks the hosts itself.
+ * Its source says why on the line of `scope` (test/unit/rule-framework.test.ts).
+ */
 export interface DeploymentRule extends RuleInfo {
-  scope?: 'deployment';
+  scope: 'deployment';
   run(ctx: CheckContext): RuleFinding[];
 }
 
+/** A finding of a host-scope rule: the framework gives it the host, so the rule cannot name another. */
+export type HostFinding = Omit<RuleFinding, 'host'> & { host?: never };
+
 /**
- * A rule about one host at a time: the framework calls it once per selected host (--host), and
- * a finding without a host is about that host.
+ * A rule about one host at a time: the framework calls it once per selected host (--host), in
+ * inventory order, and every finding it returns is about that host. Data about the whole
+ * deployment that it needs on every host comes from `ctx.once` (computed once per run).
  */
 export interface HostRule extends RuleInfo {
   scope: 'host';
-  runHost(ctx: CheckContext, host: HostView): RuleFinding[];
+  runHost(ctx: CheckContext, host: HostView): HostFinding[];
 }
 
 export type Rule = DeploymentRule | HostRule;
 
 /** Every finding of a rule over the selected hosts. */
 export function runRule(rule: Rule, ctx: CheckContext): RuleFinding[] {
-  if (rule.scope !== 'host') return rule.run(ctx);
+  if (rule.scope === 'deployment') return rule.run(ctx);
   return ctx.hosts().flatMap((h) => rule.runHost(ctx, h).map((f) => ({ host: h.name, ...f })));
 }

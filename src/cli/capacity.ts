@@ -1,9 +1,10 @@
 import { type Command, Option } from 'commander';
+import { NovaNumaError } from '../openstack/nova-numa-request.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
 import type { CliRun } from './cli-io.js';
-import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloudWith } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -17,6 +18,10 @@ interface CapacityCliOptions extends Record<string, unknown> {
   facts?: string[];
   host?: string[];
   format: 'table' | 'json';
+  flavor?: string;
+  image?: string;
+  ports: string;
+  vnicType: 'direct' | 'macvtap' | 'direct-physical';
 }
 
 export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Promise<number> {
@@ -32,13 +37,61 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
   let model: DeploymentModel | undefined;
   if (opts.deploy) model = buildModel(readDeployDir(opts.deploy), release);
-  const cloud = await readLiveCloud(cloudOpts, cli);
+  if (!opts.flavor && (opts.image !== undefined || opts.ports !== '1'))
+    throw new UserError(
+      `${opts.image !== undefined ? '--image' : '--ports'} needs --flavor: it describes the servers to count`,
+      null,
+      'add --flavor FLAVOR',
+    );
+  if (!/^\d+$/.test(opts.ports) || Number(opts.ports) < 1 || Number(opts.ports) > 64)
+    throw new UserError(
+      `--ports must be a whole number from 1 to 64 (got ${JSON.stringify(opts.ports)})`,
+      null,
+      'see --help',
+    );
+  const flavorRef = opts.flavor;
+  const imageRef = opts.image;
   // The cloud code loads when capacity runs: check and --help start without it.
-  const [{ capacity }, { capacityJson, renderCapacityText }] = await Promise.all([
-    import('../cloud/capacity.js'),
-    import('../report/capacity-text.js'),
-  ]);
-  const result = capacity(cloud, facts, { ...(model ? { model } : {}), hosts: opts.host ?? [] });
+  const [{ capacity }, { imageProperties, readFlavor, readImage }, { capacityJson, renderCapacityText }] =
+    await Promise.all([
+      import('../cloud/capacity.js'),
+      import('../cloud/flavor.js'),
+      import('../report/capacity-text.js'),
+    ]);
+  const { cloud, extra } = await readLiveCloudWith(cloudOpts, cli, async (s) =>
+    flavorRef
+      ? { flavor: await readFlavor(s, flavorRef), image: imageRef ? await readImage(s, imageRef) : null }
+      : null,
+  );
+  let result: ReturnType<typeof capacity>;
+  try {
+    result = capacity(cloud, facts, {
+      ...(model ? { model } : {}),
+      hosts: opts.host ?? [],
+      ...(extra
+        ? {
+            server: {
+              flavorName: extra.flavor.name,
+              imageName: extra.image ? extra.image.name || extra.image.id : null,
+              ask: {
+                flavor: { vcpus: extra.flavor.vcpus, extraSpecs: extra.flavor.extra_specs ?? {} },
+                image: extra.image ? imageProperties(extra.image) : {},
+                ports: Number(opts.ports),
+                vnicType: opts.vnicType,
+              },
+            },
+          }
+        : {}),
+    });
+  } catch (e) {
+    if (e instanceof NovaNumaError)
+      throw new UserError(
+        `Nova refuses a server of flavor ${opts.flavor} before scheduling: ${e.pyClass}: ${e.message}`,
+        null,
+        "fix the flavor's extra specs (or the image's properties); docs/numa.md lists the rules",
+      );
+    throw e;
+  }
   const deployDir = opts.deploy ?? null;
   if (opts.format === 'json') printJson(cli, capacityJson(result, { deployDir }));
   else {
@@ -71,6 +124,17 @@ export function registerCapacity(program: Command, cli: CliRun): void {
     )
     .addOption(
       new Option('--host <name>', 'only this host (repeatable; short or FQDN)').argParser(repeatable),
+    )
+    .option(
+      '--flavor <name>',
+      "also count, per host × physnet and PCI NUMA policy, the servers of this flavor (name or id) that still fit, as Nova's PCI NUMA affinity decides",
+    )
+    .option('--image <name>', "with --flavor: the servers' image (its hw_* properties count too)")
+    .option('--ports <n>', 'with --flavor: SR-IOV ports per server', '1')
+    .addOption(
+      new Option('--vnic-type <type>', "with --flavor: the ports' binding:vnic_type")
+        .choices(['direct', 'macvtap', 'direct-physical'])
+        .default('direct'),
     )
     .addOption(new Option('--format <format>', 'table or json').choices(['table', 'json']).default('table'));
   addColorOption(cmd);

@@ -2,7 +2,7 @@
 // names them, so an operator's habits (and scripts) carry over.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import type { CloudOptions } from '../cloud/client.js';
+import type { CloudOptions, CloudSession } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
@@ -70,13 +70,47 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
   return out;
 }
 
+/** The HTTP client, loaded when a command talks to the cloud: check and --help start without it. */
+const cloudClient = () => import('../cloud/client.js');
+
 /** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
 export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
-  // The HTTP client loads when a command talks to the cloud: check and --help start without it.
-  const { connect, readCloud } = await import('../cloud/client.js');
+  const { connect, readCloud } = await cloudClient();
   const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     return await readCloud(session);
+  } finally {
+    session.close();
+  }
+}
+
+/** The cloud snapshot and whatever else a command reads in the same session (a flavor, an image). */
+export async function readLiveCloudWith<T>(
+  opts: CloudOptions,
+  cli: CliIo,
+  more: (session: CloudSession) => Promise<T>,
+): Promise<{ cloud: CloudSnapshot; extra: T }> {
+  const { connect, readCloud } = await cloudClient();
+  const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
+  try {
+    const [cloud, extra] = await Promise.all([readCloud(session), more(session)]);
+    return { cloud, extra };
+  } finally {
+    session.close();
+  }
+}
+
+/** The cloud snapshot, then what a command reads from it in the same session (the images of failed servers). */
+export async function readLiveCloudThen<T>(
+  opts: CloudOptions,
+  cli: CliIo,
+  then: (session: CloudSession, cloud: CloudSnapshot) => Promise<T>,
+): Promise<{ cloud: CloudSnapshot; extra: T }> {
+  const { connect, readCloud } = await cloudClient();
+  const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
+  try {
+    const cloud = await readCloud(session);
+    return { cloud, extra: await then(session, cloud) };
   } finally {
     session.close();
   }

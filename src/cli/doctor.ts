@@ -8,7 +8,7 @@ import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import type { CliRun } from './cli-io.js';
-import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
+import { addCloudOptions, cloudOptionsFrom, readLiveCloudThen } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
@@ -39,10 +39,13 @@ export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> 
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
-  const cloud = await readLiveCloud(cloudOpts, cli);
   // The cloud code loads when doctor runs: check and --help start without it.
-  const { runDoctor } = await import('../cloud/doctor.js');
-  const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [] });
+  const [{ runDoctor }, { readErrorServerImages }] = await Promise.all([
+    import('../cloud/doctor.js'),
+    import('../cloud/flavor.js'),
+  ]);
+  const { cloud, extra: images } = await readLiveCloudThen(cloudOpts, cli, readErrorServerImages);
+  const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [], images });
   if (opts.format === 'json') {
     printJson(
       cli,

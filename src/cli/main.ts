@@ -16,6 +16,7 @@ import { registerCompletion } from './completion.js';
 import { registerDevspec } from './devspec.js';
 import { registerDoctor } from './doctor.js';
 import { wantsJson } from './errors.js';
+import { registerFit } from './fit.js';
 import { registerMan } from './man.js';
 import { printData, printErr } from './output.js';
 import { registerPci } from './pci.js';
@@ -55,6 +56,7 @@ export function buildProgram(cli: CliRun): Command {
   registerDoctor(program, cli);
   registerVfMap(program, cli);
   registerCapacity(program, cli);
+  registerFit(program, cli);
   registerPci(program, cli);
   registerRules(program, cli);
   registerCompletion(program, cli);

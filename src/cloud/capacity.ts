@@ -8,7 +8,9 @@ import { matchHost } from '../deployment/devspec-helpers.js';
 import { matchFacts } from '../deployment/facts-match.js';
 import type { HostFacts, Pf } from '../facts/host-facts.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
+import { type ServerAsk, type ServerShape, serverShape } from '../openstack/nova-fit.js';
 import type { DeploymentModel } from '../osa/model.js';
+import { type PolicyCounts, serversPerPolicy } from './fit.js';
 import { agentMappings, short } from './topology.js';
 import type { CloudPort, CloudSnapshot } from './types.js';
 import { factsFinder, hostSelected, pciSlot, portPhysnet, portsHoldingVfs } from './vf-map.js';
@@ -52,7 +54,27 @@ export interface Capacity {
   physnets: PhysnetCapacity[];
   /** host × physnet with VFs and none free (over every NUMA node): the exit status 1. */
   exhausted: Array<{ host: string; physnet: string }>;
+  /** With --flavor: how many servers of it still fit per host × physnet under each policy. */
+  flavorFit: FlavorFit | null;
   notes: string[];
+}
+
+/** A flavor (and image) to count servers of: N SR-IOV ports each. */
+export interface CapacityServer {
+  flavorName: string;
+  imageName: string | null;
+  ask: Omit<ServerAsk, 'physnet' | 'portPolicy'>;
+}
+
+export interface FlavorFit {
+  flavor: string;
+  image: string | null;
+  ports: number;
+  vnicType: ServerAsk['vnicType'];
+  numaTopology: ServerShape['topology'];
+  /** The policy the flavor/image give (what a port without its own policy gets). */
+  policy: ServerShape['policy'];
+  rows: Array<{ host: string; physnet: string; servers: PolicyCounts; why: string | null }>;
 }
 
 export interface CapacityOptions {
@@ -60,21 +82,33 @@ export interface CapacityOptions {
   model?: DeploymentModel;
   /** Only these hosts (exact or short name). */
   hosts?: readonly string[];
+  /** Count the servers of this flavor that still fit (Nova's PCI NUMA emulation, repeated). */
+  server?: CapacityServer;
 }
 
 /** One VF a host offers for a physnet. */
-interface Slot {
+export interface Slot {
   address: string;
   physnet: string;
   numa: number | null;
   pf: string;
+  /** The PF's PCI address (Nova's pool key for a VF), null when unknown. */
+  pfAddress: string | null;
+  /** type-VF, or type-PF for a PF the device_spec matches (direct-physical ports; not counted here). */
+  devType: 'type-VF' | 'type-PF';
+  vendorId: string;
+  productId: string;
+  /** The tags Nova gives the VF: those of the device_spec entry that matched it, or the agent's physnet. */
+  tags: Record<string, unknown>;
 }
 
 /** A host's offer: its physnets, and its VFs (null when the host has no facts). */
-interface HostOffer {
+export interface HostOffer {
   host: string;
   physnets: string[];
   slots: Slot[] | null;
+  /** The facts the VFs come from (their NUMA topology too); null without facts. */
+  facts: HostFacts | null;
 }
 
 const numaOf = (pf: Pf | null): number | null =>
@@ -90,8 +124,12 @@ function specPhysnets(h: HostView): string[] {
   return [...new Set(out)];
 }
 
-/** The VFs each compute's device_spec gives a physnet: the spec Nova applies is the first that matches. */
-function devspecOffers(model: DeploymentModel, facts: ReadonlyMap<string, HostFacts>, notes: string[]) {
+/** The deployment with the facts matched to its hosts as `check` matches them; unused facts noted. */
+export function deploymentWithFacts(
+  model: DeploymentModel,
+  facts: ReadonlyMap<string, HostFacts>,
+  notes: string[],
+): CheckContext {
   const match = matchFacts(
     model.inventory,
     [...facts].map(([key, f]) => ({ file: key, stem: key, facts: f })),
@@ -102,7 +140,12 @@ function devspecOffers(model: DeploymentModel, facts: ReadonlyMap<string, HostFa
     );
   for (const c of match.conflicts)
     notes.push(`several facts describe ${c.host} (${c.files.join(', ')}): none is used for it`);
-  const ctx = new CheckContext(model, match.byHost);
+  return new CheckContext(model, match.byHost);
+}
+
+/** The VFs each compute's device_spec gives a physnet: the spec Nova applies is the first that matches. */
+export function devspecOffers(ctx: CheckContext, notes: string[]): HostOffer[] {
+  const model = ctx.model;
   const offers: HostOffer[] = [];
   for (const h of ctx.allHosts()) {
     if (model.inventory.hosts.get(h.name)?.isContainer || !h.isCompute) continue;
@@ -113,39 +156,52 @@ function devspecOffers(model: DeploymentModel, facts: ReadonlyMap<string, HostFa
       notes.push(
         `nova-compute on ${h.name} refuses its device_spec (${view.error.message}): it offers no VF`,
       );
-      offers.push({ host: h.name, physnets, slots: [] });
+      offers.push({ host: h.name, physnets, slots: [], facts: h.facts ?? null });
       continue;
     }
     const m = h.facts ? matchHost(h) : null;
     if (!m) {
-      offers.push({ host: h.name, physnets, slots: null });
+      offers.push({ host: h.name, physnets, slots: null, facts: h.facts ?? null });
       continue;
     }
     const slots: Slot[] = [];
     for (const d of m.devices) {
-      // A PF the spec matches is for direct-physical ports; VFs are what direct/macvtap use.
-      if (d.dev_type !== 'type-VF') continue;
+      // A PF the spec matches is for direct-physical ports (kept for fit, not counted here).
+      if (d.dev_type !== 'type-VF' && d.dev_type !== 'type-PF') continue;
       const i = m.first.get(d);
-      const physnet = i === null || i === undefined ? null : m.pairs[i]!.spec.tags.physical_network;
+      const tags = i === null || i === undefined ? null : m.pairs[i]!.spec.tags;
+      const physnet = tags?.physical_network;
       if (typeof physnet !== 'string' || physnet === '') continue;
       slots.push({
         address: d.address,
         physnet,
         numa: numaOf(d.pf),
         pf: d.pf ? pfLabel(d.pf) : (d.parent_addr ?? '(unknown PF)'),
+        pfAddress: d.dev_type === 'type-PF' ? null : (d.parent_addr ?? null),
+        devType: d.dev_type,
+        vendorId: d.vendor_id,
+        productId: d.product_id,
+        tags: { ...tags },
       });
     }
     offers.push({
       host: h.name,
-      physnets: [...new Set([...physnets, ...slots.map((s) => s.physnet)])],
+      physnets: [
+        ...new Set([...physnets, ...slots.filter((s) => s.devType === 'type-VF').map((s) => s.physnet)]),
+      ],
       slots,
+      facts: h.facts ?? null,
     });
   }
   return offers;
 }
 
 /** The VFs of the PFs each NIC Switch agent reports in configurations.device_mappings. */
-function agentOffers(cloud: CloudSnapshot, facts: ReadonlyMap<string, HostFacts>, notes: string[]) {
+export function agentOffers(
+  cloud: CloudSnapshot,
+  facts: ReadonlyMap<string, HostFacts>,
+  notes: string[],
+): HostOffer[] {
   const findFacts = factsFinder(facts);
   const offers: HostOffer[] = [];
   for (const a of cloud.agents) {
@@ -156,7 +212,7 @@ function agentOffers(cloud: CloudSnapshot, facts: ReadonlyMap<string, HostFacts>
     const physnets = Object.keys(mappings);
     const f = findFacts(a.host);
     if (!f) {
-      offers.push({ host: a.host, physnets, slots: null });
+      offers.push({ host: a.host, physnets, slots: null, facts: null });
       continue;
     }
     const slots: Slot[] = [];
@@ -171,10 +227,20 @@ function agentOffers(cloud: CloudSnapshot, facts: ReadonlyMap<string, HostFacts>
         }
         for (const vf of pf.vfs)
           if (vf.pciAddress)
-            slots.push({ address: vf.pciAddress, physnet, numa: numaOf(pf), pf: pfLabel(pf) });
+            slots.push({
+              address: vf.pciAddress,
+              physnet,
+              numa: numaOf(pf),
+              pf: pfLabel(pf),
+              pfAddress: pf.pciAddress,
+              devType: 'type-VF',
+              vendorId: pf.vendorId ?? '',
+              productId: pf.vfDeviceId ?? '',
+              tags: { physical_network: physnet },
+            });
       }
     }
-    offers.push({ host: a.host, physnets, slots });
+    offers.push({ host: a.host, physnets, slots, facts: f.facts });
   }
   return offers;
 }
@@ -187,7 +253,7 @@ function statusOf(total: number | null, free: number | null): CapacityStatus {
 }
 
 /** The offer a port's binding:host_id belongs to: the same name, else the only one with its short name. */
-function offerFinder(offers: readonly HostOffer[]): (host: string) => HostOffer | null {
+export function offerFinder(offers: readonly HostOffer[]): (host: string) => HostOffer | null {
   return (host) => {
     const exact = offers.find((o) => o.host === host);
     if (exact) return exact;
@@ -240,6 +306,7 @@ function hostRows(
   >();
   const slotGroup = new Map<string, string>();
   for (const s of offer.slots) {
+    if (s.devType !== 'type-VF') continue;
     const k = groupKey(s);
     if (!groups.has(k)) groups.set(k, { physnet: s.physnet, numa: s.numa, slots: [], used: new Set() });
     groups.get(k)!.slots.push(s);
@@ -283,7 +350,9 @@ export function capacity(
   const notes: string[] = [];
   const source: CapacitySource = opts.model ? 'device_spec' : 'agent';
   const offers = (
-    opts.model ? devspecOffers(opts.model, facts, notes) : agentOffers(cloud, facts, notes)
+    opts.model
+      ? devspecOffers(deploymentWithFacts(opts.model, facts, notes), notes)
+      : agentOffers(cloud, facts, notes)
   ).filter((o) => hostSelected(o.host, opts.hosts));
   const offerOf = offerFinder(offers);
   const portsOf = new Map<HostOffer, CloudPort[]>();
@@ -337,9 +406,33 @@ export function capacity(
     }
     physnets.set(r.physnet, p);
   }
+  let flavorFit: FlavorFit | null = null;
+  if (opts.server) {
+    const { ask } = opts.server;
+    // Throws NovaNumaError when Nova refuses the flavor/image itself (the caller reports it).
+    const shape = serverShape({ ...ask, physnet: '', portPolicy: null });
+    const fitRows: FlavorFit['rows'] = [];
+    for (const o of offers) {
+      const used = new Set((portsOf.get(o) ?? []).map((p) => pciSlot(p)!));
+      for (const physnet of [...o.physnets].sort(byName)) {
+        const r = serversPerPolicy(o, used, ask, physnet);
+        fitRows.push({ host: o.host, physnet, servers: r.counts, why: r.why });
+      }
+    }
+    flavorFit = {
+      flavor: opts.server.flavorName,
+      image: opts.server.imageName,
+      ports: ask.ports,
+      vnicType: ask.vnicType,
+      numaTopology: shape.topology,
+      policy: shape.policy,
+      rows: fitRows,
+    };
+  }
   return {
     source,
     rows,
+    flavorFit,
     physnets: [...physnets.values()]
       .sort((a, b) => byName(a.physnet, b.physnet))
       .map(({ hostSet, unknownSet, ...p }) => ({ ...p, hosts: hostSet.size, unknownHosts: unknownSet.size })),

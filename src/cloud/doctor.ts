@@ -9,6 +9,7 @@ import type { RuleInfo } from '../checks/rule.js';
 import type { CheckContext, HostView } from '../deployment/context.js';
 import { neutronPlaybook, novaPlaybook } from '../deployment/playbooks.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
+import { explainNumaRefusal, hasNumaTopology } from './doctor-numa.js';
 import { agentMappings, segmentsOf, short } from './topology.js';
 import {
   type CloudAgent,
@@ -25,6 +26,8 @@ export interface DoctorContext {
   deploy: CheckContext | null;
   /** Only findings about these hosts (all when empty). */
   hosts: readonly string[];
+  /** Properties of the images of servers in ERROR (id → properties; null: could not be read). */
+  images?: ReadonlyMap<string, Record<string, unknown> | null>;
 }
 
 export interface DoctorRule extends RuleInfo {
@@ -401,6 +404,8 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
           );
         let fix = 'see the server fault and nova-conductor / nova-compute logs';
         const failed = ports.find((p) => p['binding:vif_type'] === 'binding_failed');
+        // A server with a NUMA topology can be refused with free VFs: those on the wrong node.
+        const numaHint = hasNumaTopology(s) ? ' that its NUMA policy allows' : '';
         if (kind === 'binding' || failed) {
           const e = failed ? explainBinding(failed, ctx.cloud) : null;
           why.push(`a port could not bind${e ? `: ${e.reason}` : ''}`);
@@ -420,8 +425,8 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
           if (kind === 'novalidhost')
             why.push(
               physnets.length > 0
-                ? `no host has a free VF tagged with physnet ${physnets.join('/')} in its device_spec`
-                : 'if it asked for an SR-IOV port, no host had a free VF of that physnet in its device_spec',
+                ? `no host has a free VF tagged with physnet ${physnets.join('/')} in its device_spec${numaHint}`
+                : `if it asked for an SR-IOV port, no host had a free VF of that physnet in its device_spec${numaHint}`,
             );
           if (physnets.length > 0) {
             why.push(`${onPhysnets.length} VF(s) of ${physnets.join('/')} are held by other ports`);
@@ -450,6 +455,24 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
             }
           }
         }
+        const evidence: string[] = [];
+        if (kind === 'novalidhost') {
+          const perPhysnet = new Map<string, number>();
+          for (const p of ports)
+            for (const n of physnetsOfPorts([p], ctx.cloud)) perPhysnet.set(n, (perPhysnet.get(n) ?? 0) + 1);
+          const imageId = (s as { image?: unknown }).image;
+          const id = imageId && typeof imageId === 'object' ? (imageId as { id?: unknown }).id : null;
+          const numa = explainNumaRefusal(s, ctx.cloud, ctx.deploy, {
+            image: typeof id === 'string' ? (ctx.images?.get(id) ?? null) : {},
+            portsPerPhysnet: perPhysnet,
+            ports,
+          });
+          if (numa) {
+            why.push(...numa.why);
+            evidence.push(...numa.evidence);
+            if (numa.fix) fix = numa.fix;
+          }
+        }
         out.push({
           ...(s['OS-EXT-SRV-ATTR:host'] ? { host: s['OS-EXT-SRV-ATTR:host'] } : {}),
           // Without an SR-IOV port left on it, the server may have failed for another resource.
@@ -460,6 +483,7 @@ export const DOCTOR_RULES: readonly DoctorRule[] = [
             ...ports.map((p) =>
               `port ${p.id} ${p['binding:vnic_type']} ${p.status} ${p['binding:vif_type'] || ''}`.trim(),
             ),
+            ...evidence,
           ],
           fix,
         });

@@ -167,3 +167,37 @@ export const SRIOV_VNIC_TYPES = ['direct', 'macvtap', 'direct-physical'] as cons
 export function isSriovPort(p: CloudPort): boolean {
   return (SRIOV_VNIC_TYPES as readonly string[]).includes(p['binding:vnic_type']);
 }
+
+/** A Nova flavor (microversion 2.61+ embeds extra_specs; older answers are completed from os-extra_specs). */
+export const FlavorSchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    vcpus: z.number().int().nonnegative(),
+    ram: z.number().optional(),
+    extra_specs: z.record(z.string(), z.string()).optional(),
+  })
+  .loose();
+export type CloudFlavor = z.infer<typeof FlavorSchema>;
+
+/** A Glance v2 image: its properties are top-level keys (hw_* among them). */
+export const ImageSchema = z
+  .object({
+    id: z.string(),
+    name: z
+      .string()
+      .nullable()
+      .optional()
+      .transform((v) => v ?? ''),
+  })
+  .loose();
+export type CloudImage = z.infer<typeof ImageSchema>;
+
+/** The flavor a server was built with, as embedded in a server since microversion 2.47. */
+export const EmbeddedFlavorSchema = z
+  .object({
+    vcpus: z.number().int().nonnegative(),
+    original_name: z.string().optional(),
+    extra_specs: z.record(z.string(), z.string()).optional().default({}),
+  })
+  .loose();

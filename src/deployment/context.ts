@@ -62,8 +62,11 @@ export interface AgentView {
   excludeText: string;
   /** physnet → devices; null when the agent would refuse the configuration. */
   mappings: Record<string, string[]> | null;
-  /** The agent's own message when it exits at start ("Failed on Agent configuration parse"). */
-  error: string | null;
+  /**
+   * Why the agent exits at start ("Failed on Agent configuration parse"): its own message, with
+   * the option, the check that failed (code) and the item it stopped at.
+   */
+  error: AgentConfigError | null;
   physnets: string[];
   devices: string[];
   /** The variable physical_device_mappings came from. */
@@ -241,7 +244,7 @@ export class HostView {
       view.devices = [...new Set(Object.values(cfg.deviceMappings).flat())];
     } catch (e) {
       if (!(e instanceof AgentConfigError)) throw e;
-      view.error = e.message;
+      view.error = e;
     }
     return view;
   }
@@ -321,6 +324,7 @@ export interface FactsForHost {
 export class CheckContext {
   private readonly views = new Map<string, HostView>();
   private readonly selected: HostView[];
+  private readonly memos = new Map<(ctx: CheckContext) => unknown, unknown>();
   /** Ids of the selected rules that need facts (set by the runner). */
   factsRules: string[] = [];
   /** Facts older than this are reported (SRIOV-FACTS-002); null: their age is not checked. */
@@ -373,5 +377,17 @@ export class CheckContext {
 
   inGroup(group: string): HostView[] {
     return this.allHosts().filter((h) => h.groups.has(group));
+  }
+
+  /**
+   * Data about the whole deployment, computed on first use and kept for the run: a host-scope
+   * rule that needs it on every host asks for it here instead of recomputing it per host. The
+   * key is the function itself, so pass a module-level function, never an inline one.
+   */
+  once<T>(compute: (ctx: CheckContext) => T): T {
+    if (this.memos.has(compute)) return this.memos.get(compute) as T;
+    const value = compute(this);
+    this.memos.set(compute, value);
+    return value;
   }
 }

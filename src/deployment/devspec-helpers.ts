@@ -5,7 +5,12 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
-import { DeviceMatcher, type DeviceSpec, type NovaDevice } from '../openstack/nova-devspec.js';
+import {
+  DeviceMatcher,
+  type DeviceSpec,
+  type NovaDevice,
+  type NovaError,
+} from '../openstack/nova-devspec.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
@@ -526,8 +531,8 @@ export function vfKeys(pf: Pf): string {
 }
 
 /** Nova's message as the release prints it: before Zed (26) the class was PciConfigInvalidWhitelist. */
-export function novaMessage(r: Release, message: string): string {
-  return r.major < 26
-    ? message.replace(/^Invalid \[pci\]device_spec config: /, 'Invalid PCI devices Whitelist config: ')
-    : message;
+export function novaMessage(r: Release, err: NovaError): string {
+  return r.major < 26 && err.errorClass === 'PciConfigInvalidSpec'
+    ? `Invalid PCI devices Whitelist config: ${err.detail}`
+    : err.message;
 }

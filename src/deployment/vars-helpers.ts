@@ -98,25 +98,30 @@ export function sameValue(a: PyValue | undefined, b: PyValue | undefined): boole
   return JSON.stringify(normalise(a)) === JSON.stringify(normalise(b));
 }
 
-function sameLoc(a: Loc | null, b: Loc | null): boolean {
-  return !!a && !!b && a.file === b.file && a.line === b.line && a.column === b.column;
-}
-
 /**
  * The host whose container_vars hold this definition (matched by where it is written), or
  * null when it is not a container_vars definition of openstack_user_config.yml / conf.d.
  */
 export function containerVarsOwner(ctx: CheckContext, def: VarDef): string | null {
   if (def.level !== 'inventory container_vars' || !def.loc) return null;
+  return ctx.once(containerVarsOwners).get(locKey(def.loc)) ?? null;
+}
+
+const locKey = (l: Loc) => `${l.file}:${l.line}:${l.column}`;
+
+/** Where each container_vars key of openstack_user_config.yml / conf.d is written → its host (once per run). */
+function containerVarsOwners(ctx: CheckContext): Map<string, string> {
+  const owners = new Map<string, string>();
   for (const group of ctx.model.deploy.userConfig.entries) {
     if (!group.key.endsWith('hosts') || group.value.kind !== 'map') continue;
     for (const host of group.value.entries) {
       const cv = entry(host.value, 'container_vars')?.value;
       if (cv?.kind !== 'map') continue;
-      if (cv.entries.some((v) => sameLoc(v.keyLoc, def.loc))) return host.key;
+      // The first host whose container_vars hold the key, as the search it replaces found it.
+      for (const v of cv.entries) if (!owners.has(locKey(v.keyLoc))) owners.set(locKey(v.keyLoc), host.key);
     }
   }
-  return null;
+  return owners;
 }
 
 /** The physical host an inventory host (container or metal) lives on. */

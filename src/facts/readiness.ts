@@ -142,7 +142,7 @@ function iommuVerdicts(f: HostFacts): Verdict[] {
 }
 
 /** Neutron's default port MAC prefix (base_mac fa:16:3e:00:00:00): a VF with it was set up for a port. */
-const PORT_MAC = /^fa:16:3e:/;
+export const PORT_MAC = /^fa:16:3e:/;
 
 /**
  * The PFs the host's own deployed SR-IOV settings use: mapped by the agent's

@@ -9,6 +9,8 @@ import {
   parseDictOpt,
   parseExcludeDevices,
   parseListOpt,
+  parseMappings,
+  parseMultiMappings,
   parsePhysicalDeviceMappings,
   parseRpBandwidths,
 } from './neutron-agent-config.js';
@@ -68,17 +70,96 @@ const AGENT_READERS: Readonly<Record<string, Reader>> = {
   resource_provider_inventory_defaults: (v) => canonicalJson(parseDictOpt(v)),
 };
 
-/** Options of ml2_conf.ini / agents' [agent] that are oslo ListOpts (order kept: drivers load in order). */
-const LIST_OPTIONS = new Set([
-  'mechanism_drivers',
-  'type_drivers',
-  'tenant_network_types',
-  'project_network_types',
-  'extension_drivers',
-  'extensions',
-  'flat_networks',
-  'network_vlan_ranges',
-]);
+/** An oslo ListOpt whose order the service uses (drivers called, types tried, in order). */
+const orderedList: Reader = (v) => parseListOpt(v).join(',');
+/** An oslo ListOpt the service reads as a set (duplicates collapse). */
+const setList: Reader = (v) => [...new Set(parseListOpt(v))].sort().join(',');
+/** neutron_lib parse_mappings (unique keys and values): the OVS/Linux bridge agents' mappings. */
+const uniqueMappings: Reader = (v) => {
+  const m = parseMappings(parseListOpt(v));
+  return sortedRecord(Object.fromEntries(Object.entries(m).map(([k, x]) => [k, [x]])));
+};
+
+/**
+ * neutron_lib parse_network_vlan_ranges as the VLAN type driver uses it: physnet → the VLAN ids
+ * it may allocate (the driver takes the union of a physnet's ranges; a bare physnet is 1-4094 and
+ * wins over its ranges), shown as merged intervals. A value Neutron refuses compares as text.
+ */
+function vlanRanges(v: string): string {
+  const nets = new Map<string, Array<[number, number]>>();
+  for (const item of parseListOpt(v)) {
+    const entry = item.trim();
+    if (!entry.includes(':')) {
+      nets.set(entry, [[1, 4094]]);
+      continue;
+    }
+    const parts = entry.split(':');
+    const [net, lo, hi] = parts as [string, string, string];
+    const min = Number(lo.trim());
+    const max = Number(hi.trim());
+    if (parts.length !== 3 || net === '' || !/^[+-]?\d+$/.test(lo.trim()) || !/^[+-]?\d+$/.test(hi.trim()))
+      throw new Error(`invalid VLAN range ${entry}`);
+    if (min < 1 || max > 4094 || min > max) throw new Error(`invalid VLAN range ${entry}`);
+    const cur = nets.get(net);
+    if (cur?.length === 1 && cur[0]![0] === 1 && cur[0]![1] === 4094) continue;
+    nets.set(net, [...(cur ?? []), [min, max]]);
+  }
+  const merged = (ranges: Array<[number, number]>) => {
+    const out: Array<[number, number]> = [];
+    for (const [a, b] of [...ranges].sort((x, y) => x[0] - y[0])) {
+      const last = out.at(-1);
+      if (last && a <= last[1] + 1) last[1] = Math.max(last[1], b);
+      else out.push([a, b]);
+    }
+    return out.map(([a, b]) => `${a}-${b}`).join(';');
+  };
+  return [...nets.keys()]
+    .sort()
+    .map((n) => `${n}=${merged(nets.get(n)!)}`)
+    .join(',');
+}
+
+/**
+ * How each service reads the options drift compares, by oslo.config group (lowercase) and
+ * option. Upstream decides order: Neutron's MechanismManager and ExtensionManager load their
+ * drivers with name_order=True and call them in that order (the first mechanism driver that
+ * binds a port wins), and project networks are allocated from the first type that has room;
+ * the TypeManager keys its drivers by type, and the flat driver tests membership ('*' allows
+ * every physnet). Agent extensions are also loaded in order, but each extension handles ports
+ * on its own (qos, fdb, sfc): their order changes nothing the agent does, and OSA itself writes
+ * them in an order that changed between templates, so they compare as a set (a name twice is
+ * loaded twice, so duplicates count).
+ */
+const READERS: Readonly<Record<string, Readonly<Record<string, Reader>>>> = {
+  sriov_nic: AGENT_READERS,
+  ml2: {
+    mechanism_drivers: orderedList,
+    extension_drivers: orderedList,
+    tenant_network_types: orderedList,
+    project_network_types: orderedList,
+    type_drivers: setList,
+    // parse_mappings(unique_values=False): physnet → MTU, in any order.
+    physical_network_mtus: (v) => {
+      const m = parseMappings(parseListOpt(v), false);
+      return sortedRecord(Object.fromEntries(Object.entries(m).map(([k, x]) => [k, [String(Number(x))]])));
+    },
+    path_mtu: (v) => {
+      if (!/^\s*[+-]?\d+\s*$/.test(v)) throw new Error(`not an integer: ${v}`);
+      return String(Number(v));
+    },
+  },
+  ml2_type_flat: { flat_networks: (v) => (parseListOpt(v).includes('*') ? '*' : setList(v)) },
+  ml2_type_vlan: { network_vlan_ranges: vlanRanges },
+  agent: { extensions: (v) => [...parseListOpt(v)].sort().join(',') },
+  ovs: { bridge_mappings: uniqueMappings },
+  linux_bridge: { physical_interface_mappings: uniqueMappings, bridge_mappings: uniqueMappings },
+  fdb: { shared_physical_device_mappings: (v) => sortedRecord(parseMultiMappings(parseListOpt(v))) },
+};
+
+/** The name oslo.config gives a section: lowercase, except DEFAULT ([FDB] is the group fdb). */
+export function groupName(section: string): string {
+  return section === 'DEFAULT' ? section : section.toLowerCase();
+}
 
 /**
  * The meaning of one option of an INI file as its service reads it: the last value of a
@@ -93,10 +174,9 @@ export function optionMeaning(section: string, option: string, values: readonly 
   const last = values.at(-1);
   if (last === undefined) return '';
   const text = iniValue(last);
-  const reader = section === 'sriov_nic' ? AGENT_READERS[option] : undefined;
+  const reader = READERS[groupName(section)]?.[option];
   try {
     if (reader) return reader(text);
-    if (LIST_OPTIONS.has(option)) return parseListOpt(text).join(',');
     if (option === 'report_in_placement') return String(boolFromString(text, true));
   } catch (e) {
     // The service refuses the value (AgentConfigError, oslo's bool error): compare what is written.

@@ -4,9 +4,48 @@
 // parse_rp_inventory_defaults, and SriovNicAgentConfigParser._validate, with their messages.
 import { pyStrip as strip } from '../python.js';
 
+/** Which check of the agent's parsing failed (callers decide on this, never on the message). */
+export type AgentConfigErrorCode =
+  /** parse_mappings: not exactly one ":"; parse_exclude_devices: no ":". */
+  | 'invalid-mapping'
+  | 'missing-key'
+  | 'missing-value'
+  | 'key-not-unique'
+  | 'value-not-unique'
+  | 'device-not-unique'
+  /** oslo.config DictOpt: an item without ":". */
+  | 'not-key-value'
+  /** resource_provider_bandwidths or resource_provider_inventory_defaults: a value it cannot read. */
+  | 'bad-value'
+  /** _validate: an excluded or bandwidth device that physical_device_mappings does not map. */
+  | 'device-not-mapped';
+
+/** The [sriov_nic] options the agent reads at start. */
+export type SriovNicOption =
+  | 'physical_device_mappings'
+  | 'exclude_devices'
+  | 'resource_provider_bandwidths'
+  | 'resource_provider_inventory_defaults';
+
 /** A ValueError the agent raises; it then logs "Failed on Agent configuration parse. Agent terminated!" and exits 1. */
 export class AgentConfigError extends Error {
   readonly errorClass = 'ValueError';
+
+  constructor(
+    message: string,
+    readonly code: AgentConfigErrorCode,
+    /** The item the agent stopped at: a mapping item as the message quotes it, or a device name. */
+    readonly item: string | null = null,
+    /** The [sriov_nic] option it is about, when read through readAgentConfig. */
+    readonly option: SriovNicOption | null = null,
+  ) {
+    super(message);
+  }
+
+  /** The same error, said to be about one [sriov_nic] option. */
+  inOption(option: SriovNicOption): AgentConfigError {
+    return new AgentConfigError(this.message, this.code, this.item, option);
+  }
 }
 
 /** oslo.config's ini parser drops one pair of matching quotes around a value (OSA writes them). */
@@ -30,7 +69,12 @@ export function parseDictOpt(raw: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const item of parseListOpt(raw)) {
     const i = item.indexOf(':');
-    if (i < 0) throw new AgentConfigError(`Value should be a list of key:value pairs, got: ${item}`);
+    if (i < 0)
+      throw new AgentConfigError(
+        `Value should be a list of key:value pairs, got: ${item}`,
+        'not-key-value',
+        item,
+      );
     out[strip(item.slice(0, i))] = strip(item.slice(i + 1));
   }
   return out;
@@ -40,9 +84,10 @@ export function parseDictOpt(raw: string): Record<string, string> {
 export function parseMappings(items: readonly string[], uniqueValues = true): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [m, key, value] of mappingItems(items)) {
-    if (key in out) throw new AgentConfigError(`Key ${key} in mapping: '${m}' not unique`);
+    if (key in out)
+      throw new AgentConfigError(`Key ${key} in mapping: '${m}' not unique`, 'key-not-unique', m);
     if (uniqueValues && Object.values(out).includes(value))
-      throw new AgentConfigError(`Value ${value} in mapping: '${m}' not unique`);
+      throw new AgentConfigError(`Value ${value} in mapping: '${m}' not unique`, 'value-not-unique', m);
     out[key] = value;
   }
   return out;
@@ -65,11 +110,11 @@ function* mappingItems(items: readonly string[]): Generator<[string, string, str
     const m = strip(mapping);
     if (m === '') continue;
     const parts = m.split(':');
-    if (parts.length !== 2) throw new AgentConfigError(`Invalid mapping: '${m}'`);
+    if (parts.length !== 2) throw new AgentConfigError(`Invalid mapping: '${m}'`, 'invalid-mapping', m);
     const key = strip(parts[0]!);
-    if (key === '') throw new AgentConfigError(`Missing key in mapping: '${m}'`);
+    if (key === '') throw new AgentConfigError(`Missing key in mapping: '${m}'`, 'missing-key', m);
     const value = strip(parts[1]!);
-    if (value === '') throw new AgentConfigError(`Missing value in mapping: '${m}'`);
+    if (value === '') throw new AgentConfigError(`Missing value in mapping: '${m}'`, 'missing-value', m);
     yield [m, key, value];
   }
 }
@@ -84,10 +129,15 @@ export function parseExcludeDevices(items: readonly string[]): Record<string, st
   const out: Record<string, string[]> = {};
   for (const item of items) {
     const i = item.indexOf(':');
-    if (i < 0) throw new AgentConfigError(`Invalid mapping: '${item}'`);
+    if (i < 0) throw new AgentConfigError(`Invalid mapping: '${item}'`, 'invalid-mapping', item);
     const device = strip(item.slice(0, i));
-    if (device === '') throw new AgentConfigError(`Missing key in mapping: '${item}'`);
-    if (device in out) throw new AgentConfigError(`Device ${device} in mapping: ${item} not unique`);
+    if (device === '') throw new AgentConfigError(`Missing key in mapping: '${item}'`, 'missing-key', item);
+    if (device in out)
+      throw new AgentConfigError(
+        `Device ${device} in mapping: ${item} not unique`,
+        'device-not-unique',
+        item,
+      );
     const slots = item
       .slice(i + 1)
       .split(';')
@@ -121,7 +171,7 @@ function pyFloat(s: string): number | null {
 export function parseRpBandwidths(items: readonly string[]): Record<string, Bandwidth> {
   const out: Record<string, Bandwidth> = {};
   const fail = (why: string): never => {
-    throw new AgentConfigError(`Cannot parse resource_provider_bandwidths. ${why}`);
+    throw new AgentConfigError(`Cannot parse resource_provider_bandwidths. ${why}`, 'bad-value');
   };
   const rate = (s: string): number | null => {
     if (s === '') return null;
@@ -149,6 +199,7 @@ export function parseRpInventoryDefaults(values: Readonly<Record<string, unknown
   if (unexpected.length > 0)
     throw new AgentConfigError(
       `Cannot parse inventory_defaults. Unexpected options: ${unexpected.sort().join(',')}`,
+      'bad-value',
     );
   const out: Record<string, number> = {};
   for (const [key, v] of Object.entries(values)) {
@@ -158,6 +209,7 @@ export function parseRpInventoryDefaults(values: Readonly<Record<string, unknown
       if (f === null || f < 0)
         throw new AgentConfigError(
           `Cannot parse inventory_defaults.allocation_ratio. Expected: non-negative float, got: ${s}`,
+          'bad-value',
         );
       out[key] = f;
     } else {
@@ -165,6 +217,7 @@ export function parseRpInventoryDefaults(values: Readonly<Record<string, unknown
       if (n === null || n < 0)
         throw new AgentConfigError(
           `Cannot parse inventory_defaults.${key}. Expected: non-negative int, got: ${s}`,
+          'bad-value',
         );
       out[key] = n;
     }
@@ -183,12 +236,18 @@ export function validateAgentConfig(
     if (!devices.has(d))
       throw new AgentConfigError(
         `Invalid exclude_devices: Device name ${d} is missing from physical_device_mappings`,
+        'device-not-mapped',
+        d,
+        'exclude_devices',
       );
   }
   for (const d of Object.keys(rpBandwidths)) {
     if (!devices.has(d))
       throw new AgentConfigError(
         `Invalid resource_provider_bandwidths: Device name ${d} is missing from device mappings`,
+        'device-not-mapped',
+        d,
+        'resource_provider_bandwidths',
       );
   }
 }
@@ -200,16 +259,31 @@ export interface AgentConfig {
   rpInventoryDefaults: Record<string, number>;
 }
 
-/** The whole [sriov_nic] section as the agent reads it at start-up; throws AgentConfigError. */
+/** Runs one step of the agent's parsing; its error is about `option`. */
+function reading<T>(option: SriovNicOption, step: () => T): T {
+  try {
+    return step();
+  } catch (e) {
+    throw e instanceof AgentConfigError && e.option === null ? e.inOption(option) : e;
+  }
+}
+
+/** The whole [sriov_nic] section as the agent reads it at start-up; throws AgentConfigError (with its option). */
 export function readAgentConfig(section: Readonly<Record<string, string | undefined>>): AgentConfig {
-  const list = (k: string) => parseListOpt(section[k] ?? '');
-  const deviceMappings = parsePhysicalDeviceMappings(list('physical_device_mappings'));
-  const excludeDevices = parseExcludeDevices(list('exclude_devices'));
-  const rpBandwidths = parseRpBandwidths(list('resource_provider_bandwidths'));
-  const rpInventoryDefaults = parseRpInventoryDefaults(
-    parseDictOpt(
-      section.resource_provider_inventory_defaults ??
-        'allocation_ratio:1.0,min_unit:1,step_size:1,reserved:0',
+  const list = (k: SriovNicOption) => parseListOpt(section[k] ?? '');
+  const deviceMappings = reading('physical_device_mappings', () =>
+    parsePhysicalDeviceMappings(list('physical_device_mappings')),
+  );
+  const excludeDevices = reading('exclude_devices', () => parseExcludeDevices(list('exclude_devices')));
+  const rpBandwidths = reading('resource_provider_bandwidths', () =>
+    parseRpBandwidths(list('resource_provider_bandwidths')),
+  );
+  const rpInventoryDefaults = reading('resource_provider_inventory_defaults', () =>
+    parseRpInventoryDefaults(
+      parseDictOpt(
+        section.resource_provider_inventory_defaults ??
+          'allocation_ratio:1.0,min_unit:1,step_size:1,reserved:0',
+      ),
     ),
   );
   validateAgentConfig(deviceMappings, excludeDevices, rpBandwidths);

@@ -4,22 +4,82 @@
 // matching works offline on collected facts.
 import { boolFromString, isDict, jsonLoads as pyJsonLoads, pyRepr, pyStr, pyStrip } from '../python.js';
 
-/** A Nova exception: its class name and its message (str(exc)). */
+/**
+ * What a device_spec error is about, for callers that act on it: they decide on this and on
+ * NovaError.key, never on the message, which is Nova's text and may quote the operator's value.
+ */
+export type NovaErrorCode =
+  /** An option line that is not JSON, a list item that is not an object, or neither list nor object. */
+  | 'invalid-entry'
+  /** vendor_id/product_id (or an address field) is a JSON number, list or null instead of a string. */
+  | 'not-a-string'
+  | 'not-hex'
+  | 'too-large'
+  /** PciDeviceWrongAddressFormat: the address has the wrong shape. */
+  | 'bad-address'
+  /** A regex address field that is not a string. */
+  | 'regex-not-string'
+  | 'devname-and-address'
+  /** managed, live_migratable or one_time_use that bool_from_string refuses. */
+  | 'bad-bool-tag'
+  | 'one-time-use-without-placement'
+  | 'remote-managed-not-present'
+  | 'remote-managed-pf'
+  | 'remote-managed-vf-ids'
+  /** A sysfs lookup of the host found no such device. */
+  | 'device-not-found';
+
+/** The device_spec key an error is about: an address field counts as "address". */
+export type DevspecKey =
+  | 'vendor_id'
+  | 'product_id'
+  | 'address'
+  | 'devname'
+  | 'remote_managed'
+  | 'managed'
+  | 'live_migratable'
+  | 'one_time_use';
+
+export interface NovaErrorInfo {
+  code: NovaErrorCode;
+  /** The key of the spec the error is about; absent when it is about the whole entry or line. */
+  key?: DevspecKey | null;
+  /** The message without Nova's "Invalid [pci]device_spec config: " prefix (default: the message). */
+  detail?: string;
+  /** Set where upstream crashes with a Python error instead (we report it as invalid config). */
+  upstreamCrash?: string | null;
+}
+
+/** A Nova exception: its class name and its message (str(exc)), with what it is about. */
 export class NovaError extends Error {
+  readonly code: NovaErrorCode;
+  readonly key: DevspecKey | null;
+  readonly detail: string;
+  readonly upstreamCrash: string | null;
+
   constructor(
     readonly errorClass: string,
     message: string,
-    /** Set where upstream crashes with a Python error instead (we report it as invalid config). */
-    readonly upstreamCrash: string | null = null,
+    info: NovaErrorInfo,
   ) {
     super(message);
+    this.code = info.code;
+    this.key = info.key ?? null;
+    this.detail = info.detail ?? message;
+    this.upstreamCrash = info.upstreamCrash ?? null;
   }
 }
 
-const invalidSpec = (reason: string, crash: string | null = null) =>
-  new NovaError('PciConfigInvalidSpec', `Invalid [pci]device_spec config: ${reason}`, crash);
+const invalidSpec = (reason: string, info: Omit<NovaErrorInfo, 'detail'>) =>
+  new NovaError('PciConfigInvalidSpec', `Invalid [pci]device_spec config: ${reason}`, {
+    ...info,
+    detail: reason,
+  });
 const wrongAddress = (address: unknown) =>
-  new NovaError('PciDeviceWrongAddressFormat', `The PCI address ${pyStr(address)} has an incorrect format.`);
+  new NovaError('PciDeviceWrongAddressFormat', `The PCI address ${pyStr(address)} has an incorrect format.`, {
+    code: 'bad-address',
+    key: 'address',
+  });
 
 /** What nova reads from sysfs on the compute host. */
 export interface NovaHost {
@@ -58,16 +118,31 @@ function fmtHex(v: number, width: number): string {
 }
 
 /** PciAddressSpec._set_pci_dev_info: '*' stays; otherwise hex, range-checked, normalised. */
-function devInfo(prop: string, value: unknown, max: number, width: number): string {
+function devInfo(
+  prop: 'vendor_id' | 'product_id' | 'func' | 'domain' | 'bus' | 'slot',
+  value: unknown,
+  max: number,
+  width: number,
+): string {
   if (value === ANY) return ANY;
+  const key = prop === 'vendor_id' || prop === 'product_id' ? prop : 'address';
   if (typeof value !== 'string') {
-    throw invalidSpec(`property ${prop} must be a JSON string, not ${pyRepr(value)}`, 'TypeError');
+    throw invalidSpec(`property ${prop} must be a JSON string, not ${pyRepr(value)}`, {
+      code: 'not-a-string',
+      key,
+      upstreamCrash: 'TypeError',
+    });
   }
   const v = hexInt(value);
-  if (v === null) throw invalidSpec(`property ${prop} ('${value}') does not parse as a hex number.`);
+  if (v === null)
+    throw invalidSpec(`property ${prop} ('${value}') does not parse as a hex number.`, {
+      code: 'not-hex',
+      key,
+    });
   if (v > max)
     throw invalidSpec(
       `property ${prop} (${value}) is greater than the maximum allowable value (${max.toString(16).toUpperCase()}).`,
+      { code: 'too-large', key },
     );
   return fmtHex(v, width);
 }
@@ -137,7 +212,7 @@ export function regexAddress(addr: Record<string, unknown>): RegexAddress {
     if (typeof v !== 'string')
       throw invalidSpec(
         `address ${k === 'func' ? 'function' : k} must be a regular expression string, not ${pyRepr(v)}`,
-        'TypeError',
+        { code: 'regex-not-string', key: 'address', upstreamCrash: 'TypeError' },
       );
   }
   const fields = f as AddressFields;
@@ -252,7 +327,11 @@ export class DeviceSpec {
     const devname = take('devname', null);
     const address = take('address', null);
     if (typeof vendor !== 'string')
-      throw invalidSpec(`property vendor_id must be a JSON string, not ${pyRepr(vendor)}`, 'AttributeError');
+      throw invalidSpec(`property vendor_id must be a JSON string, not ${pyRepr(vendor)}`, {
+        code: 'not-a-string',
+        key: 'vendor_id',
+        upstreamCrash: 'AttributeError',
+      });
     this.vendorId = devInfo('vendor_id', pyStrip(vendor), 0xffff, 4);
     this.productId = devInfo('product_id', product, 0xffff, 4);
     const truthy = (v: unknown) =>
@@ -267,22 +346,29 @@ export class DeviceSpec {
       throw new NovaError(
         'PciDeviceInvalidDeviceName',
         'Invalid PCI Whitelist: The PCI whitelist can specify devname or address, but not both',
+        { code: 'devname-and-address', key: 'devname' },
       );
     }
     this.devname = truthy(devname) ? pyStr(devname) : null;
     this.address = this.devname
       ? null
       : new WhitelistAddress(truthy(address) ? address : '*:*:*.*', false, host);
-    for (const tag of ['managed', 'live_migratable', 'one_time_use']) {
+    for (const tag of ['managed', 'live_migratable', 'one_time_use'] as const) {
       if (!(tag in tags)) continue;
       try {
         tags[tag] = boolFromString(tags[tag], true) ? 'true' : 'false';
       } catch (e) {
-        throw invalidSpec(`Cannot parse tag '${tag}': ${(e as Error).message}`);
+        throw invalidSpec(`Cannot parse tag '${tag}': ${(e as Error).message}`, {
+          code: 'bad-bool-tag',
+          key: tag,
+        });
       }
     }
     if (tags.one_time_use === 'true' && !conf.reportInPlacement)
-      throw invalidSpec('one_time_use=true requires pci.report_in_placement to be enabled');
+      throw invalidSpec('one_time_use=true requires pci.report_in_placement to be enabled', {
+        code: 'one-time-use-without-placement',
+        key: 'one_time_use',
+      });
     this.tags = tags;
     this.remoteManaged = boolFromString(tags.remote_managed ?? null, false);
     if (this.remoteManaged) this.checkRemoteManaged();
@@ -294,6 +380,7 @@ export class DeviceSpec {
       throw new NovaError(
         'PciDeviceRemoteManagedNotPresent',
         'Invalid PCI Whitelist: A device specified as "remote_managed" is not actually present on the host',
+        { code: 'remote-managed-not-present', key: 'remote_managed' },
       );
     }
     if (!addr.isPhysicalFunction) return;
@@ -303,11 +390,13 @@ export class DeviceSpec {
     const vendorOk = this.vendorId === pfVid || this.vendorId === ANY;
     if (this.productId === vfPid && vendorOk) return;
     if ((this.productId === pfPid || this.productId === ANY) && vendorOk) {
-      // Upstream raises it with a positional argument: str(exc) is only the address.
-      throw new NovaError('PciDeviceInvalidPFRemoteManaged', pf);
+      // Upstream raises it with a positional argument: str(exc) is only the address. It is about
+      // the entry as a whole (a PF selected, and remote_managed), so it names no key.
+      throw new NovaError('PciDeviceInvalidPFRemoteManaged', pf, { code: 'remote-managed-pf' });
     }
     throw invalidSpec(
       `the specified VF vendor ID ${this.vendorId} and product ID ${this.productId} do not match the expected VF IDs based on the corresponding PF identified by PCI address ${pf}`,
+      { code: 'remote-managed-vf-ids', key: 'remote_managed' },
     );
   }
 
@@ -359,15 +448,16 @@ export function parseDeviceSpecs(
   const specs: DeviceSpec[] = [];
   for (const raw of values) {
     const parsed = jsonLoads(raw);
-    if (!parsed.ok) throw invalidSpec(`Invalid entry: '${raw}'`);
+    if (!parsed.ok) throw invalidSpec(`Invalid entry: '${raw}'`, { code: 'invalid-entry' });
     const v = parsed.value;
     if (isDict(v)) specs.push(new DeviceSpec(v, host, conf));
     else if (Array.isArray(v)) {
       for (const item of v) {
-        if (!isDict(item)) throw invalidSpec(`Invalid entry: '${pyStr(item)}'; Expecting dict`);
+        if (!isDict(item))
+          throw invalidSpec(`Invalid entry: '${pyStr(item)}'; Expecting dict`, { code: 'invalid-entry' });
         specs.push(new DeviceSpec(item, host, conf));
       }
-    } else throw invalidSpec(`Invalid entry: '${raw}'; Expecting list or dict`);
+    } else throw invalidSpec(`Invalid entry: '${raw}'; Expecting list or dict`, { code: 'invalid-entry' });
   }
   return specs;
 }

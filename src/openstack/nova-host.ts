@@ -14,7 +14,8 @@ export interface SysfsReader {
   glob(pattern: string): string[];
 }
 
-const notFound = (id: string) => new NovaError('PciDeviceNotFoundById', `PCI device ${id} not found`);
+const notFound = (id: string) =>
+  new NovaError('PciDeviceNotFoundById', `PCI device ${id} not found`, { code: 'device-not-found' });
 
 /** Python's str.strip("./"). */
 const stripDotSlash = (s: string) => s.replace(/^[./]+|[./]+$/g, '');

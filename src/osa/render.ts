@@ -372,7 +372,12 @@ function renderNeutron(hv: HostVars, out: HostRender, b: IniBuilder, groups: Set
     release.major >= 25
   ) {
     const ovs = 'plugins/ml2/openvswitch_agent.ini';
-    b.set(ovs, 'agent', 'extensions', [...(qos ? ['qos'] : []), 'fdb'].join(','), [base, pluginTypes]);
+    // os_neutron openvswitch_agent.ini.j2 (Yoga to 2026.1): fdb, then qos and sfc from neutron_plugin_base.
+    const sfc = stringList(base.value ?? []).includes('sfc');
+    b.set(ovs, 'agent', 'extensions', ['fdb', ...(qos ? ['qos'] : []), ...(sfc ? ['sfc'] : [])].join(','), [
+      pluginTypes,
+      base,
+    ]);
     b.set(ovs, 'FDB', 'shared_physical_device_mappings', sriovMappings, [pnSource]);
     b.applyOverrides(ovs, hv.get('neutron_openvswitch_agent_ini_overrides'));
     if (sriovMappings === '') {

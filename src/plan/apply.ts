@@ -1,6 +1,7 @@
 // Trying the plan's edits before anyone applies them (a staged copy of the deploy directory,
 // loaded and checked like the real one), and writing them: all files or none, with backups.
 import type { Finding } from '../checks/finding.js';
+import { RULES } from '../checks/registry.js';
 import { runChecks } from '../checks/run.js';
 import type { FactsForHost } from '../deployment/context.js';
 import { specVarName } from '../deployment/devspec-helpers.js';
@@ -13,8 +14,8 @@ import { stageDeployDir } from './stage.js';
 
 /** Host state the host-setup playbook changes; the staged check cannot see it yet. */
 export const HOST_SETUP_RULES = ['SRIOV-HOST-001', 'SRIOV-HOST-003', 'SRIOV-HOST-006'];
-/** The plan's own edits differ from what hosts run until the playbooks run: that drift is the plan. */
-export const DRIFT_RULES = ['SRIOV-DRIFT-001', 'SRIOV-DRIFT-002'];
+/** The plan's own edits differ from what hosts run until the playbooks run: that drift is the plan (every SRIOV-DRIFT rule). */
+export const DRIFT_RULES = RULES.map((r) => r.id).filter((id) => id.startsWith('SRIOV-DRIFT-'));
 
 export interface Verification {
   /** Error findings of `check` on the edited directory (paths as in the real directory). */

@@ -1,8 +1,10 @@
 // `capacity` output: VFs per host × physnet (× NUMA node) with the hosts near exhaustion marked,
 // totals per physnet; or the JSON documented in docs/capacity.md.
 import { CAPACITY_SCHEMA, type Capacity, type CapacityRow, type CapacitySource } from '../cloud/capacity.js';
+import { policySourceText } from '../openstack/nova-fit.js';
+import { NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
 import { TOOL_NAME, TOOL_VERSION } from '../version.js';
-import { painter } from './style.js';
+import { painter, type Style } from './style.js';
 import { table } from './table.js';
 
 export interface CapacityJson {
@@ -14,6 +16,8 @@ export interface CapacityJson {
   rows: CapacityRow[];
   physnets: Capacity['physnets'];
   exhausted: Capacity['exhausted'];
+  /** With --flavor: servers of it that still fit per host × physnet under each policy; else null. */
+  flavorFit: Capacity['flavorFit'];
   notes: string[];
 }
 
@@ -26,8 +30,38 @@ export function capacityJson(c: Capacity, meta: { deployDir: string | null }): C
     rows: c.rows,
     physnets: c.physnets,
     exhausted: c.exhausted,
+    flavorFit: c.flavorFit,
     notes: c.notes,
   };
+}
+
+function flavorFitText(
+  f: NonNullable<Capacity['flavorFit']>,
+  paint: (s: Style, t: string) => string,
+): string[] {
+  const each = `${f.ports} ${f.vnicType} port${f.ports === 1 ? '' : 's'} each`;
+  const topo = f.numaTopology
+    ? `NUMA topology ${f.numaTopology.cells} node${f.numaTopology.cells === 1 ? '' : 's'} (${f.numaTopology.because.join(', ')}); the flavor/image give policy ${f.policy.policy} (${policySourceText(f.policy)}), marked *`
+    : 'no NUMA topology: every policy counts the same (Nova filters no NUMA node)';
+  const mark = (p: NumaAffinityPolicy) =>
+    f.numaTopology && p === f.policy.policy ? `${p.toUpperCase()}*` : p.toUpperCase();
+  return [
+    paint(
+      'bold',
+      `Servers of flavor ${f.flavor}${f.image ? ` with image ${f.image}` : ''} that still fit (${each}), per PCI NUMA policy:`,
+    ),
+    `  ${topo}`,
+    table(
+      ['HOST', 'PHYSNET', ...NUMA_AFFINITY_POLICIES.map(mark), 'NOTE'],
+      f.rows.map((r) => [
+        r.host,
+        r.physnet,
+        ...NUMA_AFFINITY_POLICIES.map((p) => dash(r.servers[p])),
+        r.why ?? '',
+      ]),
+    ).replace(/ +$/gm, ''),
+    '  counted by placing them one after another as Nova does (PCI devices only: CPUs and memory of the NUMA node are not checked)',
+  ];
 }
 
 const RED = 'red';
@@ -85,6 +119,7 @@ export function renderCapacityText(
       ),
     );
   }
+  if (c.flavorFit) out.push('', ...flavorFitText(c.flavorFit, paint));
   if (c.notes.length > 0) {
     out.push('', 'Notes:');
     for (const n of c.notes) out.push(`  ${n}`);

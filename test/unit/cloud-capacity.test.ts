@@ -312,8 +312,11 @@ describe("capacity from Nova's device_spec (--deploy)", () => {
       'rows',
       'physnets',
       'exhausted',
+      'flavorFit',
       'notes',
     ]);
+    // Without --flavor there is no count of servers (docs/capacity.md).
+    assert.equal(j.flavorFit, null);
     assert.deepEqual(Object.keys(j.rows[0]!), [
       'host',
       'physnet',

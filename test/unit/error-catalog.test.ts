@@ -124,8 +124,8 @@ describe('error_message_catalog', () => {
   });
 
   test('classes are what our errors report', () => {
-    assert.ok(new NovaError('X', 'y') instanceof Error);
-    assert.ok(new AgentConfigError('x').errorClass === 'ValueError');
+    assert.ok(new NovaError('X', 'y', { code: 'invalid-entry' }) instanceof Error);
+    assert.ok(new AgentConfigError('x', 'invalid-mapping').errorClass === 'ValueError');
     assert.ok(new InvalidDeviceError('d').message.startsWith('Invalid Device d'));
     assert.ok(new SriovUnsupportedNetworkType('x').name === 'SriovUnsupportedNetworkType');
     assert.ok(new NovaException('x') instanceof Error);

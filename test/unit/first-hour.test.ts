@@ -182,7 +182,7 @@ describe('completion and man page list what --help lists', () => {
 
   test('the help tree is the whole CLI', () => {
     const names = tree.map((c) => c.path.join(' '));
-    for (const c of ['check', 'probe', 'devspec explain', 'rules', 'completion', 'man'])
+    for (const c of ['check', 'probe', 'devspec explain', 'fit', 'rules', 'completion', 'man'])
       assert.ok(names.includes(c), c);
   });
 

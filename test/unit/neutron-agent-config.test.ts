@@ -9,6 +9,7 @@ import {
   parsePhysicalDeviceMappings,
   parseRpBandwidths,
   parseRpInventoryDefaults,
+  readAgentConfig,
   validateAgentConfig,
 } from '../../src/openstack/neutron-agent-config.js';
 import { vectors } from '../helpers.js';
@@ -79,4 +80,62 @@ describe('neutron_sriov_agent_config vectors', () => {
 test('OSA writes the value in double quotes; oslo strips them', () => {
   assert.deepEqual(parseListOpt('"physnet1:p1p1,physnet1: p1p2"'), ['physnet1:p1p1', 'physnet1: p1p2']);
   assert.deepEqual(parseListOpt('""'), []);
+});
+
+describe('readAgentConfig says which option, which check and which item stopped the agent', () => {
+  const cases: Array<[section: Record<string, string>, option: string, code: string, item: string | null]> = [
+    [{ physical_device_mappings: 'physnet1' }, 'physical_device_mappings', 'invalid-mapping', 'physnet1'],
+    [{ physical_device_mappings: 'a:b:c' }, 'physical_device_mappings', 'invalid-mapping', 'a:b:c'],
+    [{ physical_device_mappings: ' :p1' }, 'physical_device_mappings', 'missing-key', ':p1'],
+    [{ physical_device_mappings: 'p:x, ,q:' }, 'physical_device_mappings', 'missing-value', 'q:'],
+    [{ physical_device_mappings: 'p:x', exclude_devices: 'x' }, 'exclude_devices', 'invalid-mapping', 'x'],
+    [
+      { physical_device_mappings: 'p:x', exclude_devices: 'x:1,x:2' },
+      'exclude_devices',
+      'device-not-unique',
+      'x:2',
+    ],
+    [
+      { physical_device_mappings: 'p:x', exclude_devices: 'y:0000:00:00.1' },
+      'exclude_devices',
+      'device-not-mapped',
+      'y',
+    ],
+    [
+      { physical_device_mappings: 'p:x', resource_provider_bandwidths: 'x:a:1' },
+      'resource_provider_bandwidths',
+      'bad-value',
+      null,
+    ],
+    [
+      { physical_device_mappings: 'p:x', resource_provider_bandwidths: 'y:1:1' },
+      'resource_provider_bandwidths',
+      'device-not-mapped',
+      'y',
+    ],
+    [
+      { physical_device_mappings: 'p:x', resource_provider_inventory_defaults: 'nocolon' },
+      'resource_provider_inventory_defaults',
+      'not-key-value',
+      'nocolon',
+    ],
+    [
+      { physical_device_mappings: 'p:x', resource_provider_inventory_defaults: 'reserved:-1' },
+      'resource_provider_inventory_defaults',
+      'bad-value',
+      null,
+    ],
+  ];
+  for (const [section, option, code, item] of cases) {
+    test(`${JSON.stringify(section)} → ${option} ${code}`, () => {
+      assert.throws(
+        () => readAgentConfig(section),
+        (e: unknown) => {
+          assert.ok(e instanceof AgentConfigError);
+          assert.deepEqual([e.option, e.code, e.item], [option, code, item], e.message);
+          return true;
+        },
+      );
+    });
+  }
 });

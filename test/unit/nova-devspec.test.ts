@@ -213,3 +213,83 @@ test('DeviceMatcher decides exactly as firstMatch', () => {
   }
   assert.ok(compared > 50);
 });
+
+describe('a NovaError says what it is about (code, key), so callers never read its message', () => {
+  // Nova's own messages name the key for these; the field must agree on every vector.
+  const keyNamedBy = (message: string): string | null => {
+    const tag = message.match(/Cannot parse tag '(\w+)'/)?.[1];
+    if (tag) return tag;
+    const prop = message.match(/property (vendor_id|product_id|func|domain|bus|slot) /)?.[1];
+    if (prop) return prop === 'vendor_id' || prop === 'product_id' ? prop : 'address';
+    return null;
+  };
+
+  test('every error of the vectors has a code, and the key its message names', () => {
+    const file = vectors<{ vectors: SpecVector[] }>('nova_device_spec.json');
+    let named = 0;
+    for (const v of file.vectors) {
+      if (!v.expect_error || v.error_phase === 'match') continue;
+      const conf = { reportInPlacement: v.conf?.['pci.report_in_placement'] === true };
+      try {
+        if (v.spec !== undefined) new DeviceSpec(JSON.parse(v.spec), host(v.host), conf);
+        else parseDeviceSpecs(v.device_spec ?? [], host(v.host), conf);
+        assert.fail(`${v.id} raises`);
+      } catch (e) {
+        assert.ok(e instanceof NovaError, v.id);
+        assert.ok(e.code, `${v.id} has a code`);
+        const k = keyNamedBy(e.message);
+        if (k !== null) {
+          assert.equal(e.key, k, `${v.id}: ${e.message}`);
+          named++;
+        }
+        if (e.errorClass === 'PciConfigInvalidSpec')
+          assert.equal(e.message, `Invalid [pci]device_spec config: ${e.detail}`, v.id);
+        else assert.equal(e.detail, e.message, v.id);
+      }
+    }
+    assert.ok(named >= 10, `${named} vectors name a key`);
+  });
+
+  const pfHost: NovaHost = {
+    ...NO_HOST,
+    isPhysicalFunction: (a) => a === '0000:81:00.0',
+    vfProductIdOfPf: () => '10ed',
+    pciIds: () => ['8086', '10fb'],
+  };
+  const cases: Array<[spec: string, code: string, key: string | null, reportInPlacement?: boolean]> = [
+    ['{"vendor_id": 8086}', 'not-a-string', 'vendor_id'],
+    ['{"product_id": "zz"}', 'not-hex', 'product_id'],
+    ['{"product_id": "1ffff"}', 'too-large', 'product_id'],
+    ['{"address": "0000:00:00.8"}', 'too-large', 'address'],
+    ['{"address": "0000:00:00:00.0"}', 'bad-address', 'address'],
+    ['{"address": {"domain": 1}}', 'regex-not-string', 'address'],
+    ['{"devname": "eth0", "address": "0000:81:00.0"}', 'devname-and-address', 'devname'],
+    ['{"managed": "perhaps"}', 'bad-bool-tag', 'managed'],
+    ['{"one_time_use": "true"}', 'one-time-use-without-placement', 'one_time_use'],
+    ['{"devname": "eth9", "remote_managed": "true"}', 'remote-managed-not-present', 'remote_managed'],
+    ['{"address": "0000:81:00.0", "remote_managed": "true"}', 'remote-managed-pf', null],
+    [
+      '{"address": "0000:81:00.0", "vendor_id": "15b3", "product_id": "1018", "remote_managed": "true"}',
+      'remote-managed-vf-ids',
+      'remote_managed',
+    ],
+    ['[1]', 'invalid-entry', null],
+    ['"a string"', 'invalid-entry', null],
+    // The operator's value is quoted in the message: it must not decide what the error is about.
+    ['{"address": "one_time_use"}', 'not-hex', 'address'],
+    ["{'address': '0000:81:00.0', 'remote_managed': 'true'}", 'invalid-entry', null],
+  ];
+  for (const [spec, code, key, placement] of cases) {
+    test(`${spec} → ${code}${key ? ` on ${key}` : ''}`, () => {
+      assert.throws(
+        () => parseDeviceSpecs([spec], pfHost, { reportInPlacement: placement === true }),
+        (e: unknown) => {
+          assert.ok(e instanceof NovaError);
+          assert.equal(e.code, code, e.message);
+          assert.equal(e.key, key, e.message);
+          return true;
+        },
+      );
+    });
+  }
+});

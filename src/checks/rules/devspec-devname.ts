@@ -10,8 +10,7 @@ import {
 } from '../../deployment/devspec-helpers.js';
 import type { HostFacts } from '../../facts/host-facts.js';
 import { pyRepr, pyStr } from '../../python.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 interface Resolved {
   /** The replacement keys for devname. */
@@ -58,36 +57,34 @@ export const rule: Rule = {
   rationale:
     'devname is looked up in /sys/class/net whenever Nova matches devices, so a renamed NIC (ens7f0 → ens7f0np0) or a PF bound to vfio-pci silently leaves the host without VFs; with [pci] report_in_placement Nova refuses devname and does not start.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const v = h.devspec();
-      if (!v) continue;
-      const placement = v.reportInPlacement && ctx.release.major >= 26;
-      const src = specSource(h);
-      const file = defFile(ctx, src?.def);
-      for (const entry of v.entries) {
-        const dn = entry.raw.devname;
-        if (dn === undefined || dn === null || dn === '' || dn === false || dn === 0) continue;
-        const name = pyStr(dn);
-        const location = entryLocation(h, entry, 'devname');
-        const res = h.facts ? resolve(h.facts, name) : null;
-        const message = placement
-          ? `"devname": "${name}" is refused because [pci] report_in_placement is true: nova-compute does not start ("Failed to gather or report PCI resources to Placement: Invalid [pci]device_spec configuration. PCI Placement reporting does not support 'devname' based device specification but we got ${pyRepr(entry.raw)}. Please use PCI address in the configuration instead.")`
-          : `"devname": "${name}" ties the spec to a netdev name, which Nova looks up in /sys/class/net whenever it matches devices (at start and on every resource update): after a rename (ens7f0 → ens7f0np0 after a driver, firmware or naming-policy change), or with the PF bound to vfio-pci or moved to another namespace, the spec silently matches nothing and the host offers no VFs${ctx.release.major >= 26 ? '; Nova also refuses devname once [pci] report_in_placement is enabled' : ''}`;
-        out.push({
-          host: h.name,
-          severity: placement ? 'error' : 'warning',
-          message,
-          ...(location ? { location } : {}),
-          evidence: [
-            `nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`,
-            ...(placement ? ['nova.conf [pci] report_in_placement = true'] : []),
-            ...(res ? [`facts: ${res.what}`] : h.facts ? [`facts: no netdev ${name} on this host`] : []),
-          ],
-          fix: fixText(ctx, h, name, res, file),
-        });
-      }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const v = h.devspec();
+    if (!v) return [];
+    const placement = v.reportInPlacement && ctx.release.major >= 26;
+    const src = specSource(h);
+    const file = defFile(ctx, src?.def);
+    for (const entry of v.entries) {
+      const dn = entry.raw.devname;
+      if (dn === undefined || dn === null || dn === '' || dn === false || dn === 0) continue;
+      const name = pyStr(dn);
+      const location = entryLocation(h, entry, 'devname');
+      const res = h.facts ? resolve(h.facts, name) : null;
+      const message = placement
+        ? `"devname": "${name}" is refused because [pci] report_in_placement is true: nova-compute does not start ("Failed to gather or report PCI resources to Placement: Invalid [pci]device_spec configuration. PCI Placement reporting does not support 'devname' based device specification but we got ${pyRepr(entry.raw)}. Please use PCI address in the configuration instead.")`
+        : `"devname": "${name}" ties the spec to a netdev name, which Nova looks up in /sys/class/net whenever it matches devices (at start and on every resource update): after a rename (ens7f0 → ens7f0np0 after a driver, firmware or naming-policy change), or with the PF bound to vfio-pci or moved to another namespace, the spec silently matches nothing and the host offers no VFs${ctx.release.major >= 26 ? '; Nova also refuses devname once [pci] report_in_placement is enabled' : ''}`;
+      out.push({
+        severity: placement ? 'error' : 'warning',
+        message,
+        ...(location ? { location } : {}),
+        evidence: [
+          `nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`,
+          ...(placement ? ['nova.conf [pci] report_in_placement = true'] : []),
+          ...(res ? [`facts: ${res.what}`] : h.facts ? [`facts: no netdev ${name} on this host`] : []),
+        ],
+        fix: fixText(ctx, h, name, res, file),
+      });
     }
     return out;
   },

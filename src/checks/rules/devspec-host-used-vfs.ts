@@ -9,8 +9,7 @@ import {
   novaPlaybook,
   specText,
 } from '../../deployment/devspec-helpers.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** Upper devices that mean the host uses the VF (macvtapN is how an instance's macvtap port looks). */
 const hostUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !/^macvtap\d*$/.test(u));
@@ -22,47 +21,45 @@ export const rule: Rule = {
   rationale:
     'Nova does not know which VFs the host uses: a VF enslaved to a bridge, bond or OVS, or carrying a VLAN interface, can be handed to an instance, which takes it away from the host.',
   needs: 'facts',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const m = matchHost(h);
-      if (!m) continue;
-      const byEntry = new Map<number, HostDevice[]>();
-      for (const d of m.devices) {
-        const i = m.first.get(d);
-        if (d.dev_type !== 'type-VF' || i === null || i === undefined || hostUppers(d).length === 0) continue;
-        byEntry.set(i, [...(byEntry.get(i) ?? []), d]);
-      }
-      for (const [i, used] of byEntry) {
-        const p = m.pairs[i]!;
-        const label = entryLabel(i, m.pairs.length);
-        const free = m.devices.filter(
-          (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && hostUppers(d).length === 0,
-        );
-        const location = entryLocation(h, p.entry, p.spec.devname ? 'devname' : 'address');
-        // The agent's exclude_devices format: <pf netdev>:<vf address>;<vf address>,…
-        const perPf = new Map<string, string[]>();
-        for (const d of used)
-          if (d.pf?.netdev) perPf.set(d.pf.netdev, [...(perPf.get(d.pf.netdev) ?? []), d.address]);
-        const excluded = [...perPf].map(([pf, vfs]) => `${pf}:${vfs.join(';')}`).join(',');
-        out.push({
-          host: h.name,
-          severity: 'warning',
-          message: `${label} offers instances ${used.length} VF(s) that the host itself uses: ${used
-            .map((d) => `${describeDevice(d)} under ${hostUppers(d).join(', ')}`)
-            .join(
-              '; ',
-            )}. Nova does not check this: when it gives such a VF to an instance, the VF leaves the host (a direct port rebinds it to vfio-pci, a macvtap port takes its netdev over) and ${used.length > 1 ? 'those interfaces lose' : `${hostUppers(used[0]!).join(', ')} loses`} it`,
-          ...(location ? { location } : {}),
-          evidence: [
-            `${label}: ${specText(p.entry.raw)}`,
-            ...used.map((d) => `facts: ${d.netdev ?? d.address} uppers ${d.vf!.uppers.join(', ')}`),
-          ],
-          fix: `list only the VFs instances may use, one entry per VF address${
-            free.length > 0 ? ` (${free.map((d) => `"address": "${d.address}"`).join(', ')})` : ''
-          } instead of ${p.spec.devname ? `"devname": "${p.spec.devname}"` : 'the PF address'}, in ${fixTarget(ctx, h)}, and keep the SR-IOV agent off the host's VFs with neutron_sriov_excluded_devices: "${excluded}"; then re-run ${novaPlaybook(ctx.release)} and ${neutronPlaybook(ctx.release)}`,
-        });
-      }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const m = matchHost(h);
+    if (!m) return [];
+    const byEntry = new Map<number, HostDevice[]>();
+    for (const d of m.devices) {
+      const i = m.first.get(d);
+      if (d.dev_type !== 'type-VF' || i === null || i === undefined || hostUppers(d).length === 0) continue;
+      byEntry.set(i, [...(byEntry.get(i) ?? []), d]);
+    }
+    for (const [i, used] of byEntry) {
+      const p = m.pairs[i]!;
+      const label = entryLabel(i, m.pairs.length);
+      const free = m.devices.filter(
+        (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && hostUppers(d).length === 0,
+      );
+      const location = entryLocation(h, p.entry, p.spec.devname ? 'devname' : 'address');
+      // The agent's exclude_devices format: <pf netdev>:<vf address>;<vf address>,…
+      const perPf = new Map<string, string[]>();
+      for (const d of used)
+        if (d.pf?.netdev) perPf.set(d.pf.netdev, [...(perPf.get(d.pf.netdev) ?? []), d.address]);
+      const excluded = [...perPf].map(([pf, vfs]) => `${pf}:${vfs.join(';')}`).join(',');
+      out.push({
+        severity: 'warning',
+        message: `${label} offers instances ${used.length} VF(s) that the host itself uses: ${used
+          .map((d) => `${describeDevice(d)} under ${hostUppers(d).join(', ')}`)
+          .join(
+            '; ',
+          )}. Nova does not check this: when it gives such a VF to an instance, the VF leaves the host (a direct port rebinds it to vfio-pci, a macvtap port takes its netdev over) and ${used.length > 1 ? 'those interfaces lose' : `${hostUppers(used[0]!).join(', ')} loses`} it`,
+        ...(location ? { location } : {}),
+        evidence: [
+          `${label}: ${specText(p.entry.raw)}`,
+          ...used.map((d) => `facts: ${d.netdev ?? d.address} uppers ${d.vf!.uppers.join(', ')}`),
+        ],
+        fix: `list only the VFs instances may use, one entry per VF address${
+          free.length > 0 ? ` (${free.map((d) => `"address": "${d.address}"`).join(', ')})` : ''
+        } instead of ${p.spec.devname ? `"devname": "${p.spec.devname}"` : 'the PF address'}, in ${fixTarget(ctx, h)}, and keep the SR-IOV agent off the host's VFs with neutron_sriov_excluded_devices: "${excluded}"; then re-run ${novaPlaybook(ctx.release)} and ${neutronPlaybook(ctx.release)}`,
+      });
     }
     return out;
   },

@@ -23,8 +23,8 @@ import { novaHostFromFacts } from '../../openstack/nova-host.js';
 import type { Release } from '../../osa/releases.js';
 import { jsonDumps, pciTemplate } from '../../osa/render.js';
 import { isDict, jsonLoads, pyRepr, pyStr, pyType } from '../../python.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 interface Culprit {
   line: string;
@@ -57,18 +57,6 @@ function culprit(h: HostView, v: DevspecView): Culprit | null {
   return null;
 }
 
-/** The key an error message is about, to point at its line. */
-function errorTag(message: string): string | undefined {
-  const tag = message.match(/Cannot parse tag '(\w+)'/)?.[1];
-  if (tag) return tag;
-  if (/property (vendor_id|product_id)/.test(message)) return message.match(/property (\w+)/)![1];
-  if (/devname or address/.test(message)) return 'devname';
-  if (/one_time_use/.test(message)) return 'one_time_use';
-  if (/remote_managed|VF vendor ID/.test(message)) return 'remote_managed';
-  if (/property (func|domain|bus|slot)|PCI address|address \w+ must be/.test(message)) return 'address';
-  return undefined;
-}
-
 interface Why {
   reason: string;
   fix: string;
@@ -84,7 +72,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
   // Where a new value goes: host_vars/ rather than a user_*.yml that masks per-host values.
   const target = specTarget(ctx, h, src.name, src.def);
   const value = src.def?.value;
-  const message = c?.error.message ?? v.error?.message ?? '';
+  const err = c?.error ?? v.error;
   const written = (intended: Array<Record<string, unknown>> | null) =>
     intended
       ? `write ${formatSpecValue(ctxRelease, intended)}${target}; OSA ${rel} needs ${specForm(ctxRelease)}`
@@ -107,8 +95,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
     return null;
   }
 
-  const invalidJson = c?.error.errorClass === 'PciConfigInvalidSpec' && message.includes('Invalid entry: ');
-  if (invalidJson) {
+  if (c?.error.code === 'invalid-entry') {
     if (tmpl === 'device_spec_loop' && src.name === 'nova_device_spec' && typeof value === 'string') {
       return {
         reason: `nova_device_spec is a plain string: OSA ${rel} loops over it and writes one device_spec line per character (config_template then de-duplicates and sorts them)`,
@@ -161,8 +148,7 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
       fix: `select the VFs with the VF product_id (the PF's sriov_vf_device) and keep the PF's address, or drop remote_managed${file ? `, in ${file}` : ''}`,
     };
   }
-  const tag = errorTag(message);
-  const notString = message.match(/property (vendor_id|product_id) must be a JSON string, not (.*)$/);
+  const tag = err?.key;
   if (c?.entry && tag) {
     const node = tagNode(h, c.entry, tag);
     if (node?.kind === 'scalar' && !node.quoted && (node.tag === 'int' || node.tag === 'float')) {
@@ -177,10 +163,11 @@ function explain(ctx: CheckContext, h: HostView, v: DevspecView, c: Culprit | nu
       };
     }
   }
-  if (notString) {
+  const id = idNotString(err);
+  if (id) {
     return {
-      reason: `${notString[1]} is a JSON ${jsonType(c?.entry?.raw[notString[1]!])}, and Nova reads the ids only as JSON strings`,
-      fix: `write it as a string, "${notString[1]}": "${pyStr(c?.entry?.raw[notString[1]!] ?? '…')}"${file ? `, in ${file}` : ''}`,
+      reason: `${id} is a JSON ${jsonType(c?.entry?.raw[id])}, and Nova reads the ids only as JSON strings`,
+      fix: `write it as a string, "${id}": "${pyStr(c?.entry?.raw[id] ?? '…')}"${file ? `, in ${file}` : ''}`,
     };
   }
   return null;
@@ -192,12 +179,18 @@ function jsonType(v: unknown): string {
   return typeof v === 'object' ? 'object' : typeof v;
 }
 
+/** vendor_id or product_id, when the error is that one of them is not a JSON string. */
+function idNotString(err: NovaError | null | undefined): 'vendor_id' | 'product_id' | null {
+  if (err?.code !== 'not-a-string') return null;
+  return err.key === 'vendor_id' || err.key === 'product_id' ? err.key : null;
+}
+
 /** The Python exception text Nova dies with where it does not validate (nova/pci/devspec.py). */
 function crashText(err: NovaError, entry: DevspecEntry | null): string {
-  const m = err.message.match(/property (vendor_id|product_id) must be a JSON string/);
-  if (m && entry) {
-    const t = pyType(entry.raw[m[1]!]);
-    return m[1] === 'vendor_id'
+  const id = idNotString(err);
+  if (id && entry) {
+    const t = pyType(entry.raw[id]);
+    return id === 'vendor_id'
       ? `AttributeError: '${t}' object has no attribute 'strip'`
       : `TypeError: int() can't convert non-string with explicit base`;
   }
@@ -222,12 +215,12 @@ function aliasJsonError(text: string): string | null {
   }
 }
 
-function aliasFindings(h: HostView, release: Release): RuleFinding[] {
+function aliasFindings(h: HostView, release: Release): HostFinding[] {
   const lines = h.option(NOVA_CONF, 'pci', 'alias').map(iniValue);
   if (lines.length === 0) return [];
   const r = h.variable('nova_pci_alias');
   const items = Array.isArray(r?.value) ? r.value : r?.value === undefined ? [] : [r.value];
-  const out: RuleFinding[] = [];
+  const out: HostFinding[] = [];
   const when =
     release.major >= 32
       ? 'nova-compute validates [pci] alias at start and does not start; nova-api rejects servers whose flavor asks for an alias'
@@ -241,7 +234,6 @@ function aliasFindings(h: HostView, release: Release): RuleFinding[] {
     const loc = idx >= 0 ? h.varLocation('nova_pci_alias', [idx]) : h.varLocation('nova_pci_alias');
     const json = mapping ? jsonDumps(item) : null;
     out.push({
-      host: h.name,
       severity: 'error',
       message: `[pci] alias ${lines.length > 1 ? `line ${i + 1} ` : ''}is refused by Nova: "Invalid PCI alias definition: ${reason}"${mapping ? '; nova_pci_alias items must be JSON strings, and OSA writes a YAML mapping item as a Python repr' : ''}. ${when}`,
       ...(loc ? { location: loc } : {}),
@@ -261,36 +253,33 @@ export const rule: Rule = {
   rationale:
     'nova-compute parses [pci] device_spec at start and exits on the first bad entry; an alias that is not JSON breaks every flavor that uses it. OSA writes some value forms as Python reprs, which is the usual cause.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      out.push(...aliasFindings(h, ctx.release));
-      const v = h.devspec();
-      if (!v?.error || v.errorNeedsFacts) continue;
-      const c = culprit(h, v);
-      const err = c?.error ?? v.error;
-      const why = explain(ctx, h, v, c);
-      const tag = errorTag(err.message);
-      const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, tag);
-      const src = specSource(h);
-      const file = defFile(ctx, src?.def);
-      const head = err.upstreamCrash
-        ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.message.replace(/^Invalid \[pci\]device_spec config: /, '')})`
-        : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err.message)}"`;
-      out.push({
-        host: h.name,
-        severity: 'error',
-        message: why ? `${head}. Why: ${why.reason}` : head,
-        ...(location ? { location } : {}),
-        evidence: [
-          `nova.conf [${v.section}] ${v.option} = ${v.lines.join(' | ')}`,
-          ...(src
-            ? [`from ${src.name}${src.viaDefault ? " (through nova_device_spec's role default)" : ''}`]
-            : []),
-        ],
-        fix: `${why ? why.fix : `correct ${src?.name ?? 'nova_device_spec'}${file ? ` in ${file}` : ''} (\`osa-sriov devspec explain '<value>'\` shows how Nova reads a value)`}; then re-run ${novaPlaybook(ctx.release)}`,
-      });
-    }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    out.push(...aliasFindings(h, ctx.release));
+    const v = h.devspec();
+    if (!v?.error || v.errorNeedsFacts) return out;
+    const c = culprit(h, v);
+    const err = c?.error ?? v.error;
+    const why = explain(ctx, h, v, c);
+    const location: FindingLocation | undefined = entryLocation(h, c?.entry ?? null, err.key ?? undefined);
+    const src = specSource(h);
+    const file = defFile(ctx, src?.def);
+    const head = err.upstreamCrash
+      ? `nova-compute does not start: Nova crashes on [${v.section}] ${v.option} with "${crashText(err, c?.entry ?? null)}" (no validation message: ${err.detail})`
+      : `nova-compute refuses [${v.section}] ${v.option} and does not start: "${novaMessage(ctx.release, err)}"`;
+    out.push({
+      severity: 'error',
+      message: why ? `${head}. Why: ${why.reason}` : head,
+      ...(location ? { location } : {}),
+      evidence: [
+        `nova.conf [${v.section}] ${v.option} = ${v.lines.join(' | ')}`,
+        ...(src
+          ? [`from ${src.name}${src.viaDefault ? " (through nova_device_spec's role default)" : ''}`]
+          : []),
+      ],
+      fix: `${why ? why.fix : `correct ${src?.name ?? 'nova_device_spec'}${file ? ` in ${file}` : ''} (\`osa-sriov devspec explain '<value>'\` shows how Nova reads a value)`}; then re-run ${novaPlaybook(ctx.release)}`,
+    });
     return out;
   },
 };

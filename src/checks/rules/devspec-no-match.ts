@@ -18,8 +18,7 @@ import {
 } from '../../deployment/devspec-helpers.js';
 import type { HostFacts } from '../../facts/host-facts.js';
 import type { DeviceSpec } from '../../openstack/nova-devspec.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const ids = (devs: readonly HostDevice[]) =>
   [...new Set(devs.map((d) => `${d.vendor_id}:${d.product_id} (${d.dev_type})`))].join(', ');
@@ -101,77 +100,73 @@ export const rule: Rule = {
   rationale:
     'Nova validates the spec but not whether it selects anything: a wrong address, a devname that is not there, a wrong product id or VFs not created leave the host with nothing to offer, and ports fail with No valid host was found.',
   needs: 'facts',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const m = matchHost(h);
-      if (!m || !h.facts) continue;
-      const v = h.devspec()!;
-      const where = fixTarget(ctx, h);
-      for (const p of m.pairs) {
-        // Facts list network devices only: judge the specs meant for Neutron ports.
-        if (!isNetworkSpec(p.entry.raw)) continue;
-        // The PF's id instead of the VF's is SRIOV-DEVSPEC-008.
-        if (pfIdInsteadOfVfId(p.spec, m.devices).length > 0) continue;
-        const label = entryLabel(p.index, m.pairs.length);
-        const tag = p.spec.devname ? 'devname' : 'address';
-        const location = entryLocation(h, p.entry, tag);
-        const evidence = [`${label} (Nova's order): ${specText(p.entry.raw)}`];
-        const hit = matchingDevices(p.spec, m.devices);
-        // Devices at the spec's address whose ids the facts lack could match: no conclusion.
-        const unknown = m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
-        if (hit.length === 0 && unknown && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
-        if (hit.length === 0) {
-          // A group-wide list may name devices other hosts have: harmless while another entry
-          // serves the same physnet here (Nova ignores a spec that matches nothing).
-          const physnet = String(p.entry.raw.physical_network ?? '').toLowerCase();
-          const served = m.pairs.some(
-            (o) =>
-              o !== p &&
-              String(o.entry.raw.physical_network ?? '').toLowerCase() === physnet &&
-              m.devices.some((d) => m.first.get(d) === o.index),
-          );
-          if (served) {
-            out.push({
-              host: h.name,
-              severity: 'info',
-              message: `${label} matches no device on this host; other entries serve ${physnetOf(p.entry.raw)} here, so nothing breaks (a list shared by a group may name devices that only other hosts have)`,
-              ...(location ? { location } : {}),
-              evidence,
-            });
-            continue;
-          }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const m = matchHost(h);
+    if (!m || !h.facts) return [];
+    const v = h.devspec()!;
+    const where = fixTarget(ctx, h);
+    for (const p of m.pairs) {
+      // Facts list network devices only: judge the specs meant for Neutron ports.
+      if (!isNetworkSpec(p.entry.raw)) continue;
+      // The PF's id instead of the VF's is SRIOV-DEVSPEC-008.
+      if (pfIdInsteadOfVfId(p.spec, m.devices).length > 0) continue;
+      const label = entryLabel(p.index, m.pairs.length);
+      const tag = p.spec.devname ? 'devname' : 'address';
+      const location = entryLocation(h, p.entry, tag);
+      const evidence = [`${label} (Nova's order): ${specText(p.entry.raw)}`];
+      const hit = matchingDevices(p.spec, m.devices);
+      // Devices at the spec's address whose ids the facts lack could match: no conclusion.
+      const unknown = m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
+      if (hit.length === 0 && unknown && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
+      if (hit.length === 0) {
+        // A group-wide list may name devices other hosts have: harmless while another entry
+        // serves the same physnet here (Nova ignores a spec that matches nothing).
+        const physnet = String(p.entry.raw.physical_network ?? '').toLowerCase();
+        const served = m.pairs.some(
+          (o) =>
+            o !== p &&
+            String(o.entry.raw.physical_network ?? '').toLowerCase() === physnet &&
+            m.devices.some((d) => m.first.get(d) === o.index),
+        );
+        if (served) {
           out.push({
-            host: h.name,
-            severity: 'error',
-            message: `${label} matches no device on this host, so Nova offers nothing for ${physnetOf(p.entry.raw)} from it: ${causes(p.spec, m.devices, h.facts).join('; ')}`,
+            severity: 'info',
+            message: `${label} matches no device on this host; other entries serve ${physnetOf(p.entry.raw)} here, so nothing breaks (a list shared by a group may name devices that only other hosts have)`,
             ...(location ? { location } : {}),
             evidence,
-            fix: `point the entry at this host's devices in ${where}: ${suggest(h, p.entry.raw) ?? "the PF's PCI address with its VF product id (see `osa-sriov probe` on the host)"}; then re-run ${novaPlaybook(ctx.release)}`,
           });
           continue;
         }
-        if (hit.some((d) => m.first.get(d) === p.index)) continue;
-        // Every device it matches is taken by an earlier spec: harmless when their tags agree.
-        const earlier = [...new Set(hit.map((d) => m.first.get(d)!))].map((i) => m.pairs[i]!);
-        const differ = earlier.filter(
-          (e) =>
-            JSON.stringify(Object.entries(e.spec.tags).sort()) !==
-            JSON.stringify(Object.entries(p.spec.tags).sort()),
-        );
-        if (differ.length === 0) continue;
         out.push({
-          host: h.name,
           severity: 'error',
-          message: `${label} never applies: Nova uses the first entry that matches a device, and every device it matches (${hit.length}) is already taken by ${differ.map((e) => entryLabel(e.index, m.pairs.length)).join(', ')}, whose tags (${differ.map((e) => JSON.stringify(e.spec.tags)).join(', ')}) apply instead of ${JSON.stringify(p.spec.tags)}${v.lines.length > 1 ? '. The order is that of the nova.conf lines, which config_template sorts' : ''}`,
+          message: `${label} matches no device on this host, so Nova offers nothing for ${physnetOf(p.entry.raw)} from it: ${causes(p.spec, m.devices, h.facts).join('; ')}`,
           ...(location ? { location } : {}),
-          evidence: [
-            ...evidence,
-            ...differ.map((e) => `${entryLabel(e.index, m.pairs.length)}: ${specText(e.entry.raw)}`),
-          ],
-          fix: `make the entries select different devices (the PF address with the VF product id for each PF) in ${where}; then re-run ${novaPlaybook(ctx.release)}`,
+          evidence,
+          fix: `point the entry at this host's devices in ${where}: ${suggest(h, p.entry.raw) ?? "the PF's PCI address with its VF product id (see `osa-sriov probe` on the host)"}; then re-run ${novaPlaybook(ctx.release)}`,
         });
+        continue;
       }
+      if (hit.some((d) => m.first.get(d) === p.index)) continue;
+      // Every device it matches is taken by an earlier spec: harmless when their tags agree.
+      const earlier = [...new Set(hit.map((d) => m.first.get(d)!))].map((i) => m.pairs[i]!);
+      const differ = earlier.filter(
+        (e) =>
+          JSON.stringify(Object.entries(e.spec.tags).sort()) !==
+          JSON.stringify(Object.entries(p.spec.tags).sort()),
+      );
+      if (differ.length === 0) continue;
+      out.push({
+        severity: 'error',
+        message: `${label} never applies: Nova uses the first entry that matches a device, and every device it matches (${hit.length}) is already taken by ${differ.map((e) => entryLabel(e.index, m.pairs.length)).join(', ')}, whose tags (${differ.map((e) => JSON.stringify(e.spec.tags)).join(', ')}) apply instead of ${JSON.stringify(p.spec.tags)}${v.lines.length > 1 ? '. The order is that of the nova.conf lines, which config_template sorts' : ''}`,
+        ...(location ? { location } : {}),
+        evidence: [
+          ...evidence,
+          ...differ.map((e) => `${entryLabel(e.index, m.pairs.length)}: ${specText(e.entry.raw)}`),
+        ],
+        fix: `make the entries select different devices (the PF address with the VF product id for each PF) in ${where}; then re-run ${novaPlaybook(ctx.release)}`,
+      });
     }
     return out;
   },

@@ -8,8 +8,8 @@ import {
   tagNode,
 } from '../../deployment/devspec-helpers.js';
 import { boolFromString } from '../../python.js';
-import type { RuleFinding, Severity } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { Severity } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const CLAIM_FAILS =
   '"Insufficient compute resources: Claim pci failed." on each host tried, then "Exceeded maximum number of retries. Exhausted all hosts available for retrying build failures for instance …"';
@@ -92,35 +92,33 @@ export const rule: Rule = {
   rationale:
     'Nova compares these tags with the port request as text, ignoring case: "yes", "1" or a JSON boolean never match a request, and a JSON boolean even passes the scheduler before the compute claim fails.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const v = h.devspec();
-      if (!v) continue;
-      const src = specSource(h);
-      const file = defFile(ctx, src?.def);
-      for (const entry of v.entries) {
-        for (const tag of ['trusted', 'remote_managed'] as const) {
-          if (!(tag in entry.raw)) continue;
-          // remote_managed exists from Yoga (port requests carry it from then on); before, it is an unused tag.
-          if (tag === 'remote_managed' && ctx.release.major < 25) continue;
-          const value = entry.raw[tag];
-          if (typeof value === 'string' && ['true', 'false'].includes(value.toLowerCase())) continue;
-          // remote_managed: null is pooled as "false" (nova/pci/stats.py _ensure_remote_managed_tag).
-          if (tag === 'remote_managed' && value === null) continue;
-          const f = tag === 'trusted' ? trustedFinding(value) : remoteManagedFinding(value);
-          const want = meant(value) === false ? 'false' : 'true';
-          const location = entryLocation(h, entry, tag);
-          const mapping = tagNode(h, entry, tag) !== null;
-          out.push({
-            host: h.name,
-            severity: f.severity,
-            message: `"${tag}": ${show(value)} ${f.text}${yamlNote(h, entry, tag)}`,
-            ...(location ? { location } : {}),
-            evidence: [`nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`],
-            fix: `write ${mapping ? `${tag}: "${want}" (quoted, so YAML keeps it a string)` : `"${tag}": "${want}"`}${meant(value) === null ? ` (or "${want === 'true' ? 'false' : 'true'}")` : ''} in ${src?.name ?? 'nova_device_spec'}${file ? ` (${file})` : ''}; then re-run ${novaPlaybook(ctx.release)}`,
-          });
-        }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const v = h.devspec();
+    if (!v) return [];
+    const src = specSource(h);
+    const file = defFile(ctx, src?.def);
+    for (const entry of v.entries) {
+      for (const tag of ['trusted', 'remote_managed'] as const) {
+        if (!(tag in entry.raw)) continue;
+        // remote_managed exists from Yoga (port requests carry it from then on); before, it is an unused tag.
+        if (tag === 'remote_managed' && ctx.release.major < 25) continue;
+        const value = entry.raw[tag];
+        if (typeof value === 'string' && ['true', 'false'].includes(value.toLowerCase())) continue;
+        // remote_managed: null is pooled as "false" (nova/pci/stats.py _ensure_remote_managed_tag).
+        if (tag === 'remote_managed' && value === null) continue;
+        const f = tag === 'trusted' ? trustedFinding(value) : remoteManagedFinding(value);
+        const want = meant(value) === false ? 'false' : 'true';
+        const location = entryLocation(h, entry, tag);
+        const mapping = tagNode(h, entry, tag) !== null;
+        out.push({
+          severity: f.severity,
+          message: `"${tag}": ${show(value)} ${f.text}${yamlNote(h, entry, tag)}`,
+          ...(location ? { location } : {}),
+          evidence: [`nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`],
+          fix: `write ${mapping ? `${tag}: "${want}" (quoted, so YAML keeps it a string)` : `"${tag}": "${want}"`}${meant(value) === null ? ` (or "${want === 'true' ? 'false' : 'true'}")` : ''} in ${src?.name ?? 'nova_device_spec'}${file ? ` (${file})` : ''}; then re-run ${novaPlaybook(ctx.release)}`,
+        });
       }
     }
     return out;

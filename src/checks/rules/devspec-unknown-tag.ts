@@ -1,3 +1,4 @@
+import type { CheckContext } from '../../deployment/context.js';
 import {
   closestName,
   defFile,
@@ -9,15 +10,17 @@ import {
   TAG_SINCE,
 } from '../../deployment/devspec-helpers.js';
 import { KNOWN_TAGS } from '../../openstack/nova-devspec.js';
-import type { Release } from '../../osa/releases.js';
 import { pyStr } from '../../python.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
-/** The keys Nova of this release reads in a spec (tags newer than the release are ordinary tags there). */
-function knownKeys(r: Release): string[] {
+/** The keys Nova of the checked release reads in a spec (tags newer than the release are ordinary tags there). */
+function knownKeys(ctx: CheckContext): string[] {
+  const r = ctx.release;
   return [...MATCH_KEYS, ...KNOWN_TAGS.filter((t) => t !== 'dev_type' && (TAG_SINCE[t] ?? 0) <= r.major)];
 }
+
+/** Every key some Nova release reads, for did-you-mean. */
+const allNames = [...MATCH_KEYS, ...KNOWN_TAGS.filter((t) => t !== 'dev_type')];
 
 const SERIES: Readonly<Record<number, string>> = {
   18: 'Rocky',
@@ -44,66 +47,61 @@ export const rule: Rule = {
   rationale:
     'Nova keeps every key it does not know as a tag and never complains, so a typo such as physnet or trust silently leaves the devices untagged (no physnet, not trusted) and ports never match them.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    const known = knownKeys(ctx.release);
-    const allNames = [...MATCH_KEYS, ...KNOWN_TAGS.filter((t) => t !== 'dev_type')];
-    for (const h of ctx.hosts()) {
-      const v = h.devspec();
-      if (!v) continue;
-      const src = specSource(h);
-      const file = defFile(ctx, src?.def);
-      const where = `${src?.name ?? 'nova_device_spec'}${file ? ` (${file})` : ''}`;
-      for (const entry of v.entries) {
-        for (const key of Object.keys(entry.raw)) {
-          if (known.includes(key)) continue;
-          const location = entryLocation(h, entry, key);
-          const evidence = [`nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`];
-          if (key === 'dev_type') {
-            out.push({
-              host: h.name,
-              severity: 'warning',
-              message: `"dev_type": ${JSON.stringify(entry.raw[key])} is not a device_spec key (the OSA SR-IOV guide's example uses it as one): Nova does not select devices by it; it keeps it as a tag, and that tag overwrites the device type Nova records in the PCI pool: ${devTypeEffect(entry.raw[key])}`,
-              ...(location ? { location } : {}),
-              evidence,
-              fix: `remove "dev_type" from the entry in ${where} and select the VFs with the VF product_id (and the PF address); then re-run ${novaPlaybook(ctx.release)}`,
-            });
-            continue;
-          }
-          const since = TAG_SINCE[key];
-          if (since !== undefined) {
-            out.push({
-              host: h.name,
-              severity: 'warning',
-              message: `tag "${key}" is read by Nova only from ${SERIES[since] ?? `release ${since}`} (OSA ${since}); Nova of OSA ${ctx.release.series} keeps it as an ordinary tag and ignores it`,
-              ...(location ? { location } : {}),
-              evidence,
-              fix: `remove "${key}" from the entry in ${where}, or upgrade to OSA ${since} or later`,
-            });
-            continue;
-          }
-          const guess = closestName(key, allNames);
-          const guessOk = guess !== null && known.includes(guess);
-          const effect =
-            guess === 'physical_network'
-              ? 'the devices get no physnet, so no port on a vlan or flat network (whose request names the physnet) matches them: "No valid host was found"'
-              : guess === 'trusted'
-                ? 'the devices are not tagged trusted, so ports with binding:profile trusted=true never match them'
-                : guess && ['vendor_id', 'product_id', 'address', 'devname'].includes(guess)
-                  ? `Nova does not filter on it, so the spec selects more devices than intended (no ${guess} restriction)`
-                  : 'nothing reads it';
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const known = ctx.once(knownKeys);
+    const v = h.devspec();
+    if (!v) return [];
+    const src = specSource(h);
+    const file = defFile(ctx, src?.def);
+    const where = `${src?.name ?? 'nova_device_spec'}${file ? ` (${file})` : ''}`;
+    for (const entry of v.entries) {
+      for (const key of Object.keys(entry.raw)) {
+        if (known.includes(key)) continue;
+        const location = entryLocation(h, entry, key);
+        const evidence = [`nova.conf [${v.section}] ${v.option} entry: ${specText(entry.raw)}`];
+        if (key === 'dev_type') {
           out.push({
-            host: h.name,
             severity: 'warning',
-            message: `unknown key "${key}" in a device_spec entry: Nova keeps it as a tag without a warning and ${effect}${guessOk && guess !== key ? `; did you mean "${guess}"?` : ''}`,
+            message: `"dev_type": ${JSON.stringify(entry.raw[key])} is not a device_spec key (the OSA SR-IOV guide's example uses it as one): Nova does not select devices by it; it keeps it as a tag, and that tag overwrites the device type Nova records in the PCI pool: ${devTypeEffect(entry.raw[key])}`,
             ...(location ? { location } : {}),
             evidence,
-            fix:
-              guessOk && guess !== key
-                ? `rename "${key}" to "${guess}" in ${where}; then re-run ${novaPlaybook(ctx.release)}`
-                : `remove "${key}" from the entry in ${where} (Nova reads ${known.join(', ')})`,
+            fix: `remove "dev_type" from the entry in ${where} and select the VFs with the VF product_id (and the PF address); then re-run ${novaPlaybook(ctx.release)}`,
           });
+          continue;
         }
+        const since = TAG_SINCE[key];
+        if (since !== undefined) {
+          out.push({
+            severity: 'warning',
+            message: `tag "${key}" is read by Nova only from ${SERIES[since] ?? `release ${since}`} (OSA ${since}); Nova of OSA ${ctx.release.series} keeps it as an ordinary tag and ignores it`,
+            ...(location ? { location } : {}),
+            evidence,
+            fix: `remove "${key}" from the entry in ${where}, or upgrade to OSA ${since} or later`,
+          });
+          continue;
+        }
+        const guess = closestName(key, allNames);
+        const guessOk = guess !== null && known.includes(guess);
+        const effect =
+          guess === 'physical_network'
+            ? 'the devices get no physnet, so no port on a vlan or flat network (whose request names the physnet) matches them: "No valid host was found"'
+            : guess === 'trusted'
+              ? 'the devices are not tagged trusted, so ports with binding:profile trusted=true never match them'
+              : guess && ['vendor_id', 'product_id', 'address', 'devname'].includes(guess)
+                ? `Nova does not filter on it, so the spec selects more devices than intended (no ${guess} restriction)`
+                : 'nothing reads it';
+        out.push({
+          severity: 'warning',
+          message: `unknown key "${key}" in a device_spec entry: Nova keeps it as a tag without a warning and ${effect}${guessOk && guess !== key ? `; did you mean "${guess}"?` : ''}`,
+          ...(location ? { location } : {}),
+          evidence,
+          fix:
+            guessOk && guess !== key
+              ? `rename "${key}" to "${guess}" in ${where}; then re-run ${novaPlaybook(ctx.release)}`
+              : `remove "${key}" from the entry in ${where} (Nova reads ${known.join(', ')})`,
+        });
       }
     }
     return out;

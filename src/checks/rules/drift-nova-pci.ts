@@ -8,8 +8,7 @@ import {
   showLines,
 } from '../../deployment/drift-helpers.js';
 import { novaPlaybook } from '../../deployment/vars-helpers.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** Nova reads device_spec and its deprecated name passthrough_whitelist as one list. */
 const DEVICE_LIST = { label: 'device_spec', options: ['passthrough_whitelist', 'device_spec'] } as const;
@@ -23,7 +22,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: HostFinding[] = [];
     const nova = h.facts?.nova;
     if (!nova || !factsAreOwnFiles(h) || !h.isCompute) return out;
     // Rocky before 18.1.6 writes the list under [DEFAULT], which the collector does not read.
@@ -37,7 +36,6 @@ export const rule: Rule = {
           : "nova-compute runs with the host's value";
       const consequence = driftConsequence(d, 'os_nova');
       out.push({
-        host: h.name,
         severity: 'warning',
         message: `[pci] ${label} in ${nova.path} differs from what OSA renders for this host: ${what}; ${consequence}`,
         ...(d.location ? { location: d.location } : {}),

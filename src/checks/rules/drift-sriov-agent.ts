@@ -8,8 +8,7 @@ import {
   showLines,
 } from '../../deployment/drift-helpers.js';
 import { neutronPlaybook } from '../../deployment/vars-helpers.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const EFFECT: Readonly<Record<string, string>> = {
   physical_device_mappings:
@@ -27,7 +26,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: HostFinding[] = [];
     const agent = h.facts?.neutronSriovAgent;
     if (!agent || !factsAreOwnFiles(h) || !h.render.ini[AGENT_INI]) return out;
     const playbook = `${neutronPlaybook(ctx.release)} --limit ${h.name}`;
@@ -35,7 +34,6 @@ export const rule: Rule = {
       const label = d.setting.label;
       const consequence = driftConsequence(d, 'os_neutron');
       out.push({
-        host: h.name,
         severity: 'warning',
         message: `[sriov_nic] ${label} in ${agent.path} differs from what OSA renders for this host: ${EFFECT[label] ?? "the agent runs with the host's value"}; ${consequence}`,
         ...(d.location ? { location: d.location } : {}),

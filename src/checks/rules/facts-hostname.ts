@@ -1,6 +1,5 @@
 import { basename } from 'node:path';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const short = (n: string) => n.split('.')[0]!.toLowerCase();
 
@@ -13,7 +12,7 @@ export const rule: Rule = {
   needs: 'facts',
   scope: 'host',
   runHost(ctx, h) {
-    const out: RuleFinding[] = [];
+    const out: HostFinding[] = [];
     // A container's facts are its physical host's: they are judged there.
     if (!h.facts || !h.render.isMetal) return out;
     const recorded = h.facts.hostname;
@@ -23,7 +22,6 @@ export const rule: Rule = {
     if (short(recorded) === short(h.name) || short(recorded) === short(stem)) return out;
     const other = ctx.allHosts().find((x) => x.render.isMetal && short(x.name) === short(recorded));
     out.push({
-      host: h.name,
       severity: 'warning',
       message: `the facts file ${file} is named after ${h.name} but the collector recorded hostname "${recorded}"${other ? `, which is another inventory host (${other.name})` : ''}: the file was probably copied or renamed, and the host checks of ${h.name} would judge that machine`,
       evidence: [

@@ -10,6 +10,7 @@ export const rule: Rule = {
   rationale:
     'Variables, templates and playbooks differ between OSA releases: a check of one release judges the other hosts against settings and fixes they do not have, and a fleet half upgraded renders its SR-IOV settings two ways.',
   needs: 'facts',
+  scope: 'deployment', // compares the releases the hosts' facts record with each other and with the one checked
   run(ctx) {
     const seen = ctx
       .allHosts()

@@ -8,8 +8,8 @@ import {
   sriovEntryLocation,
 } from '../../deployment/vars-helpers.js';
 import { iniValue, parseListOpt } from '../../openstack/neutron-agent-config.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const OVS_INI = 'plugins/ml2/openvswitch_agent.ini';
 const LXB_INI = 'plugins/ml2/linuxbridge_agent.ini';
@@ -63,7 +63,7 @@ function fdbState(ctx: CheckContext, h: HostView): FdbState | null {
   return null;
 }
 
-/** SR-IOV physnets some host maps, for pointing at the provider_networks entry. */
+/** SR-IOV physnets some host maps, for pointing at the provider_networks entry (once per run). */
 function sriovPhysnets(ctx: CheckContext): string[] {
   const out = new Set<string>();
   for (const h of ctx.allHosts())
@@ -83,34 +83,31 @@ export const rule: Rule = {
   rationale:
     "With ml2.sriov, OSA enables the agents' fdb extension and fills [FDB] shared_physical_device_mappings from the host's SR-IOV mappings; on a host without any, the mapping is empty and Neutron's FDB extension stops the agent at start.",
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    const physnets = sriovPhysnets(ctx);
-    for (const h of ctx.hosts()) {
-      const s = fdbState(ctx, h);
-      if (!s?.extensions.includes('fdb')) continue;
-      if (parseListOpt(s.mappingsText).length > 0) continue;
-      const service = s.agent === 'openvswitch' ? 'neutron-openvswitch-agent' : 'neutron-linuxbridge-agent';
-      const loc = location(h, physnets);
-      const keep = s.extensions.filter((e) => e !== 'fdb').join(',');
-      const overrides = h.variable(s.overridesVar) ?? resolveVar(ctx, h.name, s.overridesVar);
-      const masked =
-        overrides?.winner?.level === EXTRA_VARS && overrides.winner.loc
-          ? ` (${s.overridesVar} is already set in ${shortFile(ctx, overrides.winner.loc.file)}, an extra var that beats host and group vars: move it to /etc/openstack_deploy/group_vars/all.yml first)`
-          : '';
-      out.push({
-        host: h.name,
-        severity: 'warning',
-        message: `ml2.sriov is enabled, so OSA gives ${service} on this host the fdb extension, but the host maps no SR-IOV interface and [FDB] shared_physical_device_mappings is empty: Neutron's FDB extension then logs "Invalid configuration provided for FDB extension: no physical devices" and exits, taking the agent (and this host's ${s.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} networking) down. This follows from Neutron's fdb_population.py; it has not been confirmed on a live deployment.`,
-        ...(loc ? { location: loc } : {}),
-        evidence: [
-          `${s.ini} [agent] extensions = ${s.extensions.join(',')}`,
-          `${s.ini} [FDB] shared_physical_device_mappings = ${s.mappingsText}`,
-          `network_sriov_mappings = ${h.render.providerNetworks?.network_sriov_mappings ?? '(none)'}`,
-        ],
-        fix: `on hosts without SR-IOV NICs, drop the extension: set ${s.overridesVar}: {agent: {extensions: "${keep}"}} in /etc/openstack_deploy/host_vars/<host>.yml, or group_vars/<group>.yml for a group of such hosts (${s.agent === 'openvswitch' ? 'e.g. network_hosts' : 'Linux bridge adds fdb on computes only: a group of the computes without SR-IOV NICs'})${masked}; or, if the host does have an SR-IOV NIC, bind it to the SR-IOV provider network entry (group_binds and sriov_host_interfaces in openstack_user_config.yml). Then run ${neutronPlaybook(ctx.release)}`,
-      });
-    }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const s = fdbState(ctx, h);
+    if (!s?.extensions.includes('fdb')) return [];
+    if (parseListOpt(s.mappingsText).length > 0) return [];
+    const service = s.agent === 'openvswitch' ? 'neutron-openvswitch-agent' : 'neutron-linuxbridge-agent';
+    const loc = location(h, ctx.once(sriovPhysnets));
+    const keep = s.extensions.filter((e) => e !== 'fdb').join(',');
+    const overrides = h.variable(s.overridesVar) ?? resolveVar(ctx, h.name, s.overridesVar);
+    const masked =
+      overrides?.winner?.level === EXTRA_VARS && overrides.winner.loc
+        ? ` (${s.overridesVar} is already set in ${shortFile(ctx, overrides.winner.loc.file)}, an extra var that beats host and group vars: move it to /etc/openstack_deploy/group_vars/all.yml first)`
+        : '';
+    out.push({
+      severity: 'warning',
+      message: `ml2.sriov is enabled, so OSA gives ${service} on this host the fdb extension, but the host maps no SR-IOV interface and [FDB] shared_physical_device_mappings is empty: Neutron's FDB extension then logs "Invalid configuration provided for FDB extension: no physical devices" and exits, taking the agent (and this host's ${s.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} networking) down. This follows from Neutron's fdb_population.py; it has not been confirmed on a live deployment.`,
+      ...(loc ? { location: loc } : {}),
+      evidence: [
+        `${s.ini} [agent] extensions = ${s.extensions.join(',')}`,
+        `${s.ini} [FDB] shared_physical_device_mappings = ${s.mappingsText}`,
+        `network_sriov_mappings = ${h.render.providerNetworks?.network_sriov_mappings ?? '(none)'}`,
+      ],
+      fix: `on hosts without SR-IOV NICs, drop the extension: set ${s.overridesVar}: {agent: {extensions: "${keep}"}} in /etc/openstack_deploy/host_vars/<host>.yml, or group_vars/<group>.yml for a group of such hosts (${s.agent === 'openvswitch' ? 'e.g. network_hosts' : 'Linux bridge adds fdb on computes only: a group of the computes without SR-IOV NICs'})${masked}; or, if the host does have an SR-IOV NIC, bind it to the SR-IOV provider network entry (group_binds and sriov_host_interfaces in openstack_user_config.yml). Then run ${neutronPlaybook(ctx.release)}`,
+    });
     return out;
   },
 };

@@ -13,8 +13,8 @@ import {
   verdict,
 } from '../../deployment/host-helpers.js';
 import type { Pf } from '../../facts/host-facts.js';
-import type { RuleFinding, Severity } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { Severity } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** The PFs whose VFs Nova offers on a physnet on this host (device_spec entries tagged with it). */
 function novaPfsOn(h: HostView, physnet: string): Pf[] {
@@ -213,29 +213,27 @@ export const rule: Rule = {
   rationale:
     'The SR-IOV agent manages only the VFs under the netdevs named in physical_device_mappings. A name the host lacks (a renamed PF), a device without SR-IOV, or a PF that is down leaves the physnet with no working VF on the host.',
   needs: 'facts',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      if (!h.facts) continue;
-      for (const [dev, physnets] of mappedDevices(h)) {
-        const r = resolveDevice(h.facts, dev);
-        const p = problemFor(h, dev, physnets, r);
-        if (!p) continue;
-        const loc = mappingLocation(h, physnets[0]!);
-        const onCompute = h.isCompute;
-        // Off a compute host no instance runs: only say that the name does not fit (once, as info).
-        if (!onCompute && r.kind === 'pf') continue;
-        out.push({
-          host: h.name,
-          severity: onCompute ? p.severity : 'info',
-          message: onCompute
-            ? p.what
-            : `${dev} (mapped to ${physnets.join(', ')}) is not a PF on this host, which is harmless here: the host runs the SR-IOV agent (it is in neutron_sriov_nic_agent) but not nova-compute, so no instance uses it`,
-          ...(loc ? { location: loc } : {}),
-          evidence: [mappingText(h), ...p.evidence, factsLine(h)],
-          ...(onCompute ? { fix: p.fix } : {}),
-        });
-      }
+  scope: 'host',
+  runHost(_ctx, h) {
+    const out: HostFinding[] = [];
+    if (!h.facts) return [];
+    for (const [dev, physnets] of mappedDevices(h)) {
+      const r = resolveDevice(h.facts, dev);
+      const p = problemFor(h, dev, physnets, r);
+      if (!p) continue;
+      const loc = mappingLocation(h, physnets[0]!);
+      const onCompute = h.isCompute;
+      // Off a compute host no instance runs: only say that the name does not fit (once, as info).
+      if (!onCompute && r.kind === 'pf') continue;
+      out.push({
+        severity: onCompute ? p.severity : 'info',
+        message: onCompute
+          ? p.what
+          : `${dev} (mapped to ${physnets.join(', ')}) is not a PF on this host, which is harmless here: the host runs the SR-IOV agent (it is in neutron_sriov_nic_agent) but not nova-compute, so no instance uses it`,
+        ...(loc ? { location: loc } : {}),
+        evidence: [mappingText(h), ...p.evidence, factsLine(h)],
+        ...(onCompute ? { fix: p.fix } : {}),
+      });
     }
     return out;
   },

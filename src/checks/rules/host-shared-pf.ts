@@ -14,8 +14,7 @@ import {
   verdict,
 } from '../../deployment/host-helpers.js';
 import { type Release, releaseLabel } from '../../osa/releases.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 const BROKEN =
   'traffic from a VF to a VM, router or DHCP port behind the bridge on this same host leaves by the uplink and does not come back, so SR-IOV instances cannot reach normal-port instances, routers or DHCP servers on this host';
@@ -54,62 +53,58 @@ export const rule: Rule = {
   rationale:
     "The NIC's embedded switch does not know the MACs behind a bridge on its own PF, so VFs and bridge ports on one host cannot talk unless the L2 agent's FDB extension adds those MACs to the PF ([FDB] shared_physical_device_mappings).",
   needs: 'facts',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      if (!h.facts || !isSriovCompute(h)) continue;
-      const view = fdbView(h, ctx.release);
-      for (const hp of hostPfs(h)) {
-        const { pf } = hp;
-        const kind = pf.master?.kind;
-        if (kind !== 'ovs' && kind !== 'bridge') continue;
-        if (hp.physnets.length === 0 && hp.devspec.vfs.length === 0) continue;
-        const who = pfLabel(pf);
-        const where =
-          kind === 'ovs'
-            ? `a port of Open vSwitch (master ${pf.master!.name})`
-            : `a port of bridge ${pf.master!.name}`;
-        const code = verdict(h.facts, pf, 'pf.shared-with-switch')?.code;
-        const evidence = [
-          `${pf.netdev ?? who}: master ${kind} ${pf.master!.name}`,
-          `used as: ${usedAs(hp)}`,
-          ...view.evidence,
-          ...(code ? [`readiness: ${code}`] : []),
-          factsLine(h),
-        ];
-        if (fdbCovers(view, pf, hp.physnets)) {
-          const loc = pfLocation(h, hp);
-          out.push({
-            host: h.name,
-            severity: 'info',
-            message: `${who} is also ${where}; the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent's FDB extension lists it ([FDB] shared_physical_device_mappings), so instances on its VFs and on bridge ports of this host can reach each other`,
-            ...(loc ? { location: loc } : {}),
-            evidence,
-          });
-          continue;
-        }
-        let why: string;
-        if (view.agent === 'ovn')
-          why =
-            'ML2/OVN runs no L2 agent, so there is no FDB extension to add the MACs of OVS ports to the PF';
-        else if (view.agent === 'none') why = 'no Neutron L2 agent with an FDB extension runs on this host';
-        else if (!view.enabled)
-          why = `the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent does not load the fdb extension`;
-        else
-          why = `the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent's [FDB] shared_physical_device_mappings does not map ${fdbMapping(hp)}`;
-        const loc = view.overrideVar
-          ? (h.varLocation(view.overrideVar, view.enabled ? ['FDB'] : ['agent', 'extensions']) ??
-            h.varLocation(view.overrideVar))
-          : pfLocation(h, hp);
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    if (!h.facts || !isSriovCompute(h)) return [];
+    const view = fdbView(h, ctx.release);
+    for (const hp of hostPfs(h)) {
+      const { pf } = hp;
+      const kind = pf.master?.kind;
+      if (kind !== 'ovs' && kind !== 'bridge') continue;
+      if (hp.physnets.length === 0 && hp.devspec.vfs.length === 0) continue;
+      const who = pfLabel(pf);
+      const where =
+        kind === 'ovs'
+          ? `a port of Open vSwitch (master ${pf.master!.name})`
+          : `a port of bridge ${pf.master!.name}`;
+      const code = verdict(h.facts, pf, 'pf.shared-with-switch')?.code;
+      const evidence = [
+        `${pf.netdev ?? who}: master ${kind} ${pf.master!.name}`,
+        `used as: ${usedAs(hp)}`,
+        ...view.evidence,
+        ...(code ? [`readiness: ${code}`] : []),
+        factsLine(h),
+      ];
+      if (fdbCovers(view, pf, hp.physnets)) {
+        const loc = pfLocation(h, hp);
         out.push({
-          host: h.name,
-          severity: 'warning',
-          message: `${who} is used for SR-IOV and is also ${where}, and ${why}: ${BROKEN}`,
+          severity: 'info',
+          message: `${who} is also ${where}; the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent's FDB extension lists it ([FDB] shared_physical_device_mappings), so instances on its VFs and on bridge ports of this host can reach each other`,
           ...(loc ? { location: loc } : {}),
           evidence,
-          fix: fixFor(h, view, hp, ctx.release),
         });
+        continue;
       }
+      let why: string;
+      if (view.agent === 'ovn')
+        why = 'ML2/OVN runs no L2 agent, so there is no FDB extension to add the MACs of OVS ports to the PF';
+      else if (view.agent === 'none') why = 'no Neutron L2 agent with an FDB extension runs on this host';
+      else if (!view.enabled)
+        why = `the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent does not load the fdb extension`;
+      else
+        why = `the ${view.agent === 'openvswitch' ? 'OVS' : 'Linux bridge'} agent's [FDB] shared_physical_device_mappings does not map ${fdbMapping(hp)}`;
+      const loc = view.overrideVar
+        ? (h.varLocation(view.overrideVar, view.enabled ? ['FDB'] : ['agent', 'extensions']) ??
+          h.varLocation(view.overrideVar))
+        : pfLocation(h, hp);
+      out.push({
+        severity: 'warning',
+        message: `${who} is used for SR-IOV and is also ${where}, and ${why}: ${BROKEN}`,
+        ...(loc ? { location: loc } : {}),
+        evidence,
+        fix: fixFor(h, view, hp, ctx.release),
+      });
     }
     return out;
   },

@@ -36,6 +36,7 @@ export const rule: Rule = {
   rationale:
     'neutron_plugin_types must contain ml2.sriov wherever SR-IOV is configured: it adds the sriovnicswitch mechanism driver to neutron-server and deploys the NIC Switch agent. Without it every direct/macvtap port ends binding_failed.',
   needs: 'config',
+  scope: 'deployment', // compares neutron-server's mechanism drivers with the SR-IOV settings of every host
   run(ctx) {
     const out: RuleFinding[] = [];
     const wanting = ctx.allHosts().filter((h) => sriovEvidence(h).length > 0);

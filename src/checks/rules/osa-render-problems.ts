@@ -39,6 +39,7 @@ export const rule: Rule = {
   rationale:
     'Some values make the os_neutron or os_nova role itself fail (an unknown neutron plugin name, the scheduler filters as a string where a list is needed): the playbook stops before any service is configured.',
   needs: 'config',
+  scope: 'deployment', // the inventory generator fails for the whole deployment; the hosts' render failures follow
   run(ctx) {
     const out: RuleFinding[] = [];
     // The inventory generator stops before any playbook: nothing else of the deployment runs.

@@ -50,6 +50,7 @@ export const rule: Rule = {
   rationale:
     'ML2/OVN turns every SR-IOV port into an OVN external port, which is served (DHCP, metadata) by a gateway or extport chassis with a bridge mapping for its physnet; OSA only marks neutron_ovn_gateway hosts as such chassis.',
   needs: 'config',
+  scope: 'deployment', // compares the gateway chassis' bridge mappings with the SR-IOV physnets of all hosts
   run(ctx) {
     if (ctx.release.major <= 18) return [];
     const neutronHosts = ctx.inGroup('neutron_server').filter((h) => h.mechanismDrivers().length > 0);

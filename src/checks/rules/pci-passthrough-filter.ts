@@ -12,6 +12,7 @@ export const rule: Rule = {
   rationale:
     'Without the filter the scheduler ignores PCI requests: SR-IOV instances can land on hosts without a free VF, fail the compute claim and are rescheduled until the retries run out.',
   needs: 'config',
+  scope: 'deployment', // judges the schedulers against every SR-IOV compute, whatever --host selects
   run(ctx) {
     const computes = ctx.allHosts().filter((h) => h.isCompute && (h.devspec()?.lines.length ?? 0) > 0);
     if (computes.length === 0) return [];

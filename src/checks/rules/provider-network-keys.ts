@@ -17,8 +17,8 @@ import {
 } from '../../deployment/provider-networks-helpers.js';
 import { computeProviderNetworks } from '../../osa/provider-networks.js';
 import { isDict, type PyException, type PyValue, pyRepr, pyStr } from '../../python.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** A failure of the module on one entry (or on the whole list when index is null). */
 interface Failure {
@@ -139,7 +139,7 @@ function moduleFinding(
   h: HostView,
   f: Failure,
   entries: PnEntry[] | null,
-): RuleFinding | null {
+): HostFinding | null {
   const nets = h.variable('provider_networks');
   const def = nets?.winner ?? null;
   const entry = f.index !== null ? entries?.[f.index] : undefined;
@@ -173,7 +173,6 @@ function moduleFinding(
     fix = `fix ${f.key ?? (f.index !== null ? 'the item' : 'the list')} in ${where} (each item is "- network:" with a mapping of string keys; group_binds is a list of group names), then run ${neutronPlaybook(ctx.release)}`;
   }
   return {
-    host: h.name,
     severity: 'error',
     message,
     ...(location ? { location } : {}),
@@ -185,7 +184,7 @@ function moduleFinding(
   };
 }
 
-function handWrittenFindings(ctx: CheckContext, h: HostView): RuleFinding[] {
+function handWrittenFindings(ctx: CheckContext, h: HostView): HostFinding[] {
   const r = h.variable('neutron_provider_networks');
   const v = r?.value;
   const loc = h.varLocation('neutron_provider_networks');
@@ -195,7 +194,6 @@ function handWrittenFindings(ctx: CheckContext, h: HostView): RuleFinding[] {
     if (!err) return [];
     return [
       {
-        host: h.name,
         severity: 'error',
         message: `${err.message}: OSA skips the provider_networks module and reads its keys from this value, so the neutron role fails`,
         ...(loc ? { location: loc } : {}),
@@ -213,7 +211,6 @@ function handWrittenFindings(ctx: CheckContext, h: HostView): RuleFinding[] {
   );
   return [
     {
-      host: h.name,
       severity: 'error',
       message: `the hand-written neutron_provider_networks has no ${missing.join(' and no ')}: OSA skips the provider_networks module and uses this dict as it is; ${readers.join(', and ')} without a default, so the neutron role fails with "AnsibleUndefinedVariable: 'dict object' has no attribute '${missing[0]}'"`,
       ...(loc ? { location: loc } : {}),
@@ -230,31 +227,29 @@ export const rule: Rule = {
   rationale:
     'The provider_networks module reads some keys without a default (type, group_binds, net_name, container_bridge or container_interface, and range before Xena), and the templates read network_types and network_sriov_mappings of a hand-written neutron_provider_networks: a missing key stops the neutron role.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
-    for (const h of ctx.hosts()) {
-      const source = h.render.providerNetworksSource;
-      if (source === 'neutron_provider_networks') {
-        out.push(...handWrittenFindings(ctx, h));
-        continue;
-      }
-      if (source !== 'module') continue;
-      const nets = h.variable('provider_networks');
-      if (nets?.value === undefined) {
-        out.push({
-          host: h.name,
-          severity: 'error',
-          message:
-            'provider_networks is not defined: the os_neutron role passes it to the provider_networks module and fails with "\'provider_networks\' is undefined"',
-          fix: 'define global_overrides.provider_networks in /etc/openstack_deploy/openstack_user_config.yml',
-        });
-        continue;
-      }
-      const entries = pnList(h)?.entries ?? null;
-      for (const f of moduleFailures(ctx, h)) {
-        const finding = moduleFinding(ctx, h, f, entries);
-        if (finding) out.push(finding);
-      }
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
+    const source = h.render.providerNetworksSource;
+    if (source === 'neutron_provider_networks') {
+      out.push(...handWrittenFindings(ctx, h));
+      return out;
+    }
+    if (source !== 'module') return out;
+    const nets = h.variable('provider_networks');
+    if (nets?.value === undefined) {
+      out.push({
+        severity: 'error',
+        message:
+          'provider_networks is not defined: the os_neutron role passes it to the provider_networks module and fails with "\'provider_networks\' is undefined"',
+        fix: 'define global_overrides.provider_networks in /etc/openstack_deploy/openstack_user_config.yml',
+      });
+      return out;
+    }
+    const entries = pnList(h)?.entries ?? null;
+    for (const f of moduleFailures(ctx, h)) {
+      const finding = moduleFinding(ctx, h, f, entries);
+      if (finding) out.push(finding);
     }
     return out;
   },

@@ -14,6 +14,7 @@ export const rule: Rule = {
   rationale:
     'OSA merges conf.d files into openstack_user_config.yml with merge_dict, which replaces lists: a conf.d global_overrides.provider_networks meant to add an SR-IOV network drops every other entry, the management network too, and the inventory generator says nothing.',
   needs: 'config',
+  scope: 'deployment', // about how the deploy dir's conf.d files merge, not about a host
   run(ctx) {
     const deploy = ctx.model.deploy;
     const main = join(deploy.dir, 'openstack_user_config.yml');

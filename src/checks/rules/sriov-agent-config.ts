@@ -12,40 +12,18 @@ import {
   sriovItems,
   varWhere,
 } from '../../deployment/provider-networks-helpers.js';
-import {
-  parseExcludeDevices,
-  parseListOpt,
-  parsePhysicalDeviceMappings,
-} from '../../openstack/neutron-agent-config.js';
-import type { FindingLocation, RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
-
-const EXCLUDE_MISSING = /^Invalid exclude_devices: Device name .+ is missing from physical_device_mappings$/;
-
-/** Which [sriov_nic] option the agent's error is about, by re-reading them in the agent's order. */
-function optionOf(error: string, mappings: string, exclude: string): string {
-  try {
-    parsePhysicalDeviceMappings(parseListOpt(mappings));
-  } catch {
-    return 'physical_device_mappings';
-  }
-  try {
-    parseExcludeDevices(parseListOpt(exclude));
-  } catch {
-    return 'exclude_devices';
-  }
-  if (/resource_provider_bandwidths/.test(error)) return 'resource_provider_bandwidths';
-  return 'resource_provider_inventory_defaults';
-}
+import { type AgentConfigError, parseListOpt } from '../../openstack/neutron-agent-config.js';
+import type { FindingLocation } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** Why a mapping item is refused, in the operator's terms. */
-function itemHint(error: string): string {
-  const m = error.match(/^(Invalid mapping|Missing key in mapping|Missing value in mapping): '(.*)'$/);
-  if (!m) return '';
-  const item = m[2]!;
-  if (m[1] === 'Missing value in mapping')
+function itemHint(error: AgentConfigError): string {
+  const item = error.item;
+  if (item === null) return '';
+  if (error.code === 'missing-value')
     return `the item "${item}" has no interface name: an empty sriov_host_interfaces (or network_sriov_mappings), or an empty item from a trailing or doubled comma`;
-  if (m[1] === 'Missing key in mapping') return `the item "${item}" has no physnet name before ":"`;
+  if (error.code === 'missing-key') return `the item "${item}" has no physnet name before ":"`;
+  if (error.code !== 'invalid-mapping') return '';
   return item.includes(':')
     ? `the item "${item}" has more than one ":": a net_name or interface name must not contain ":"`
     : `the item "${item}" has no ":": every item is <physnet>:<pf> (a "," inside net_name, or an interface written without its physnet, gives such an item)`;
@@ -89,56 +67,56 @@ export const rule: Rule = {
   rationale:
     'neutron-sriov-nic-agent parses physical_device_mappings, exclude_devices and the resource-provider options at start; any ValueError ("Invalid mapping", "Missing value in mapping", ...) makes it exit with "Failed on Agent configuration parse. Agent terminated!".',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
     const b = behaviourOf(ctx);
-    for (const h of ctx.hosts()) {
-      const agent = h.agent();
-      if (!agent?.error || EXCLUDE_MISSING.test(agent.error)) continue;
-      const option = optionOf(agent.error, agent.mappingsText, agent.excludeText);
-      const from = agentOptionVar(h, option);
-      let location = agentOptionLocation(h, option);
-      let fix: string;
-      const text =
-        option === 'physical_device_mappings'
-          ? agent.mappingsText
-          : option === 'exclude_devices'
-            ? agent.excludeText
-            : (h.option('plugins/ml2/sriov_nic_agent.ini', 'sriov_nic', option).at(-1) ?? '');
-      const hint = option === 'physical_device_mappings' ? itemHint(agent.error) : '';
-      if (option === 'physical_device_mappings' && from === 'provider_networks') {
-        const item = agent.error.match(/: '(.*)'$/)?.[1];
-        const found = item !== undefined ? entryOf(ctx, h, item, b) : null;
-        if (found?.loc) location = found.loc;
-        fix = found
-          ? found.suggestion
-            ? `write ${found.suggestion} in the provider_networks entry (${found.where})`
-            : `fix ${found.key} of the provider_networks entry in ${found.where}: sriov_host_interfaces is "<pf>[,<pf>]" (no empty item, no ":"), net_name has no ":" or ","`
-          : 'fix sriov_host_interfaces / net_name of the provider_networks entries: each SR-IOV item must be <physnet>:<pf>';
-      } else if (option === 'physical_device_mappings' && from === 'neutron_provider_networks') {
-        fix = `write network_sriov_mappings of neutron_provider_networks (${varWhere(ctx, h, from)}) as "<physnet>:<pf>[,<physnet>:<pf>]"`;
-      } else if (from === 'neutron_sriov_nic_agent_ini_overrides') {
-        fix = `fix sriov_nic.${option} in neutron_sriov_nic_agent_ini_overrides (${varWhere(ctx, h, from)})`;
-      } else if (option === 'exclude_devices') {
-        fix = `write neutron_sriov_excluded_devices (${varWhere(ctx, h, from ?? 'neutron_sriov_excluded_devices')}) as "<pf>:<vf pci>;<vf pci>[,<pf2>:<vf pci>]", each PF once`;
-      } else {
-        fix = `fix ${option}${from ? ` (from ${from}, ${varWhere(ctx, h, from)})` : ''}`;
-      }
-      fix += `; then run ${neutronPlaybook(ctx.release)}`;
-      const fdb =
-        option === 'physical_device_mappings' &&
-        h.hasOption('plugins/ml2/openvswitch_agent.ini', 'FDB', 'shared_physical_device_mappings')
-          ? ". The OVS agent's fdb extension parses the same mappings ([FDB] shared_physical_device_mappings) with the same function and hits the same error"
-          : '';
-      out.push({
-        host: h.name,
-        severity: 'error',
-        message: `neutron-sriov-nic-agent refuses [sriov_nic] ${option} = "${text}" and exits at start: "${agent.error}", then "Failed on Agent configuration parse. Agent terminated!"${hint ? ` (${hint})` : ''}; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${fdb}`,
-        ...(location ? { location } : {}),
-        evidence: [`sriov_nic_agent.ini [sriov_nic] ${option} = "${text}"${from ? ` (from ${from})` : ''}`],
-        fix,
-      });
+    const agent = h.agent();
+    const error = agent?.error;
+    // An excluded device the mappings lack is SRIOV-AGENT-001.
+    if (!agent || !error || (error.code === 'device-not-mapped' && error.option === 'exclude_devices'))
+      return [];
+    const option = error.option ?? 'physical_device_mappings';
+    const from = agentOptionVar(h, option);
+    let location = agentOptionLocation(h, option);
+    let fix: string;
+    const text =
+      option === 'physical_device_mappings'
+        ? agent.mappingsText
+        : option === 'exclude_devices'
+          ? agent.excludeText
+          : (h.option('plugins/ml2/sriov_nic_agent.ini', 'sriov_nic', option).at(-1) ?? '');
+    const hint = option === 'physical_device_mappings' ? itemHint(error) : '';
+    if (option === 'physical_device_mappings' && from === 'provider_networks') {
+      const found = error.item !== null ? entryOf(ctx, h, error.item, b) : null;
+      if (found?.loc) location = found.loc;
+      fix = found
+        ? found.suggestion
+          ? `write ${found.suggestion} in the provider_networks entry (${found.where})`
+          : `fix ${found.key} of the provider_networks entry in ${found.where}: sriov_host_interfaces is "<pf>[,<pf>]" (no empty item, no ":"), net_name has no ":" or ","`
+        : 'fix sriov_host_interfaces / net_name of the provider_networks entries: each SR-IOV item must be <physnet>:<pf>';
+    } else if (option === 'physical_device_mappings' && from === 'neutron_provider_networks') {
+      fix = `write network_sriov_mappings of neutron_provider_networks (${varWhere(ctx, h, from)}) as "<physnet>:<pf>[,<physnet>:<pf>]"`;
+    } else if (from === 'neutron_sriov_nic_agent_ini_overrides') {
+      fix = `fix sriov_nic.${option} in neutron_sriov_nic_agent_ini_overrides (${varWhere(ctx, h, from)})`;
+    } else if (option === 'exclude_devices') {
+      fix = `write neutron_sriov_excluded_devices (${varWhere(ctx, h, from ?? 'neutron_sriov_excluded_devices')}) as "<pf>:<vf pci>;<vf pci>[,<pf2>:<vf pci>]", each PF once`;
+    } else {
+      fix = `fix ${option}${from ? ` (from ${from}, ${varWhere(ctx, h, from)})` : ''}`;
     }
+    fix += `; then run ${neutronPlaybook(ctx.release)}`;
+    const fdb =
+      option === 'physical_device_mappings' &&
+      h.hasOption('plugins/ml2/openvswitch_agent.ini', 'FDB', 'shared_physical_device_mappings')
+        ? ". The OVS agent's fdb extension parses the same mappings ([FDB] shared_physical_device_mappings) with the same function and hits the same error"
+        : '';
+    out.push({
+      severity: 'error',
+      message: `neutron-sriov-nic-agent refuses [sriov_nic] ${option} = "${text}" and exits at start: "${error.message}", then "Failed on Agent configuration parse. Agent terminated!"${hint ? ` (${hint})` : ''}; the host has no NIC Switch agent and SR-IOV ports cannot bind to it${fdb}`,
+      ...(location ? { location } : {}),
+      evidence: [`sriov_nic_agent.ini [sriov_nic] ${option} = "${text}"${from ? ` (from ${from})` : ''}`],
+      fix,
+    });
     return out;
   },
 };

@@ -70,6 +70,7 @@ export const rule: Rule = {
   rationale:
     'The provider_networks module adds sriov_host_interfaces to a host only when the entry applies to it (group_binds ∩ group_names, and reference_group). When no host of neutron_sriov_nic_agent is bound, no agent maps the physnet and every SR-IOV port on it fails to bind.',
   needs: 'config',
+  scope: 'deployment', // judges a provider_networks entry against every host that reads it
   run(ctx) {
     const out: RuleFinding[] = [];
     const b = behaviourOf(ctx);

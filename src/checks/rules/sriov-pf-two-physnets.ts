@@ -6,8 +6,7 @@ import {
   pnList,
   sriovMappingLocation,
 } from '../../deployment/provider-networks-helpers.js';
-import type { RuleFinding } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 function fixFor(from: string | null, pf: string, physnets: string[], where: string): string {
   const keep = physnets[0]!;
@@ -26,31 +25,29 @@ export const rule: Rule = {
   rationale:
     "Neutron's SR-IOV agent parses physical_device_mappings without checking that a PF appears once, so it silently serves one PF's VFs under two physnets: the physnets are no longer separate networks, and Nova can give each VF only one physical_network.",
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
     const b = behaviourOf(ctx);
-    for (const h of ctx.hosts()) {
-      const agent = h.agent();
-      if (!agent?.mappings) continue;
-      const byDevice = new Map<string, string[]>();
-      for (const [physnet, devices] of Object.entries(agent.mappings))
-        for (const d of devices) byDevice.set(d, [...(byDevice.get(d) ?? []), physnet]);
-      const from = agentOptionVar(h, 'physical_device_mappings');
-      const list = pnList(h);
-      const where = list ? defWhere(ctx, list.def) : 'openstack_user_config.yml';
-      for (const [pf, physnets] of byDevice) {
-        if (physnets.length < 2) continue;
-        const loc = sriovMappingLocation(h, physnets.at(-1)!, pf, b);
-        const list = physnets.join(' and ');
-        out.push({
-          host: h.name,
-          severity: 'error',
-          message: `PF ${pf} is mapped to ${physnets.length} physnets (${list}) in the SR-IOV agent's physical_device_mappings. Neutron does not refuse it (parse_mappings with unique_keys=False checks no values): the agent reports ${pf} under each physnet and neutron-server binds ports of ${list} to VFs of the same PF. Both physnets then leave through one uplink: if their VLAN ranges overlap, the same VLAN id given to a network on each physnet joins the two networks on that wire. Nova tags each VF with one physical_network only (the first device_spec that matches), so the VFs of ${pf} serve one of the physnets and ports on the other find no VF on this PF ("No valid host was found"); with bandwidth QoS the PF's resource provider carries one physnet trait only`,
-          ...(loc ? { location: loc } : {}),
-          evidence: [`sriov_nic_agent.ini [sriov_nic] physical_device_mappings = ${agent.mappingsText}`],
-          fix: `${fixFor(from, pf, physnets, where)}; then run ${neutronPlaybook(ctx.release)}`,
-        });
-      }
+    const agent = h.agent();
+    if (!agent?.mappings) return [];
+    const byDevice = new Map<string, string[]>();
+    for (const [physnet, devices] of Object.entries(agent.mappings))
+      for (const d of devices) byDevice.set(d, [...(byDevice.get(d) ?? []), physnet]);
+    const from = agentOptionVar(h, 'physical_device_mappings');
+    const list = pnList(h);
+    const where = list ? defWhere(ctx, list.def) : 'openstack_user_config.yml';
+    for (const [pf, physnets] of byDevice) {
+      if (physnets.length < 2) continue;
+      const loc = sriovMappingLocation(h, physnets.at(-1)!, pf, b);
+      const list = physnets.join(' and ');
+      out.push({
+        severity: 'error',
+        message: `PF ${pf} is mapped to ${physnets.length} physnets (${list}) in the SR-IOV agent's physical_device_mappings. Neutron does not refuse it (parse_mappings with unique_keys=False checks no values): the agent reports ${pf} under each physnet and neutron-server binds ports of ${list} to VFs of the same PF. Both physnets then leave through one uplink: if their VLAN ranges overlap, the same VLAN id given to a network on each physnet joins the two networks on that wire. Nova tags each VF with one physical_network only (the first device_spec that matches), so the VFs of ${pf} serve one of the physnets and ports on the other find no VF on this PF ("No valid host was found"); with bandwidth QoS the PF's resource provider carries one physnet trait only`,
+        ...(loc ? { location: loc } : {}),
+        evidence: [`sriov_nic_agent.ini [sriov_nic] physical_device_mappings = ${agent.mappingsText}`],
+        fix: `${fixFor(from, pf, physnets, where)}; then run ${neutronPlaybook(ctx.release)}`,
+      });
     }
     return out;
   },

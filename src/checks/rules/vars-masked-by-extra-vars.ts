@@ -1,4 +1,4 @@
-import { type CheckContext, defLocation, type HostView } from '../../deployment/context.js';
+import { type CheckContext, defLocation } from '../../deployment/context.js';
 import {
   allDefs,
   describeAt,
@@ -14,8 +14,8 @@ import type { VarDef } from '../../osa/inventory.js';
 import { pciTemplate } from '../../osa/render.js';
 import type { ResolvedVar } from '../../osa/vars.js';
 import type { PyValue } from '../../python.js';
-import type { RuleFinding, Severity } from '../finding.js';
-import type { Rule } from '../rule.js';
+import type { Severity } from '../finding.js';
+import type { HostFinding, Rule } from '../rule.js';
 
 /** What goes wrong on the host when it gets the global value instead of its own. */
 const CONSEQUENCE: Record<string, string> = {
@@ -54,8 +54,22 @@ function perHostFix(
   return parts.join('; ');
 }
 
+/** reliantHosts by variable and extra-var definition: the same on every host that takes it. */
+const newReliantCache = (_ctx: CheckContext) => new Map<string, string[]>();
+
 /** Hosts where the variable matters, that take the extra var and have nothing per host or group. */
 function reliantHosts(ctx: CheckContext, name: string, winner: VarDef): string[] {
+  const cache = ctx.once(newReliantCache);
+  const key = [name, winner.loc?.file ?? '', winner.loc?.line ?? ''].join('\u0000');
+  let hosts = cache.get(key);
+  if (!hosts) {
+    hosts = computeReliantHosts(ctx, name, winner);
+    cache.set(key, hosts);
+  }
+  return hosts;
+}
+
+function computeReliantHosts(ctx: CheckContext, name: string, winner: VarDef): string[] {
   const out: string[] = [];
   for (const h of ctx.allHosts()) {
     const r = h.variable(name);
@@ -77,12 +91,11 @@ function effectiveValue(r: ResolvedVar): { value: PyValue | undefined; known: bo
 
 function finding(
   ctx: CheckContext,
-  h: HostView,
   name: string,
   r: ResolvedVar,
   masked: VarDef[],
   viaName?: string,
-): RuleFinding {
+): HostFinding {
   const winner = r.winner!;
   const top = masked[0]!;
   const eff = effectiveValue(r);
@@ -117,7 +130,6 @@ function finding(
       ? perHostFix(ctx, name, winner, top, reliantHosts(ctx, name, winner))
       : `delete nova_device_spec from /etc/openstack_deploy/${winner.loc ? shortFile(ctx, winner.loc.file) : 'user_variables.yml'} and write each host's devices as nova_device_spec (the current name) in /etc/openstack_deploy/host_vars/<host>.yml, replacing its ${viaName}`;
   return {
-    host: h.name,
     severity,
     message,
     ...(location ? { location } : {}),
@@ -133,24 +145,23 @@ export const rule: Rule = {
   rationale:
     'Variables in /etc/openstack_deploy/user_*.yml are Ansible extra vars: they beat host_vars, container_vars, group_vars and the inventory, so a per-host value of the same variable (a NIC name, a device spec) never applies.',
   needs: 'config',
-  run(ctx) {
-    const out: RuleFinding[] = [];
+  scope: 'host',
+  runHost(ctx, h) {
+    const out: HostFinding[] = [];
     const deviceSpecEra = pciTemplate(ctx.release) !== 'passthrough_whitelist';
-    for (const h of ctx.hosts()) {
-      for (const [name, r] of h.render.vars) {
-        if (r.winner?.level !== EXTRA_VARS || !varMatters(ctx, h, name)) continue;
-        const masked = r.overridden.filter((d) => HOST_OR_GROUP_LEVELS.has(d.level));
-        if (masked.length > 0) out.push(finding(ctx, h, name, r, masked));
-      }
-      // nova_device_spec's default reads nova_pci_passthrough_whitelist: a global
-      // nova_device_spec hides every per-host whitelist.
-      const spec = h.variable('nova_device_spec');
-      const wl = h.variable('nova_pci_passthrough_whitelist');
-      if (deviceSpecEra && h.isCompute && spec?.winner?.level === EXTRA_VARS && wl?.winner) {
-        if (wl.winner.level === EXTRA_VARS) continue;
-        const masked = allDefs(wl).filter((d) => HOST_OR_GROUP_LEVELS.has(d.level));
-        if (masked.length > 0) out.push(finding(ctx, h, 'nova_device_spec', spec, masked, wl.name));
-      }
+    for (const [name, r] of h.render.vars) {
+      if (r.winner?.level !== EXTRA_VARS || !varMatters(ctx, h, name)) continue;
+      const masked = r.overridden.filter((d) => HOST_OR_GROUP_LEVELS.has(d.level));
+      if (masked.length > 0) out.push(finding(ctx, name, r, masked));
+    }
+    // nova_device_spec's default reads nova_pci_passthrough_whitelist: a global
+    // nova_device_spec hides every per-host whitelist.
+    const spec = h.variable('nova_device_spec');
+    const wl = h.variable('nova_pci_passthrough_whitelist');
+    if (deviceSpecEra && h.isCompute && spec?.winner?.level === EXTRA_VARS && wl?.winner) {
+      if (wl.winner.level === EXTRA_VARS) return out;
+      const masked = allDefs(wl).filter((d) => HOST_OR_GROUP_LEVELS.has(d.level));
+      if (masked.length > 0) out.push(finding(ctx, 'nova_device_spec', spec, masked, wl.name));
     }
     return out;
   },

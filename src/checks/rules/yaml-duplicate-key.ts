@@ -10,6 +10,7 @@ export const rule: Rule = {
   rationale:
     'PyYAML keeps the last of two equal keys without a word (Ansible only warns in its output), so an edit made to the first copy, often the one near the comment that documents it, has no effect.',
   needs: 'config',
+  scope: 'deployment', // about a YAML file of the deploy dir, not about a host
   run(ctx) {
     const dir = ctx.model.deploy.dir;
     const out: RuleFinding[] = [];
