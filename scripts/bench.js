@@ -17,6 +17,7 @@ import {
   runChecks,
 } from '../dist/index.js';
 import { collectorSnapshot, fleetDeploy, snapshotParts, writeFleet } from './bench-fleet.js';
+import { benchStartup } from './bench-startup.js';
 import { collectorBenchHost } from './collector-bench-host.js';
 
 /** A synthetic snapshot of a large compute host: PFS PFs with VFS VFs each, with VF tables. */
@@ -284,6 +285,12 @@ function benchFleetCheck() {
 
 /** Each case runs in its own process, so that its peak memory is its own. */
 function runCase(name) {
+  // --- the CLI's start-up (issue 17): scripts/bench-startup.js ---
+  if (name === 'startup') {
+    benchStartup();
+    return;
+  }
+  // --- end of start-up ---
   if (name === 'collector') {
     benchCollector();
     return;
@@ -355,7 +362,16 @@ function runCase(name) {
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', ...HTML_CASES, 'collector']) {
+  for (const c of [
+    'snapshot',
+    'osa',
+    'osa-per-host',
+    'devspec',
+    'check',
+    ...HTML_CASES,
+    'collector',
+    'startup',
+  ]) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }

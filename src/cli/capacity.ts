@@ -1,14 +1,8 @@
 import { type Command, Option } from 'commander';
-import { capacity } from '../cloud/capacity.js';
-import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
-import { vfMap } from '../cloud/vf-map.js';
 import { NovaNumaError } from '../openstack/nova-numa-request.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { buildModel } from '../osa/model.js';
 import { releaseLabel } from '../osa/releases.js';
-import { capacityJson, renderCapacityText } from '../report/capacity-text.js';
-import { renderCapacityHtml } from '../report/html/capacity-page.js';
-import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloudWith } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
@@ -60,6 +54,22 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
     );
   const flavorRef = opts.flavor;
   const imageRef = opts.image;
+  // The cloud code loads when capacity runs: check and --help start without it.
+  const [
+    { capacity },
+    { imageProperties, readFlavor, readImage },
+    { vfMap },
+    { capacityJson, renderCapacityText },
+    { renderCapacityHtml },
+    { terminalText },
+  ] = await Promise.all([
+    import('../cloud/capacity.js'),
+    import('../cloud/flavor.js'),
+    import('../cloud/vf-map.js'),
+    import('../report/capacity-text.js'),
+    import('../report/html/capacity-page.js'),
+    import('../report/style.js'),
+  ]);
   const { cloud, extra } = await readLiveCloudWith(cloudOpts, cli, async (s) =>
     flavorRef
       ? { flavor: await readFlavor(s, flavorRef), image: imageRef ? await readImage(s, imageRef) : null }

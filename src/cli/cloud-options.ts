@@ -2,7 +2,7 @@
 // names them, so an operator's habits (and scripts) carry over.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { type CloudOptions, type CloudSession, connect, readCloud } from '../cloud/client.js';
+import type { CloudOptions, CloudSession } from '../cloud/client.js';
 import type { CloudSnapshot } from '../cloud/types.js';
 import type { CliIo } from './cli-io.js';
 import { UserError } from './errors.js';
@@ -70,8 +70,12 @@ export function cloudOptionsFrom(opts: Record<string, unknown>): CloudOptions {
   return out;
 }
 
+/** The HTTP client, loaded when a command talks to the cloud: check and --help start without it. */
+const cloudClient = () => import('../cloud/client.js');
+
 /** Everything the live-cloud commands read, once; a CloudError is an InputError (exit 2 at the edge). */
 export async function readLiveCloud(opts: CloudOptions, cli: CliIo): Promise<CloudSnapshot> {
+  const { connect, readCloud } = await cloudClient();
   const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     return await readCloud(session);
@@ -86,6 +90,7 @@ export async function readLiveCloudWith<T>(
   cli: CliIo,
   more: (session: CloudSession) => Promise<T>,
 ): Promise<{ cloud: CloudSnapshot; extra: T }> {
+  const { connect, readCloud } = await cloudClient();
   const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     const [cloud, extra] = await Promise.all([readCloud(session), more(session)]);
@@ -101,6 +106,7 @@ export async function readLiveCloudThen<T>(
   cli: CliIo,
   then: (session: CloudSession, cloud: CloudSnapshot) => Promise<T>,
 ): Promise<{ cloud: CloudSnapshot; extra: T }> {
+  const { connect, readCloud } = await cloudClient();
   const session = await connect({ warn: (l) => printErr(cli, `${l}\n`), ...opts }, cli.env);
   try {
     const cloud = await readCloud(session);

@@ -3,7 +3,6 @@
 // options commander knows (the same source as --help), so they list exactly what --help lists.
 import type { Command } from 'commander';
 import { RULES } from '../checks/registry.js';
-import { DOCTOR_RULES } from '../cloud/doctor.js';
 import type { CliRun } from './cli-io.js';
 import { type CommandModel, commandModel, type OptionModel } from './command-model.js';
 import { UserError } from './errors.js';
@@ -20,9 +19,13 @@ function all(model: CommandModel): CommandModel[] {
 
 const flagsOf = (o: OptionModel): string[] => [o.short, o.long].filter((f): f is string => f !== null);
 
-const ruleIds = (): string[] => [...RULES.map((r) => r.id), ...DOCTOR_RULES.map((r) => r.id)];
+/** The ids of check's and doctor's rules; doctor's module (the cloud code) loads only here. */
+async function allRuleIds(): Promise<string[]> {
+  const { DOCTOR_RULES } = await import('../cloud/doctor.js');
+  return [...RULES.map((r) => r.id), ...DOCTOR_RULES.map((r) => r.id)];
+}
 
-export function bashCompletion(program: CommandModel): string {
+export function bashCompletion(program: CommandModel, ruleIds: readonly string[]): string {
   const name = program.name;
   const fn = `_${name.replace(/[^A-Za-z0-9]/g, '_')}`;
   const cmds = all(program);
@@ -51,7 +54,7 @@ export function bashCompletion(program: CommandModel): string {
     const words = [
       ...c.commands.map((s) => s.name),
       ...c.options.flatMap(flagsOf),
-      ...(c.path.join(' ') === 'rules' ? ruleIds() : []),
+      ...(c.path.join(' ') === 'rules' ? ruleIds : []),
       ...(c.path.join(' ') === 'completion' ? ['bash', 'zsh'] : []),
     ];
     lines.push(`    "${key(c)}")`, `      words="${words.join(' ')}"`);
@@ -101,7 +104,7 @@ function zshOption(o: OptionModel): string[] {
   return flagsOf(o).map((f) => `'${rep}${f}[${zq(o.description)}]${value}'`);
 }
 
-export function zshCompletion(program: CommandModel): string {
+export function zshCompletion(program: CommandModel, ruleIds: readonly string[]): string {
   const name = program.name;
   const fnOf = (c: CommandModel) => `_${[name, ...c.path].join('_').replace(/[^A-Za-z0-9_]/g, '_')}`;
   const out: string[] = [
@@ -134,7 +137,7 @@ export function zshCompletion(program: CommandModel): string {
       const args = c.arguments.map((a, i) => {
         const what =
           c.path.join(' ') === 'rules'
-            ? `(${ruleIds().join(' ')})`
+            ? `(${ruleIds.join(' ')})`
             : a.name === 'shell'
               ? '(bash zsh)'
               : /dir/.test(a.name)
@@ -167,10 +170,10 @@ export function registerCompletion(program: Command, cli: CliRun): void {
       'after',
       '\nInstall:\n  osa-sriov completion bash > ~/.local/share/bash-completion/completions/osa-sriov\n  osa-sriov completion zsh > "${fpath[1]}/_osa-sriov"',
     )
-    .action((shell: string, _opts: unknown, cmd: Command) => {
+    .action(async (shell: string, _opts: unknown, cmd: Command) => {
       const model = commandModel(root(cmd));
-      if (shell === 'bash') printData(cli, bashCompletion(model));
-      else if (shell === 'zsh') printData(cli, zshCompletion(model));
+      if (shell === 'bash') printData(cli, bashCompletion(model, await allRuleIds()));
+      else if (shell === 'zsh') printData(cli, zshCompletion(model, await allRuleIds()));
       else throw new UserError(`no completion for the shell "${shell}"`, null, 'use bash or zsh');
     });
 }

@@ -3,7 +3,6 @@
 import type { HostFacts } from '../facts/host-facts.js';
 import { findInventoryHost, type Inventory } from '../osa/inventory.js';
 import { type DeployDir, loadDeployDir } from '../osa/load.js';
-import type { DeploymentModel } from '../osa/model.js';
 import { chooseRelease, type ReleaseChoice } from '../osa/release-detect.js';
 import {
   NEWEST_RELEASE,

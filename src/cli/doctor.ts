@@ -1,7 +1,5 @@
 import { type Command, Option } from 'commander';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
-import { runDoctor } from '../cloud/doctor.js';
-import { readErrorServerImages } from '../cloud/flavor.js';
 import { CheckContext } from '../deployment/context.js';
 import { matchFacts } from '../deployment/facts-match.js';
 import { buildModel } from '../osa/model.js';
@@ -41,6 +39,11 @@ export async function doctor(opts: DoctorOptions, cli: CliRun): Promise<number> 
     const facts = matchFacts(model.inventory, readFactsPaths(opts.facts ?? [])).byHost;
     deploy = new CheckContext(model, facts);
   }
+  // The cloud code loads when doctor runs: check and --help start without it.
+  const [{ runDoctor }, { readErrorServerImages }] = await Promise.all([
+    import('../cloud/doctor.js'),
+    import('../cloud/flavor.js'),
+  ]);
   const { cloud, extra: images } = await readLiveCloudThen(cloudOpts, cli, readErrorServerImages);
   const result = runDoctor({ cloud, deploy, hosts: opts.host ?? [], images });
   if (opts.format === 'json') {

@@ -4,25 +4,14 @@
 // live cloud, which gives the flavor, the image, the compute services and the VFs in use.
 import { type Command, Option } from 'commander';
 import { z } from 'zod';
-import { agentOffers, deploymentWithFacts, devspecOffers, type HostOffer } from '../cloud/capacity.js';
-import {
-  type FitInput,
-  fitServer,
-  portNumaPolicyStored,
-  refusedServices,
-  schedulerNotes,
-  usedFromCloud,
-  usedFromFacts,
-} from '../cloud/fit.js';
-import { imageProperties, readFlavor, readImage } from '../cloud/flavor.js';
-import { hostSelected } from '../cloud/vf-map.js';
+import type { HostOffer } from '../cloud/capacity.js';
+import type { FitInput } from '../cloud/fit.js';
 import type { HostFacts } from '../facts/host-facts.js';
 import type { ServerAsk } from '../openstack/nova-fit.js';
 import { NovaNumaError } from '../openstack/nova-numa-request.js';
 import { NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
 import { buildModel, type DeploymentModel } from '../osa/model.js';
 import { jsonLoads } from '../python.js';
-import { fitJson, renderFitText } from '../report/fit-text.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloudWith } from './cloud-options.js';
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
@@ -119,6 +108,20 @@ function positiveInt(flag: string, text: string, max: number): number {
 }
 
 export async function fitCommand(opts: FitCliOptions, cli: CliRun): Promise<number> {
+  // The cloud code loads when fit runs: check and --help start without it.
+  const [
+    { agentOffers, deploymentWithFacts, devspecOffers },
+    { fitServer, portNumaPolicyStored, refusedServices, schedulerNotes, usedFromCloud, usedFromFacts },
+    { imageProperties, readFlavor, readImage },
+    { hostSelected },
+    { fitJson, renderFitText },
+  ] = await Promise.all([
+    import('../cloud/capacity.js'),
+    import('../cloud/fit.js'),
+    import('../cloud/flavor.js'),
+    import('../cloud/vf-map.js'),
+    import('../report/fit-text.js'),
+  ]);
   if (!opts.flavor)
     throw new UserError(
       '--flavor is required',

@@ -127,4 +127,8 @@ function isProgram(): boolean {
   }
 }
 
-if (isProgram()) process.exitCode = await main(process.argv.slice(2));
+// No top-level await: scripts/build-cli.js bundles this file as CommonJS.
+if (isProgram())
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });

@@ -4,7 +4,6 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { RULES } from '../checks/registry.js';
 import type { RuleInfo } from '../checks/rule.js';
-import { DOCTOR_RULES } from '../cloud/doctor.js';
 import { parseRulePage, type RuleDoc } from '../report/html/rule-docs.js';
 import { table } from '../report/table.js';
 import { closest } from '../suggest.js';
@@ -24,7 +23,9 @@ export interface RuleRow {
   title: string;
 }
 
-export function ruleRows(): RuleRow[] {
+/** check's rules and doctor's; doctor's module (the cloud code) loads only when asked. */
+export async function ruleRows(): Promise<RuleRow[]> {
+  const { DOCTOR_RULES } = await import('../cloud/doctor.js');
   const row = (r: RuleInfo, command: 'check' | 'doctor'): RuleRow => ({
     id: r.id,
     severity: r.severity,
@@ -49,8 +50,8 @@ export function readRuleDocs(ids: Iterable<string>): Map<string, RuleDoc> {
   return out;
 }
 
-export function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): void {
-  const rows = ruleRows();
+export async function rules(id: string | undefined, opts: { json?: boolean }, cli: CliRun): Promise<void> {
+  const rows = await ruleRows();
   if (id === undefined) {
     if (opts.json) {
       printData(cli, `${JSON.stringify(rows, null, 2)}\n`);

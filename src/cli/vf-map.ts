@@ -1,8 +1,6 @@
 import { type Command, Option } from 'commander';
-import { vfMap, vfMapSummary } from '../cloud/vf-map.js';
 import type { FactsFile } from '../deployment/facts-match.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { renderVfMapText, vfMapJson } from '../report/vf-map-text.js';
 import type { CliRun } from './cli-io.js';
 import { addCloudOptions, cloudOptionsFrom, readLiveCloud } from './cloud-options.js';
 import { repeatable } from './deploy-input.js';
@@ -46,6 +44,11 @@ export async function vfMapCommand(opts: VfMapCliOptions, cli: CliRun): Promise<
   const cloudOpts = cloudOptionsFrom(opts);
   const facts = factsByName(readFactsPaths(opts.facts ?? []));
   const cloud = await readLiveCloud(cloudOpts, cli);
+  // The cloud code loads when vf-map runs: check and --help start without it.
+  const [{ vfMap, vfMapSummary }, { renderVfMapText, vfMapJson }] = await Promise.all([
+    import('../cloud/vf-map.js'),
+    import('../report/vf-map-text.js'),
+  ]);
   const map = vfMap(cloud, facts, { host: opts.host ?? [] });
   if (opts.format === 'json') printJson(cli, vfMapJson(map));
   else {

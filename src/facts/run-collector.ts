@@ -4,9 +4,12 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../errors.js';
 
-/** The collector's path: beside this module, in src/ (tsx) and in dist/ (built). */
+/**
+ * The collector's path: beside this module, in src/ (tsx) and in dist/ (built). Through
+ * ../facts/ so that it resolves from dist/cli/osa-sriov.cjs too, where this code is bundled.
+ */
 export function collectorPath(): string {
-  return fileURLToPath(new URL('./collect.sh', import.meta.url));
+  return fileURLToPath(new URL('../facts/collect.sh', import.meta.url));
 }
 
 /** The collector could not run here (no /bin/sh, not Linux, killed). */

@@ -454,7 +454,7 @@ describe('§3 atomic and serialised --write', () => {
     const outside = mkdtempSync(join(tmpdir(), 'osa-hostile-outside-'));
     writeFileSync(join(outside, 'precious'), 'keep me\n');
     const entry = {
-      file: '../../../../../../..' + join(outside, 'precious'),
+      file: `../../../../../../..${join(outside, 'precious')}`,
       real: join(outside, 'precious'),
     };
     writeFileSync(
