@@ -96,6 +96,14 @@ if (!existsSync(bundle)) {
   );
   process.exit(2);
 }
+// A reader that goes away (`osa-sriov check … | head -1`) ends the run as it ends other Unix
+// tools: quietly, with the status of a process killed by SIGPIPE (128 + 13), not a stack trace.
+for (const stream of [process.stdout, process.stderr])
+  stream.on('error', (e) => {
+    if (e.code !== 'EPIPE' && stream === process.stdout)
+      process.stderr.write(`osa-sriov: cannot write the output: ${e.message}\n`);
+    process.exit(e.code === 'EPIPE' ? 141 : 2);
+  });
 const argv = process.argv.slice(2);
 const { cli, save } = load(argv);
 // The CLI is a function of its arguments and I/O (this process's by default) to an exit status.

@@ -34,6 +34,20 @@ describe('the executable', { skip: needsBuild }, () => {
     assert.match(input.stderr, /^osa-sriov: error: \/nonexistent\/snapshot: cannot read the snapshot/m);
   });
 
+  test('a reader that goes away: exit 141 (as SIGPIPE), no stack trace', () => {
+    // `| true` closes the pipe at once: the SARIF report (tens of KiB) cannot all be written.
+    const r = spawnSync(
+      'bash',
+      [
+        '-c',
+        `${JSON.stringify(process.execPath)} ${JSON.stringify(BIN)} check examples/blog-lab --release rocky --facts examples/blog-lab/facts --format sarif | true; echo "status=\${PIPESTATUS[0]}" >&2`,
+      ],
+      { cwd: REPO, encoding: 'utf8', timeout: 60_000 },
+    );
+    assert.match(r.stderr, /status=141\n$/, r.stderr);
+    assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /, r.stderr);
+  });
+
   test('the same output in-process and as a process', () => {
     const args = ['check', SCHED_FAIL, '--facts', BASE_FACTS, '--format', 'json'];
     const alone = cliProcess(args, { bin: true });
