@@ -10,6 +10,7 @@ import { DeviceMatcher, type DeviceSpec } from '../openstack/nova-devspec.js';
 import { buildPools, type PciPool, type TrackedDevice } from '../openstack/nova-pci-match.js';
 import type { HostView } from './context.js';
 import { firstMatching, type HostDevice, hostDevices, matchHost } from './devspec-helpers.js';
+import { resolveDevice } from './host-helpers.js';
 
 /**
  * The NUMA node Nova records for a device of this PF: libvirt writes `<numa node='N'/>` in the
@@ -84,9 +85,14 @@ export function trackedOnHost(h: HostView): NovaTracked[] | null {
   return out;
 }
 
-/** The PF of the facts a device_mappings entry names (its netdev or an altname); null when none. */
+/**
+ * The PF of the facts a device_mappings entry names (its netdev, or an altname: SRIOV-HOST-002
+ * says the agent cannot use one, but an agent that reports it names that PF); null when none.
+ * The name is resolved as the SRIOV-HOST rules resolve it (host-helpers resolveDevice).
+ */
 export function mappedPf(facts: HostFacts, dev: string): Pf | null {
-  return facts.pfs.find((p) => p.netdev === dev || p.altnames.includes(dev)) ?? null;
+  const r = resolveDevice(facts, dev);
+  return r.kind === 'pf' || r.kind === 'altname' ? r.pf : null;
 }
 
 /**
