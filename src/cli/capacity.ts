@@ -8,8 +8,7 @@ import { addCloudOptions, cloudOptionsFrom, readLiveCloudWith } from './cloud-op
 import { RELEASE_HELP, readDeployDir, releaseOption, repeatable } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { readFactsPaths } from './facts-input.js';
-import { writeAtomically } from './io.js';
-import { addColorOption, type ColorMode, jsonText, printData, printText, useColor } from './output.js';
+import { addColorOption, type ColorMode, emitReport, jsonText, reportColor } from './output.js';
 import { factsByName } from './vf-map.js';
 
 interface CapacityCliOptions extends Record<string, unknown> {
@@ -61,14 +60,12 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
     { vfMap },
     { capacityJson, renderCapacityText },
     { renderCapacityHtml },
-    { terminalText },
   ] = await Promise.all([
     import('../cloud/capacity.js'),
     import('../cloud/flavor.js'),
     import('../cloud/vf-map.js'),
     import('../report/capacity-text.js'),
     import('../report/html/capacity-page.js'),
-    import('../report/style.js'),
   ]);
   const { cloud, extra } = await readLiveCloudWith(cloudOpts, cli, async (s) =>
     flavorRef
@@ -105,6 +102,8 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
     throw e;
   }
   const deployDir = opts.deploy ?? null;
+  const isText = opts.format !== 'json' && opts.format !== 'html';
+  const color = isText && reportColor(opts.color, opts.output, cli);
   let text: string;
   if (opts.format === 'json') text = jsonText(capacityJson(result, { deployDir }));
   else if (opts.format === 'html')
@@ -114,22 +113,13 @@ export async function capacityCommand(opts: CapacityCliOptions, cli: CliRun): Pr
       cloud: opts.osCloud ?? cli.env.OS_CLOUD ?? cli.env.OS_AUTH_URL ?? 'the cloud',
       generatedAt: new Date(),
     });
-  else {
-    // A report file is coloured only when asked with --color always.
-    const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
+  else
     text = renderCapacityText(result, {
       color,
       deployDir,
       ...(model ? { release: releaseLabel(release) } : {}),
     });
-    if (opts.output) text = terminalText(text, { color });
-    else {
-      printText(cli, text, color);
-      text = '';
-    }
-  }
-  if (opts.output) writeAtomically(opts.output, text);
-  else if (text) printData(cli, text);
+  emitReport(cli, { text, isText, color }, opts.output);
   return result.exhausted.length > 0 ? 1 : 0;
 }
 

@@ -9,7 +9,6 @@ import { findingsJson } from '../report/findings-json.js';
 import { findingsSarif } from '../report/findings-sarif.js';
 import { renderFindingsText } from '../report/findings-text.js';
 import { renderCheckHtml } from '../report/html/check-page.js';
-import { terminalText } from '../report/style.js';
 import type { CliRun } from './cli-io.js';
 import {
   DETECTED_RELEASE_HELP,
@@ -24,16 +23,7 @@ import {
 import { UserError } from './errors.js';
 import { FACTS_CACHE_ENV, factsCacheDir } from './facts-cache.js';
 import { readFactsPaths } from './facts-input.js';
-import { writeAtomically } from './io.js';
-import {
-  addColorOption,
-  type ColorMode,
-  jsonText,
-  printData,
-  printErr,
-  printText,
-  useColor,
-} from './output.js';
+import { addColorOption, type ColorMode, emitReport, jsonText, printErr, reportColor } from './output.js';
 import { readRuleDocs } from './rules.js';
 
 interface CheckOptions {
@@ -117,6 +107,8 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
     hosts,
     ...(maxAge !== undefined ? { maxFactsAgeMs: maxAge } : {}),
   });
+  const isText = opts.format !== 'json' && opts.format !== 'html' && opts.format !== 'sarif';
+  const color = isText && reportColor(opts.color, opts.output, cli);
   let text: string;
   if (opts.format === 'json') {
     text = jsonText(
@@ -143,22 +135,14 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
       }),
     );
   } else {
-    // A report file is coloured only when asked with --color always.
-    const color = opts.output ? opts.color === 'always' : useColor(opts.color, cli);
     text = renderFindingsText(result, {
       color,
       title: `${dir} (${releaseTitle(choice)})`,
       failOn: opts.failOn,
       quiet: opts.quiet === true,
     });
-    if (opts.output) text = terminalText(text, { color });
-    else {
-      printText(cli, text, color);
-      text = '';
-    }
   }
-  if (opts.output) writeAtomically(opts.output, text);
-  else if (text) printData(cli, text);
+  emitReport(cli, { text, isText, color }, opts.output);
   return result.findings.some((f) => atLeastSeverity(f.severity, opts.failOn)) ? 1 : 0;
 }
 

@@ -5,6 +5,7 @@
 import { type Command, Option } from 'commander';
 import { terminalText } from '../report/style.js';
 import type { CliIo, CliWriter } from './cli-io.js';
+import { writeAtomically } from './io.js';
 
 export type ColorMode = 'auto' | 'always' | 'never';
 
@@ -81,4 +82,25 @@ export function printErr(cli: CliIo, text: string): void {
 /** A progress line on a TTY's stderr, redrawn in place (`\r` … clear to the end of the line). */
 export function writeProgress(cli: CliIo, text: string): void {
   cli.stderr.write(`\r${terminalText(text, { color: false })}\x1b[K`);
+}
+
+/** The colour of a text report: a report file (-o) is coloured only with --color always. */
+export function reportColor(mode: ColorMode | undefined, output: string | undefined, cli: CliIo): boolean {
+  return output ? mode === 'always' : useColor(mode, cli);
+}
+
+/**
+ * A report in any format to -o (written atomically) or to stdout. A text report goes through
+ * terminalText either way (controls escaped, colour resolved); JSON, SARIF and HTML are written
+ * as they are (their own escaping). capacity and check write their reports here.
+ */
+export function emitReport(
+  cli: CliIo,
+  report: { text: string; isText: boolean; color: boolean },
+  output: string | undefined,
+): void {
+  if (output)
+    writeAtomically(output, report.isText ? terminalText(report.text, { color: report.color }) : report.text);
+  else if (report.isText) printText(cli, report.text, report.color);
+  else printData(cli, report.text);
 }

@@ -4,8 +4,8 @@
 // the NIC Switch agents' reported device_mappings (physnet → PFs) and those PFs' VFs in the facts
 // stand in for it. In use: the VFs that bound ports hold (binding:profile.pci_slot). Pure.
 import { CheckContext, type HostView } from '../deployment/context.js';
-import { matchHost } from '../deployment/devspec-helpers.js';
 import { matchFacts } from '../deployment/facts-match.js';
+import { type NovaTracked, trackedFromMappings, trackedOnHost } from '../deployment/pci-pools.js';
 import type { HostFacts, Pf } from '../facts/host-facts.js';
 import { SRIOV_AGENT_TYPE } from '../openstack/neutron-mech-driver.js';
 import { type ServerAsk, type ServerShape, serverShape } from '../openstack/nova-fit.js';
@@ -86,20 +86,22 @@ export interface CapacityOptions {
   server?: CapacityServer;
 }
 
-/** One VF a host offers for a physnet. */
+/**
+ * One device a host offers for a physnet: a device nova-compute tracks (src/deployment/pci-pools.ts,
+ * the one answer to what Nova tracks and pools) whose tags name a physical_network.
+ */
 export interface Slot {
   address: string;
   physnet: string;
+  /** The NUMA node Nova records (null: unknown, or the kernel reports -1). */
   numa: number | null;
   pf: string;
-  /** The PF's PCI address (Nova's pool key for a VF), null when unknown. */
+  /** The PF's PCI address (Nova's pool key for a VF), null for a PF or when unknown. */
   pfAddress: string | null;
   /** type-VF, or type-PF for a PF the device_spec matches (direct-physical ports; not counted here). */
   devType: 'type-VF' | 'type-PF';
-  vendorId: string;
-  productId: string;
-  /** The tags Nova gives the VF: those of the device_spec entry that matched it, or the agent's physnet. */
-  tags: Record<string, unknown>;
+  /** The device as Nova tracks it, with its tags (the matching spec's, or the agent's physnet). */
+  nova: NovaTracked;
 }
 
 /** A host's offer: its physnets, and its VFs (null when the host has no facts). */
@@ -111,10 +113,25 @@ export interface HostOffer {
   facts: HostFacts | null;
 }
 
-const numaOf = (pf: Pf | null): number | null =>
-  pf && pf.numaNode !== null && pf.numaNode >= 0 ? pf.numaNode : null;
 const pfLabel = (pf: Pf) => pf.netdev ?? pf.pciAddress ?? '(unknown PF)';
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** The slot of a tracked VF or PF tagged with a physnet; null for any other device. */
+function slotOf(t: NovaTracked): Slot | null {
+  const physnet = t.tags.physical_network;
+  const d = t.device;
+  if (typeof physnet !== 'string' || physnet === '') return null;
+  if (d.dev_type !== 'type-VF' && d.dev_type !== 'type-PF') return null;
+  return {
+    address: d.address,
+    physnet,
+    numa: t.tracked.numa_node ?? null,
+    pf: d.pf ? pfLabel(d.pf) : (d.parent_addr ?? '(unknown PF)'),
+    pfAddress: d.dev_type === 'type-PF' ? null : (d.parent_addr ?? null),
+    devType: d.dev_type,
+    nova: t,
+  };
+}
 
 /** The physnets the device_spec entries name (even those that match nothing). */
 function specPhysnets(h: HostView): string[] {
@@ -159,31 +176,13 @@ export function devspecOffers(ctx: CheckContext, notes: string[]): HostOffer[] {
       offers.push({ host: h.name, physnets, slots: [], facts: h.facts ?? null });
       continue;
     }
-    const m = h.facts ? matchHost(h) : null;
-    if (!m) {
+    const tracked = h.facts ? trackedOnHost(h) : null;
+    if (!tracked) {
       offers.push({ host: h.name, physnets, slots: null, facts: h.facts ?? null });
       continue;
     }
-    const slots: Slot[] = [];
-    for (const d of m.devices) {
-      // A PF the spec matches is for direct-physical ports (kept for fit, not counted here).
-      if (d.dev_type !== 'type-VF' && d.dev_type !== 'type-PF') continue;
-      const i = m.first.get(d);
-      const tags = i === null || i === undefined ? null : m.pairs[i]!.spec.tags;
-      const physnet = tags?.physical_network;
-      if (typeof physnet !== 'string' || physnet === '') continue;
-      slots.push({
-        address: d.address,
-        physnet,
-        numa: numaOf(d.pf),
-        pf: d.pf ? pfLabel(d.pf) : (d.parent_addr ?? '(unknown PF)'),
-        pfAddress: d.dev_type === 'type-PF' ? null : (d.parent_addr ?? null),
-        devType: d.dev_type,
-        vendorId: d.vendor_id,
-        productId: d.product_id,
-        tags: { ...tags },
-      });
-    }
+    // A PF the spec matches is for direct-physical ports (kept for fit, not counted here).
+    const slots = tracked.map(slotOf).filter((s): s is Slot => s !== null);
     offers.push({
       host: h.name,
       physnets: [
@@ -215,31 +214,12 @@ export function agentOffers(
       offers.push({ host: a.host, physnets, slots: null, facts: null });
       continue;
     }
-    const slots: Slot[] = [];
-    for (const [physnet, devs] of Object.entries(mappings)) {
-      for (const dev of devs) {
-        const pf = f.facts.pfs.find((p) => p.netdev === dev || p.altnames.includes(dev));
-        if (!pf) {
-          notes.push(
-            `the agent on ${a.host} maps ${physnet} to ${dev}, which its facts (${f.key}) do not have as a PF`,
-          );
-          continue;
-        }
-        for (const vf of pf.vfs)
-          if (vf.pciAddress)
-            slots.push({
-              address: vf.pciAddress,
-              physnet,
-              numa: numaOf(pf),
-              pf: pfLabel(pf),
-              pfAddress: pf.pciAddress,
-              devType: 'type-VF',
-              vendorId: pf.vendorId ?? '',
-              productId: pf.vfDeviceId ?? '',
-              tags: { physical_network: physnet },
-            });
-      }
-    }
+    const tracked = trackedFromMappings(f.facts, mappings, (physnet, dev) =>
+      notes.push(
+        `the agent on ${a.host} maps ${physnet} to ${dev}, which its facts (${f.key}) do not have as a PF`,
+      ),
+    );
+    const slots = tracked.map(slotOf).filter((s): s is Slot => s !== null);
     offers.push({ host: a.host, physnets, slots, facts: f.facts });
   }
   return offers;

@@ -1,11 +1,12 @@
 // `fit`: which hosts can take a server of this flavor (and image) with N SR-IOV ports on a
 // physnet, and for each other host exactly why not. Each host's PCI pools are Nova's (the
 // device_spec of the deployment, or the agents' mappings, over the host's facts: capacity's
-// offers), minus the devices in use (the cloud's bound ports, or the facts' VFs that carry a
-// Neutron port MAC); the decision is src/openstack/nova-fit.ts, i.e. Nova's own rules. Pure.
+// offers), minus the devices in use (the cloud's bound ports, which win, or the VFs the facts show
+// a guest holds: guestHold); the decision is src/openstack/nova-fit.ts, i.e. Nova's own rules. Pure.
 import type { CheckContext } from '../deployment/context.js';
+import { poolsOf } from '../deployment/pci-pools.js';
 import type { HostFacts } from '../facts/host-facts.js';
-import { PORT_MAC } from '../facts/readiness.js';
+import { guestHold } from '../openstack/neutron-eswitch.js';
 import {
   countServers,
   type FitVerdict,
@@ -16,7 +17,7 @@ import {
   type ServerShape,
   serverShape,
 } from '../openstack/nova-fit.js';
-import { buildPools, NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
+import { NUMA_AFFINITY_POLICIES, type NumaAffinityPolicy } from '../openstack/nova-pci-match.js';
 import { type CapacitySource, type HostOffer, offerFinder } from './capacity.js';
 import type { CloudSnapshot } from './types.js';
 import { pciSlot, portsHoldingVfs } from './vf-map.js';
@@ -43,17 +44,17 @@ export function hostCells(facts: HostFacts | null): HostPci['cells'] {
   return facts?.numa ? facts.numa.nodes.map((n) => ({ id: n.id, socket: n.socket })) : null;
 }
 
-/** VFs the facts show in use: their admin MAC is a Neutron port's (fa:16:3e, Neutron's default base_mac). */
+/** VFs the facts show a guest holds (neutron-eswitch guestHold: the one facts-based answer). */
 export function usedFromFacts(facts: HostFacts | null): Set<string> {
   const out = new Set<string>();
   for (const pf of facts?.pfs ?? [])
-    for (const vf of pf.vfs) if (vf.pciAddress && vf.mac && PORT_MAC.test(vf.mac)) out.add(vf.pciAddress);
+    for (const vf of pf.vfs) if (vf.pciAddress && guestHold(vf) !== null) out.add(vf.pciAddress);
   return out;
 }
 
 /**
- * The host's free PCI pools as the scheduler holds them (PciDeviceStats: grouped by ids, NUMA node,
- * type, tags and parent PF), from the offer's devices minus those in use. Like Nova's tracker, a PF
+ * The host's free PCI pools as the scheduler holds them (PciDeviceStats, built by pci-pools.ts as
+ * for SRIOV-NUMA-001), from the offer's devices minus those in use. Like Nova's tracker, a PF
  * with a VF in use is not available, nor are the VFs of a PF in use. null without facts.
  */
 export function hostPci(offer: HostOffer, used: ReadonlySet<string>): HostPci | null {
@@ -67,18 +68,7 @@ export function hostPci(offer: HostOffer, used: ReadonlySet<string>): HostPci | 
       !(s.devType === 'type-PF' && pfsWithVfUsed.has(s.address)) &&
       !(s.devType === 'type-VF' && s.pfAddress !== null && used.has(s.pfAddress)),
   );
-  const tags = new Map(free.map((s) => [s.address, s.tags]));
-  const pools = buildPools(
-    free.map((s) => ({
-      address: s.address,
-      vendor_id: s.vendorId,
-      product_id: s.productId,
-      numa_node: s.numa,
-      dev_type: s.devType,
-      parent_addr: s.pfAddress,
-    })),
-    (d) => tags.get(d.address) ?? null,
-  );
+  const pools = poolsOf(free.map((s) => s.nova));
   return { pools, cells: hostCells(offer.facts) };
 }
 

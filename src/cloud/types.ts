@@ -50,18 +50,8 @@ export const NetworkSchema = z
       .optional()
       .transform((v) => v ?? ''),
     status: z.string().optional().default(''),
-    'provider:network_type': z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
-    'provider:physical_network': nullableString,
-    'provider:segmentation_id': z
-      .number()
-      .int()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? null),
+    // A single-segment network carries its segment's provider attributes itself: read as a segment's.
+    ...SegmentSchema.shape,
     /** Multi-segment networks (the segments extension) list their segments here instead. */
     segments: z.array(SegmentSchema).optional(),
   })

@@ -14,7 +14,7 @@ import { type DeviceSpec, NO_HOST, NovaError, parseDeviceSpecs } from '../openst
 import { novaHostFromFacts } from '../openstack/nova-host.js';
 import type { VarDef } from '../osa/inventory.js';
 import type { DeploymentModel } from '../osa/model.js';
-import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
+import { type Loc, nodeAt, toPlain } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
 import { type HostRender, type IniValue, jsonDumps } from '../osa/render.js';
 import type { ResolvedVar } from '../osa/vars.js';
@@ -28,17 +28,8 @@ export function toLocation(loc: Loc | null | undefined): FindingLocation | undef
   return loc && loc.line > 0 ? { file: loc.file, line: loc.line, column: loc.column } : undefined;
 }
 
-/** The YAML node at a path inside a variable's value (mapping keys and list indexes). */
-export function nodeAt(node: YNode | null, path: ReadonlyArray<string | number>): YNode | null {
-  let n = node;
-  for (const p of path) {
-    if (!n) return null;
-    if (n.kind === 'seq' && typeof p === 'number') n = n.items[p] ?? null;
-    else if (n.kind === 'map') n = n.entries.find((e) => e.key === String(p))?.value ?? null;
-    else return null;
-  }
-  return n;
-}
+// The YAML node at a path inside a variable's value: one implementation, in the YAML module.
+export { nodeAt };
 
 /** Where a definition is, or where something inside its value is (falling back to the definition). */
 export function defLocation(

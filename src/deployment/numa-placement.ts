@@ -27,8 +27,7 @@ import { pciRequestForPort } from '../openstack/nova-port-requests.js';
 import { type OsaFlavor, type OsaFlavors, osaFlavors } from '../osa/flavors.js';
 import type { DeploymentModel } from '../osa/model.js';
 import type { CheckContext, HostView } from './context.js';
-import { pairedSpecs } from './devspec-helpers.js';
-import { hostPciPools } from './pci-pools.js';
+import { poolsOf, trackedOnHost } from './pci-pools.js';
 
 /** One NUMA cell of the server: its vCPUs and memory (MiB); null when the flavor sets cells by hand. */
 export interface ServerCell {
@@ -199,13 +198,11 @@ function compute(ctx: CheckContext, h: HostView): HostNumaAnalysis | null {
   if (!h.facts || !h.isCompute || nodes.length === 0) return null;
   const flavors = deploymentNumaFlavors(ctx);
   if (flavors.length === 0) return null;
-  const pairs = pairedSpecs(h.devspec());
-  if (pairs.length === 0) return null;
-  // The specs as nova-compute parses them on this host (a PF address selects its VFs).
-  const pools = hostPciPools(
-    h.facts,
-    pairs.map((p) => p.spec),
-  );
+  // The devices nova-compute tracks under the specs as it parses them on this host (a PF address
+  // selects its VFs): the same answer capacity and fit use.
+  const tracked = trackedOnHost(h);
+  if (tracked === null) return null;
+  const pools = poolsOf(tracked);
   const hostCells: HostNumaCell[] = nodes.map((n) => ({ id: n.id, socket: n.socket }));
   const cases: NumaFitCase[] = [];
   for (const physnet of physnetsOf(pools)) {

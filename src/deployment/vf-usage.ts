@@ -1,6 +1,6 @@
 // Which of a compute's VFs Nova offers for each physnet (its device_spec, first match wins, as
 // nova-compute matches), and which of those a guest holds, from the host's facts alone.
-import type { Vf } from '../facts/host-facts.js';
+import { guestHold } from '../openstack/neutron-eswitch.js';
 import type { HostView } from './context.js';
 import { matchHost } from './devspec-helpers.js';
 
@@ -15,14 +15,6 @@ export interface HostVfUsage {
   physnets: PhysnetVfs[];
   /** VFs no spec selects, or selected by a spec without a physical_network (not for Neutron ports). */
   notSelected: number;
-}
-
-/**
- * A VF a guest holds, as the SR-IOV agent sees it (neutron eswitch_manager is_assigned_vf_*): its
- * netdev is gone because vfio-pci took it (a direct port), or a macvtap sits on it.
- */
-export function vfAssigned(vf: Vf): boolean {
-  return vf.driver === 'vfio-pci' || vf.uppers.length > 0;
 }
 
 /** null for a host that is not a compute or has no facts: nothing to count. */
@@ -43,7 +35,8 @@ export function vfUsage(h: HostView): HostVfUsage | null {
     const physnet = i === null || i === undefined ? null : m.pairs[i]!.spec.tags.physical_network;
     const bucket = typeof physnet === 'string' ? byPhysnet.get(physnet) : undefined;
     if (!bucket) notSelected++;
-    else if (d.vf && vfAssigned(d.vf)) bucket.inUse++;
+    // In use: a guest holds it (guestHold, the one facts-based answer fit and probe use too).
+    else if (d.vf && guestHold(d.vf) !== null) bucket.inUse++;
     else bucket.free++;
   }
   return { physnets: [...byPhysnet.values()], notSelected };

@@ -6,10 +6,11 @@ import {
   parseListOpt,
   parsePhysicalDeviceMappings,
 } from '../openstack/neutron-agent-config.js';
+import { guestHold } from '../openstack/neutron-eswitch.js';
 import { type NovaDevice, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
 import { novaHostFromFacts, pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
 import { persistenceFix } from '../vf-persistence.js';
-import type { HostFacts, Pf } from './host-facts.js';
+import type { HostFacts, Pf, Vf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
 
 export type Level = 'ok' | 'info' | 'warning' | 'error';
@@ -141,9 +142,6 @@ function iommuVerdicts(f: HostFacts): Verdict[] {
   ];
 }
 
-/** Neutron's default port MAC prefix (base_mac fa:16:3e:00:00:00): a VF with it was set up for a port. */
-export const PORT_MAC = /^fa:16:3e:/;
-
 /**
  * The PFs the host's own deployed SR-IOV settings use: mapped by the agent's
  * physical_device_mappings, or selected (the PF or its VFs) by Nova's [pci] device list. null
@@ -239,14 +237,18 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
       fix: `reset the VFs: echo 0 > ${sysfs}; echo ${pf.numVfs} > ${sysfs}`,
     });
   }
-  // vfio-pci with a port's MAC: Nova gave the VF to an instance (a direct port); that is use, not a fault.
-  const inGuest = pf.vfs.filter((v) => v.driver === 'vfio-pci' && v.mac !== null && PORT_MAC.test(v.mac));
+  // A VF a guest holds (guestHold: a direct port's on vfio-pci, or under a macvtap) is use, not a fault.
+  const inGuest = pf.vfs.filter((v) => guestHold(v) !== null);
   if (inGuest.length > 0) {
+    const held = (v: Vf) =>
+      guestHold(v) === 'macvtap'
+        ? `${v.index} (under ${v.uppers.filter((u) => u.startsWith('macvtap')).join(', ')})`
+        : `${v.index} (${v.mac})`;
     out.push({
       level: 'info',
       code: 'pf.vfs-in-guest',
       subject: who,
-      message: `${who}: VF ${inGuest.map((v) => `${v.index} (${v.mac})`).join(', ')} bound to vfio-pci with a Neutron port MAC: in use by a guest`,
+      message: `${who}: VF ${inGuest.map(held).join(', ')} in use by a guest (on vfio-pci with a Neutron port MAC, or under a macvtap)`,
       fix: null,
     });
   }

@@ -1,6 +1,7 @@
 // The SR-IOV agent's view of a PF (eswitch_manager.py): its VFs from sysfs, which VFs count as
 // assigned, VF rate conversion, and when a PF joins the agent's switch map.
 // Sysfs is read through SysfsView, so this runs on collected facts as well as in tests.
+import type { Vf } from '../facts/host-facts.js';
 
 /** The few sysfs reads the agent makes, by path under /sys/class/net/<pf>/device. */
 export interface SysfsView {
@@ -52,6 +53,41 @@ export function isAssignedVfMacvtap(sysfs: SysfsView, pf: string, vfIndex: numbe
 /** The macvtap devices stacked on a VF (upper_macvtap0 → macvtap0). */
 export function macvtapUpperDevs(globResult: readonly string[]): string[] {
   return globResult.map((p) => (p.split('/').pop() ?? p).replace(/^upper_/, ''));
+}
+
+/** Neutron's default port MAC prefix (base_mac fa:16:3e:00:00:00): a VF with it was set up for a port. */
+export const PORT_MAC = /^fa:16:3e:/;
+
+/**
+ * An upper device of a VF's netdev that the agent takes for a guest's macvtap port
+ * (is_assigned_vf_macvtap globs upper_macvtap*). Any other upper (a bridge, bond, OVS, VLAN) is
+ * the host's own use of the VF: a different question (SRIOV-DEVSPEC-009).
+ */
+export function isMacvtapUpper(name: string): boolean {
+  return name.startsWith('macvtap');
+}
+
+/** How a guest holds a VF: a direct port (the VF itself, on vfio-pci) or a macvtap port. */
+export type GuestHold = 'direct' | 'macvtap';
+
+/**
+ * The one facts-based answer to "is this VF in use by a guest" (fit offline, the HTML report,
+ * probe's readiness): what the SR-IOV agent reports as an assigned device that is a Neutron
+ * port's. The agent (eswitch_manager get_assigned_devices_info) reports a VF under a macvtap
+ * (is_assigned_vf_macvtap: upper_macvtap* on its netdev) and a VF whose netdev is gone
+ * (is_assigned_vf_direct), with its MAC; Neutron then finds the port by that MAC. A netdev is
+ * gone for a guest only on vfio-pci (libvirt's managed hostdev), and the admin MAC there is the
+ * port's, which libvirt set: fa:16:3e (Neutron's default base_mac) tells it. A VF on vfio-pci
+ * without it was bound by hand (probe warns pf.vfs-on-vfio). The MAC alone is no proof: Nova's
+ * macvtap unplug leaves the port's MAC on the VF ("The ip utility doesn't accept the MAC
+ * 00:00:00:00:00:00"), so a freed macvtap VF keeps fa:16:3e on its own driver.
+ * When the cloud is read, its ports' binding:profile.pci_slot win over this (Nova allocates from
+ * its own records, and facts are a snapshot): fit and capacity count those instead.
+ */
+export function guestHold(vf: Pick<Vf, 'driver' | 'mac' | 'uppers'>): GuestHold | null {
+  if (vf.uppers.some(isMacvtapUpper)) return 'macvtap';
+  if (vf.driver === 'vfio-pci' && vf.mac !== null && PORT_MAC.test(vf.mac)) return 'direct';
+  return null;
 }
 
 export interface VfRates {

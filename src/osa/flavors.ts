@@ -13,7 +13,7 @@
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { Inventory, InventoryHost, VarDef } from './inventory.js';
 import type { DeployDir } from './load.js';
-import type { Loc, YNode } from './pyyaml.js';
+import { type Loc, nodeAt, type YNode } from './pyyaml.js';
 import type { Release } from './releases.js';
 import { roleDefaultsLookup } from './role-defaults-lookup.js';
 import { evaluateTemplate, HostVars } from './vars.js';
@@ -42,17 +42,6 @@ export interface OsaFlavors {
   unreadable: string[];
   /** The host whose variables the play uses. */
   setupHost: string;
-}
-
-function nodeAt(node: YNode | null | undefined, path: ReadonlyArray<string | number>): YNode | null {
-  let n: YNode | null = node ?? null;
-  for (const p of path) {
-    if (!n) return null;
-    if (n.kind === 'seq' && typeof p === 'number') n = n.items[p] ?? null;
-    else if (n.kind === 'map') n = n.entries.find((e) => e.key === String(p))?.value ?? null;
-    else return null;
-  }
-  return n;
 }
 
 /** The play's host: openstack_service_setup_host when it names an inventory host, else utility_all[0]. */

@@ -494,3 +494,15 @@ export function toPlain(node: YNode | null): unknown {
   plainCache.set(node, out);
   return out;
 }
+
+/** The YAML node at a path inside a value (mapping keys and list indexes); null when absent. */
+export function nodeAt(node: YNode | null | undefined, path: ReadonlyArray<string | number>): YNode | null {
+  let n: YNode | null = node ?? null;
+  for (const p of path) {
+    if (!n) return null;
+    if (n.kind === 'seq' && typeof p === 'number') n = n.items[p] ?? null;
+    else if (n.kind === 'map') n = n.entries.find((e) => e.key === String(p))?.value ?? null;
+    else return null;
+  }
+  return n;
+}

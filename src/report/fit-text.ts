@@ -44,7 +44,7 @@ export function renderFitText(
       r.source === 'device_spec'
         ? `each compute's Nova device_spec${opts.deployDir ? ` in ${opts.deployDir}` : ''} over its facts`
         : "the NIC Switch agents' device_mappings over the host facts (give --deploy for Nova's device_spec)"
-    }; in use: ${r.usage === 'cloud' ? "the cloud's bound SR-IOV ports" : 'VFs with a Neutron port MAC in the facts'}`,
+    }; in use: ${r.usage === 'cloud' ? "the cloud's bound SR-IOV ports" : 'VFs a guest holds in the facts'}`,
     '',
   ];
   if (r.hosts.length === 0) out.push('  no SR-IOV compute host found');

@@ -9,10 +9,15 @@ import {
   novaPlaybook,
   specText,
 } from '../../deployment/devspec-helpers.js';
+import { isMacvtapUpper } from '../../openstack/neutron-eswitch.js';
 import type { HostFinding, Rule } from '../rule.js';
 
-/** Upper devices that mean the host uses the VF (macvtapN is how an instance's macvtap port looks). */
-const hostUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !/^macvtap\d*$/.test(u));
+/**
+ * The host's own use of a VF (its upper devices: a bridge, bond, OVS or VLAN interface), which
+ * this rule is about; a guest's macvtap is not host use (a guest holding a VF is guestHold's
+ * question, src/openstack/neutron-eswitch.ts, whose macvtap test this shares).
+ */
+const hostOwnUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !isMacvtapUpper(u));
 
 export const rule: Rule = {
   id: 'SRIOV-DEVSPEC-009',
@@ -29,14 +34,15 @@ export const rule: Rule = {
     const byEntry = new Map<number, HostDevice[]>();
     for (const d of m.devices) {
       const i = m.first.get(d);
-      if (d.dev_type !== 'type-VF' || i === null || i === undefined || hostUppers(d).length === 0) continue;
+      if (d.dev_type !== 'type-VF' || i === null || i === undefined || hostOwnUppers(d).length === 0)
+        continue;
       byEntry.set(i, [...(byEntry.get(i) ?? []), d]);
     }
     for (const [i, used] of byEntry) {
       const p = m.pairs[i]!;
       const label = entryLabel(i, m.pairs.length);
       const free = m.devices.filter(
-        (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && hostUppers(d).length === 0,
+        (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && hostOwnUppers(d).length === 0,
       );
       const location = entryLocation(h, p.entry, p.spec.devname ? 'devname' : 'address');
       // The agent's exclude_devices format: <pf netdev>:<vf address>;<vf address>,…
@@ -47,10 +53,10 @@ export const rule: Rule = {
       out.push({
         severity: 'warning',
         message: `${label} offers instances ${used.length} VF(s) that the host itself uses: ${used
-          .map((d) => `${describeDevice(d)} under ${hostUppers(d).join(', ')}`)
+          .map((d) => `${describeDevice(d)} under ${hostOwnUppers(d).join(', ')}`)
           .join(
             '; ',
-          )}. Nova does not check this: when it gives such a VF to an instance, the VF leaves the host (a direct port rebinds it to vfio-pci, a macvtap port takes its netdev over) and ${used.length > 1 ? 'those interfaces lose' : `${hostUppers(used[0]!).join(', ')} loses`} it`,
+          )}. Nova does not check this: when it gives such a VF to an instance, the VF leaves the host (a direct port rebinds it to vfio-pci, a macvtap port takes its netdev over) and ${used.length > 1 ? 'those interfaces lose' : `${hostOwnUppers(used[0]!).join(', ')} loses`} it`,
         ...(location ? { location } : {}),
         evidence: [
           `${label}: ${specText(p.entry.raw)}`,

@@ -5,8 +5,9 @@ import { compareSeverity, type Finding, type Severity } from '../../checks/findi
 import { RULES } from '../../checks/registry.js';
 import type { CheckResult } from '../../checks/run.js';
 import type { HostView } from '../../deployment/context.js';
-import { type HostVfUsage, vfAssigned, vfUsage } from '../../deployment/vf-usage.js';
+import { type HostVfUsage, vfUsage } from '../../deployment/vf-usage.js';
 import type { Vf } from '../../facts/host-facts.js';
+import { guestHold } from '../../openstack/neutron-eswitch.js';
 import { CONFIG_PATHS } from '../model-ini.js';
 import type { RuleDoc } from './rule-docs.js';
 
@@ -108,7 +109,7 @@ const ROLE_GROUPS: Array<[string, (g: Set<string>) => boolean]> = [
 
 function countAssigned(vfs: readonly Vf[]): number {
   let n = 0;
-  for (const vf of vfs) if (vfAssigned(vf)) n++;
+  for (const vf of vfs) if (guestHold(vf) !== null) n++;
   return n;
 }
 
