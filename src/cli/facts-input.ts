@@ -93,10 +93,20 @@ export function startFactsPaths(paths: readonly string[], opts: FactsReadOptions
       return { name: n, ...f, job: f.cached === null ? jobs.push(join(p, n)) - 1 : -1 };
     });
     steps.push(() => {
+      // The main thread's share of the workers' files first, while they parse theirs; a file
+      // that fails is parsed again below, in order, where its error is thrown.
+      const early = new Map<number, HostFacts>();
+      for (const { name, job } of found)
+        if (job >= 0 && pool?.mine(job))
+          try {
+            early.set(job, parseFactsFile(join(p, name)));
+          } catch {}
       const out = found.map(({ name, key, cached, job }): FactsFile => {
         const file = join(p, name);
+        const mine = early.get(job);
         const line = cached ?? (job >= 0 && pool !== null ? pool.line(job) : null);
         const facts: HostFacts =
+          (mine && cache.parsed(name, key, mine)) ||
           (line && cache.decode(name, key, line, cached !== null)) ||
           cache.parsed(name, key, parseFactsFile(file));
         return { file, stem: name.replace(FACTS_FILE, ''), facts };
@@ -106,6 +116,6 @@ export function startFactsPaths(paths: readonly string[], opts: FactsReadOptions
     });
   }
   const workers = opts.env === undefined ? 0 : workerCount(jobs.length, opts.env);
-  if (workers > 1) pool = new ParsePool(jobs, workers);
+  if (workers > 0) pool = new ParsePool(jobs, workers);
   return () => steps.flatMap((step) => step());
 }

@@ -1,7 +1,8 @@
 // The cold path of the facts cache (docs/check.md "Facts cache"): the new or changed facts
 // files of the --facts directories are parsed by worker threads (src/cli/facts-worker.ts), one
-// per core, while the main thread loads the deploy dir. Each worker returns cache lines (the
-// encoded facts, bytes), which the main thread decodes as it decodes a warm cache's: shipping
+// per core but one, while the main thread loads the deploy dir and then parses a share too.
+// Each worker returns cache lines (the encoded facts, bytes), which the main thread decodes as
+// it decodes a warm cache's: shipping
 // HostFacts objects between threads costs more than parsing them (issue 17), bytes do not.
 // Waiting is synchronous (Atomics.wait), so `check` stays one synchronous run. A file a worker
 // could not parse, or the files of a worker that failed, are parsed on the main thread, whose
@@ -10,16 +11,19 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
 
-/** Environment variable: how many parse workers (0 or 1: none, every file parsed in the main thread). */
+/** Environment variable: how many parse workers (0: none, every file parsed in the main thread). */
 export const FACTS_WORKERS_ENV = 'OSA_SRIOV_FACTS_WORKERS';
 /** Fewer new files than this are parsed in the main thread: starting a worker costs ~0.1 s. */
 const MIN_FILES = 64;
 
-/** How many workers for this many files: $OSA_SRIOV_FACTS_WORKERS, else one per core (at most 8). */
+/**
+ * How many workers for this many files: $OSA_SRIOV_FACTS_WORKERS, else one per core but one
+ * (the main thread parses a share too), at least one, at most 7.
+ */
 export function workerCount(files: number, env: NodeJS.ProcessEnv): number {
   const set = env[FACTS_WORKERS_ENV]?.trim();
   if (set !== undefined && /^\d+$/.test(set)) return Math.min(Number(set), files);
-  return files < MIN_FILES ? 0 : Math.min(availableParallelism(), 8);
+  return files < MIN_FILES ? 0 : Math.max(1, Math.min(availableParallelism() - 1, 7));
 }
 
 /**
@@ -52,16 +56,23 @@ interface Share {
   lines: Array<Buffer | null> | null;
 }
 
-/** Parse workers over FILES (paths), started at once; line(i) waits for file i's. */
+/**
+ * Parse workers over FILES (paths), started at once; line(i) waits for file i's. The main thread
+ * has a share too (mine(i)), which it parses itself once it has loaded the deploy dir, rather
+ * than wait idle: the threads outnumber the cores by one, and finish together.
+ */
 export class ParsePool {
   private readonly shares: Share[] = [];
+  /** Workers and the main thread: file i is share i % parts's. */
+  private readonly parts: number;
 
   constructor(files: readonly string[], workers: number) {
     const code = starter();
+    this.parts = workers + 1;
     for (let w = 0; w < workers; w++) {
       const mine: number[] = [];
-      // Interleaved: neighbouring files (often alike in size) spread over the workers.
-      for (let i = w; i < files.length; i += workers) mine.push(i);
+      // Interleaved: neighbouring files (often alike in size) spread over the threads.
+      for (let i = w; i < files.length; i += this.parts) mine.push(i);
       const { port1, port2 } = new MessageChannel();
       const signal = new SharedArrayBuffer(4);
       const worker = new Worker(code, {
@@ -76,11 +87,20 @@ export class ParsePool {
     }
   }
 
-  /** The cache line of file I, or null when the main thread must parse it (its error, or a failed worker). */
+  /** Whether file I is the main thread's to parse. */
+  mine(i: number): boolean {
+    return i % this.parts === this.shares.length;
+  }
+
+  /**
+   * The cache line of file I, or null when the main thread must parse it (its own share, a file
+   * that failed, or the files of a worker that failed).
+   */
   line(i: number): Buffer | null {
-    const share = this.shares[i % this.shares.length]!;
+    if (this.mine(i)) return null;
+    const share = this.shares[i % this.parts]!;
     if (share.lines === null) share.lines = this.receive(share);
-    return share.lines[Math.floor(i / this.shares.length)] ?? null;
+    return share.lines[Math.floor(i / this.parts)] ?? null;
   }
 
   private receive(share: Share): Array<Buffer | null> {

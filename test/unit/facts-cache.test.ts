@@ -305,27 +305,33 @@ describe('facts cache: never trusted', () => {
 
 describe('parse workers', () => {
   test('each file comes back as the encoded facts of a plain parse; a file that fails, as null', () => {
-    const files = ['compute1.snapshot', 'compute31.snapshot', 'compute36.snapshot'].map((n) =>
-      join(facts, n),
+    const files = ['compute1.snapshot', 'compute31.snapshot', 'compute36.snapshot', 'compute2.snapshot'].map(
+      (n) => join(facts, n),
     );
     const bad = join(root, 'bad.snapshot');
     writeFileSync(bad, 'osa-sriov-snapshot 1\nq what is this\n');
+    // Two workers and the main thread: files 0, 1, 3, 4 are the workers', 2 and 5 the main thread's.
     const pool = new ParsePool([...files, bad, join(root, 'missing.snapshot')], 2);
-    files.forEach((f, i) => {
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => pool.mine(i)),
+      [false, false, true, false, false, true],
+    );
+    for (const i of [0, 1, 3]) {
       const line = pool.line(i);
-      assert.ok(line !== null, f);
-      assert.equal(line.toString('utf8'), encodeFacts(readHostFacts(readFileSync(f))));
-    });
-    assert.equal(pool.line(3), null);
-    assert.equal(pool.line(4), null);
+      assert.ok(line !== null, files[i]);
+      assert.equal(line.toString('utf8'), encodeFacts(readHostFacts(readFileSync(files[i]!))));
+    }
+    assert.equal(pool.line(2), null, "the main thread's");
+    assert.equal(pool.line(4), null, 'a file that fails');
+    assert.equal(pool.line(5), null);
   });
 
-  test('how many workers: $OSA_SRIOV_FACTS_WORKERS, else one per core from 64 new files', () => {
+  test('how many workers: $OSA_SRIOV_FACTS_WORKERS, else one per core but one from 64 new files', () => {
     assert.equal(workerCount(1000, { OSA_SRIOV_FACTS_WORKERS: '3' }), 3);
     assert.equal(workerCount(2, { OSA_SRIOV_FACTS_WORKERS: '3' }), 2);
     assert.equal(workerCount(1000, { OSA_SRIOV_FACTS_WORKERS: '0' }), 0);
     assert.equal(workerCount(63, {}), 0);
-    assert.equal(workerCount(1000, {}), Math.min(availableParallelism(), 8));
+    assert.equal(workerCount(1000, {}), Math.max(1, Math.min(availableParallelism() - 1, 7)));
   });
 });
 
