@@ -29,6 +29,24 @@ await build({
   logLevel: 'warning',
 });
 
+// The parse worker of the facts cache's cold path (src/cli/facts-pool.ts), which the bundle
+// starts from beside itself: one file to load per worker, in place of tsc's module-by-module
+// dist/cli/facts-worker.js. ESM, as tsc's was: import.meta.url stays the worker's own.
+await build({
+  entryPoints: ['src/cli/facts-worker.ts'],
+  outfile: 'dist/cli/facts-worker.js',
+  allowOverwrite: true,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  minifyWhitespace: true,
+  sourcemap: 'linked',
+  sourcesContent: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
 // bin/osa-sriov.js may compile the bundle as a vm.Script, where import() has no loader: every
 // import() must have become a require() of a bundled module.
 if (/\bimport\(/.test(readFileSync('dist/cli/osa-sriov.cjs', 'utf8'))) {

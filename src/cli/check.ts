@@ -22,7 +22,7 @@ import {
 } from './deploy-input.js';
 import { UserError } from './errors.js';
 import { FACTS_CACHE_ENV, factsCacheDir } from './facts-cache.js';
-import { readFactsPaths } from './facts-input.js';
+import { startFactsPaths } from './facts-input.js';
 import { addColorOption, type ColorMode, emitReport, jsonText, printErr, reportColor } from './output.js';
 import { readRuleDocs } from './rules.js';
 
@@ -71,15 +71,27 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
       null,
       'do not --skip a rule you ask for with --rule',
     );
-  const factsFiles = readFactsPaths(opts.facts ?? [], factsCacheDir(cli.env, opts.factsCache !== false));
-  const deploy = readDeployDir(dir);
+  // New snapshots are parsed by worker threads while this thread loads the deploy dir; a facts
+  // error is reported before a deploy dir error, as when one was read after the other.
+  const finishFacts = startFactsPaths(opts.facts ?? [], {
+    cacheDir: factsCacheDir(cli.env, opts.factsCache !== false),
+    env: cli.env,
+  });
+  let deploy: ReturnType<typeof readDeployDir> | undefined;
+  let newest: ReturnType<typeof buildInventory> | undefined;
+  let deployError: unknown = null;
+  try {
+    deploy = readDeployDir(dir);
+    // Physical host names do not depend on the release: the facts are matched once to find it.
+    if (opts.release === undefined) newest = buildInventory(deploy, NEWEST_RELEASE);
+  } catch (e) {
+    deployError = e;
+  }
+  const factsFiles = finishFacts();
+  if (deploy === undefined || deployError !== null) throw deployError;
   // Every host is rendered: rules compare hosts (servers, schedulers, gateways); --host only
   // selects whose findings are reported.
-  // Physical host names do not depend on the release: the facts are matched once to find it.
-  const provisional =
-    opts.release === undefined
-      ? matchFacts(buildInventory(deploy, NEWEST_RELEASE), factsFiles).byHost
-      : new Map();
+  const provisional = newest !== undefined ? matchFacts(newest, factsFiles).byHost : new Map();
   const choice = detectRelease(opts.release, provisional, cli);
   const release = choice.release;
   const model = buildModel(deploy, release);

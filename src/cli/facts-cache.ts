@@ -150,20 +150,39 @@ export class DirFactsCache {
    * (whose errors are the file's), then kept for save().
    */
   read(name: string, parse: () => HostFacts): HostFacts {
-    const path = join(this.dir, name);
-    const key = fileKey(path);
+    const found = this.lookup(name);
+    return (
+      (found.cached && this.decode(name, found.key, found.cached, true)) ||
+      this.parsed(name, found.key, parse())
+    );
+  }
+
+  /** NAME's key now (null: not a regular file), and its cached line when the key is unchanged. */
+  lookup(name: string): { key: string | null; cached: Buffer | null } {
+    const key = fileKey(join(this.dir, name));
     const old = this.old.get(name);
-    if (key !== null && old?.key === key) {
-      try {
-        const facts = decodeFacts(old.line.toString('utf8'));
-        this.now.set(name, old);
-        this.hits++;
-        return facts;
-      } catch {
-        // Not what this build writes: parsed again below.
-      }
+    return { key, cached: key !== null && old?.key === key ? old.line : null };
+  }
+
+  /**
+   * The facts of LINE (a cached one, or one a parse worker encoded just now); null when it is
+   * not what this build writes (then parse the file).
+   */
+  decode(name: string, key: string | null, line: Buffer, cached: boolean): HostFacts | null {
+    let facts: HostFacts;
+    try {
+      facts = decodeFacts(line.toString('utf8'));
+    } catch {
+      return null;
     }
-    const facts = parse();
+    if (cached) this.hits++;
+    else this.changed = true;
+    if (key !== null) this.now.set(name, { key, line });
+    return facts;
+  }
+
+  /** Facts parsed in this thread, kept for save(). */
+  parsed(name: string, key: string | null, facts: HostFacts): HostFacts {
     this.changed = true;
     if (key !== null) this.now.set(name, { key, line: Buffer.from(encodeFacts(facts), 'utf8') });
     return facts;

@@ -2,69 +2,120 @@
 import { readdirSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { FactsFile } from '../deployment/facts-match.js';
-import { readHostFacts } from '../facts/load.js';
-import { MAX_BYTES, readRegularFile, unreadable } from '../read-input.js';
+import type { HostFacts } from '../facts/host-facts.js';
+import { unreadable } from '../read-input.js';
 import { UserError } from './errors.js';
 import { DirFactsCache } from './facts-cache.js';
+import { parseFactsFile } from './facts-file.js';
+import { ParsePool, workerCount } from './facts-pool.js';
 
 const FACTS_FILE = /\.(snapshot|json)$/;
 
-function parseOne(file: string) {
-  // A transient read: the parsers copy what they keep.
-  return readHostFacts(readRegularFile(file, 'a facts file', MAX_BYTES.facts, undefined, true), file);
+function readOne(file: string): FactsFile {
+  return { file, stem: basename(file).replace(FACTS_FILE, ''), facts: parseFactsFile(file) };
 }
 
-function readOne(file: string): FactsFile {
-  return { file, stem: basename(file).replace(FACTS_FILE, ''), facts: parseOne(file) };
+export interface FactsReadOptions {
+  /** Where the facts cache of each directory lives (src/cli/facts-cache.ts); null reads every file. */
+  cacheDir?: string | null;
+  /** The environment that sets the number of parse workers (src/cli/facts-pool.ts); none without it. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/** The facts of files and directories of them. */
+export function readFactsPaths(paths: readonly string[], cacheDir: string | null = null): FactsFile[] {
+  return startFactsPaths(paths, { cacheDir })();
 }
 
 /**
- * The facts of files and directories of them. `cacheDir`: where the facts cache of each
- * directory lives (src/cli/facts-cache.ts); null reads every file.
+ * Starts reading the facts of files and directories of them, and returns the function that
+ * finishes it: with a facts cache, the new or changed files of the directories are parsed by
+ * worker threads meanwhile (src/cli/facts-pool.ts). The result, and the first error (thrown by
+ * the returned function, in the order of a plain read), are those of readFactsPaths.
  */
-export function readFactsPaths(paths: readonly string[], cacheDir: string | null = null): FactsFile[] {
-  const out: FactsFile[] = [];
+export function startFactsPaths(paths: readonly string[], opts: FactsReadOptions = {}): () => FactsFile[] {
+  const cacheDir = opts.cacheDir ?? null;
+  const steps: Array<() => FactsFile[]> = [];
+  // The files the workers parse; steps find their lines by index once the pool is started.
+  const jobs: string[] = [];
+  let pool: ParsePool | null = null;
   for (const p of paths) {
     let isDir = false;
     try {
       isDir = statSync(p).isDirectory();
     } catch (e) {
       // Missing, a dangling link, a link loop, permissions: each named as such.
-      throw unreadable(
+      const err = unreadable(
         p,
         'facts',
         e as NodeJS.ErrnoException,
         'give a snapshot, a HostFacts JSON file or a directory of them',
       );
+      steps.push(() => {
+        throw err;
+      });
+      break;
     }
     if (!isDir) {
-      out.push(readOne(p));
+      steps.push(() => [readOne(p)]);
       continue;
     }
     let entries: string[];
     try {
       entries = readdirSync(p);
     } catch (e) {
-      throw unreadable(p, 'facts', e as NodeJS.ErrnoException);
+      const err = unreadable(p, 'facts', e as NodeJS.ErrnoException);
+      steps.push(() => {
+        throw err;
+      });
+      break;
     }
     const names = entries.filter((n) => FACTS_FILE.test(n) && !n.startsWith('.')).sort();
-    if (names.length === 0)
-      throw new UserError(
+    if (names.length === 0) {
+      const err = new UserError(
         'no facts files in this directory',
         { file: p },
         'it should hold <host>.snapshot files from `osa-sriov collect` or HostFacts *.json files',
         'facts-invalid',
       );
+      steps.push(() => {
+        throw err;
+      });
+      break;
+    }
     if (cacheDir === null) {
-      for (const n of names) out.push(readOne(join(p, n)));
+      steps.push(() => names.map((n) => readOne(join(p, n))));
       continue;
     }
     const cache = new DirFactsCache(cacheDir, p);
-    for (const n of names) {
-      const file = join(p, n);
-      out.push({ file, stem: n.replace(FACTS_FILE, ''), facts: cache.read(n, () => parseOne(file)) });
-    }
-    cache.save();
+    const found = names.map((n) => {
+      const f = cache.lookup(n);
+      return { name: n, ...f, job: f.cached === null ? jobs.push(join(p, n)) - 1 : -1 };
+    });
+    steps.push(() => {
+      // The main thread's share of the workers' files first, while they parse theirs; a file
+      // that fails is parsed again below, in order, where its error is thrown.
+      const early = new Map<number, HostFacts>();
+      for (const { name, job } of found)
+        if (job >= 0 && pool?.mine(job))
+          try {
+            early.set(job, parseFactsFile(join(p, name)));
+          } catch {}
+      const out = found.map(({ name, key, cached, job }): FactsFile => {
+        const file = join(p, name);
+        const mine = early.get(job);
+        const line = cached ?? (job >= 0 && pool !== null ? pool.line(job) : null);
+        const facts: HostFacts =
+          (mine && cache.parsed(name, key, mine)) ||
+          (line && cache.decode(name, key, line, cached !== null)) ||
+          cache.parsed(name, key, parseFactsFile(file));
+        return { file, stem: name.replace(FACTS_FILE, ''), facts };
+      });
+      cache.save();
+      return out;
+    });
   }
-  return out;
+  const workers = opts.env === undefined ? 0 : workerCount(jobs.length, opts.env);
+  if (workers > 0) pool = new ParsePool(jobs, workers);
+  return () => steps.flatMap((step) => step());
 }

@@ -16,7 +16,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import {
@@ -27,6 +27,7 @@ import {
   snapshotParts,
 } from '../../scripts/bench-fleet.js';
 import { DirFactsCache, factsCacheDir } from '../../src/cli/facts-cache.js';
+import { ParsePool, workerCount } from '../../src/cli/facts-pool.js';
 import { decodeFacts, encodeFacts } from '../../src/facts/facts-codec.js';
 import { readHostFacts } from '../../src/facts/load.js';
 import { type CliResult, withEnv } from '../cli-helpers.js';
@@ -93,9 +94,17 @@ after(() => {
   rmSync(deploy, { recursive: true, force: true });
 });
 
-function check(cacheHome: string | null, format: 'text' | 'json', extra: string[] = []): CliResult {
+/** A run without cache (null), or with the cache in CACHEHOME, its new files parsed by WORKERS threads. */
+function check(
+  cacheHome: string | null,
+  format: 'text' | 'json',
+  extra: string[] = [],
+  workers = 0,
+): CliResult {
   const env: NodeJS.ProcessEnv =
-    cacheHome === null ? { OSA_SRIOV_FACTS_CACHE: 'off' } : { XDG_CACHE_HOME: cacheHome };
+    cacheHome === null
+      ? { OSA_SRIOV_FACTS_CACHE: 'off' }
+      : { XDG_CACHE_HOME: cacheHome, OSA_SRIOV_FACTS_WORKERS: String(workers) };
   return withEnv(env, 'check', deploy, '--facts', facts, '--format', format, ...extra);
 }
 
@@ -123,6 +132,15 @@ describe('facts cache: the same report with and without it', () => {
       assert.deepEqual(cold, plain);
       assert.deepEqual(warm, plain);
       assert.equal(statSync(files[0]!).mtimeMs, written, 'an unchanged cache is not rewritten');
+      // The cold path in parse workers (src/cli/facts-pool.ts), then warm from the cache they filled.
+      const home2 = newCacheHome();
+      assert.deepEqual(check(home2, format, [], 3), plain);
+      assert.deepEqual(check(home2, format, [], 3), plain);
+      assert.equal(
+        readFileSync(cacheFiles(home2)[0]!).equals(readFileSync(files[0]!)),
+        true,
+        'the same cache',
+      );
     }
     // The fleet has varied findings: errors, warnings, per host and merged across hosts.
     const json = JSON.parse(check(null, 'json').stdout) as {
@@ -273,7 +291,7 @@ describe('facts cache: never trusted', () => {
       const lines = original.toString('latin1').split('\n');
       lines[10] = 'q what is this';
       writeFileSync(file, lines.join('\n'), 'latin1');
-      for (const r of [check(home, 'text'), check(null, 'text')]) {
+      for (const r of [check(home, 'text'), check(null, 'text'), check(newCacheHome(), 'text', [], 2)]) {
         assert.equal(r.status, 2, r.stderr);
         assert.match(r.stderr, /compute7\.snapshot:11\b/);
         assert.match(r.stderr, /unrecognised record "q what is this"/);
@@ -282,6 +300,38 @@ describe('facts cache: never trusted', () => {
     } finally {
       writeFileSync(file, original);
     }
+  });
+});
+
+describe('parse workers', () => {
+  test('each file comes back as the encoded facts of a plain parse; a file that fails, as null', () => {
+    const files = ['compute1.snapshot', 'compute31.snapshot', 'compute36.snapshot', 'compute2.snapshot'].map(
+      (n) => join(facts, n),
+    );
+    const bad = join(root, 'bad.snapshot');
+    writeFileSync(bad, 'osa-sriov-snapshot 1\nq what is this\n');
+    // Two workers and the main thread: files 0, 1, 3, 4 are the workers', 2 and 5 the main thread's.
+    const pool = new ParsePool([...files, bad, join(root, 'missing.snapshot')], 2);
+    assert.deepEqual(
+      [0, 1, 2, 3, 4, 5].map((i) => pool.mine(i)),
+      [false, false, true, false, false, true],
+    );
+    for (const i of [0, 1, 3]) {
+      const line = pool.line(i);
+      assert.ok(line !== null, files[i]);
+      assert.equal(line.toString('utf8'), encodeFacts(readHostFacts(readFileSync(files[i]!))));
+    }
+    assert.equal(pool.line(2), null, "the main thread's");
+    assert.equal(pool.line(4), null, 'a file that fails');
+    assert.equal(pool.line(5), null);
+  });
+
+  test('how many workers: $OSA_SRIOV_FACTS_WORKERS, else one per core but one from 64 new files', () => {
+    assert.equal(workerCount(1000, { OSA_SRIOV_FACTS_WORKERS: '3' }), 3);
+    assert.equal(workerCount(2, { OSA_SRIOV_FACTS_WORKERS: '3' }), 2);
+    assert.equal(workerCount(1000, { OSA_SRIOV_FACTS_WORKERS: '0' }), 0);
+    assert.equal(workerCount(63, {}), 0);
+    assert.equal(workerCount(1000, {}), Math.max(1, Math.min(availableParallelism() - 1, 7)));
   });
 });
 
