@@ -29,7 +29,14 @@ LC_ALL=C
 export LC_ALL
 R=${OSA_SRIOV_ROOT:-}
 TMP=$(mktemp -d 2>/dev/null || { d=/tmp/osa-sriov.$$; mkdir -m 700 "$d" && echo "$d"; }) || exit 3
-trap 'rm -rf "$TMP"' EXIT
+# $(own_pid): the PID of the shell that runs it, as sh's parent (sh replaces the command
+# substitution's subshell); $$ is the main shell's PID in every subshell too.
+own_pid() { exec sh -c 'echo "$PPID"'; }
+MAIN_PID=$(own_pid)
+# Only the main shell removes TMP. bash runs a parent's trap in a background subshell that a
+# signal reaches before the subshell's own `trap -` (the watchdog, stopped just after it
+# started on a loaded machine): that subshell must not remove what the run still writes.
+trap '[ "$(own_pid)" = "$MAIN_PID" ] && rm -rf "$TMP"' EXIT
 trap 'exit 130' INT TERM
 LIMIT=${OSA_SRIOV_TIMEOUT:-5}
 
