@@ -76,10 +76,13 @@ export function renderFitText(
   out.push(
     r.fits.length > 0
       ? `fits on ${r.fits.length} of ${r.hosts.length} host${r.hosts.length === 1 ? '' : 's'}: ${r.fits.join(', ')}`
-      : paint(
-          'red',
-          `fits on no host${known < r.hosts.length ? ` (${r.hosts.length - known} unknown)` : ''}: Nova would answer "No valid host was found"`,
-        ),
+      : known < r.hosts.length
+        ? // A host without facts may have the VFs: Nova's answer cannot be told from here.
+          paint(
+            'yellow',
+            `fits on none of the ${known} host${known === 1 ? '' : 's'} it could judge; ${r.hosts.length - known} host${r.hosts.length - known === 1 ? ' is' : 's are'} unknown (why: above), so whether Nova finds a host is not known`,
+          )
+        : paint('red', 'fits on no host: Nova would answer "No valid host was found"'),
   );
   if (r.notes.length > 0) {
     out.push('', 'Notes:');

@@ -230,7 +230,12 @@ for (const [label, shell] of shells) {
       assert.equal(
         facts.kernel.cmdline,
         'intel_iommu=on iommu=pt pci=realloc hugepages=16 ixgbe.max_vfs=8 iommu.passthrough=1',
-        `the kernel.cmdline record: ${JSON.stringify(r.stdout.toString('latin1').split('\n').find((l) => / kernel\.cmdline( |$)/.test(l)))}; stderr: ${r.stderr.toString()}`,
+        `the kernel.cmdline record: ${JSON.stringify(
+          r.stdout
+            .toString('latin1')
+            .split('\n')
+            .find((l) => / kernel\.cmdline( |$)/.test(l)),
+        )}; stderr: ${r.stderr.toString()}`,
       );
       assert.deepEqual(facts.iommu.cmdline, ['intel_iommu=on', 'iommu=pt', 'iommu.passthrough=1']);
       assert.deepEqual(facts.nova, {

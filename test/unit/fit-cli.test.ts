@@ -123,6 +123,33 @@ describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
     );
   });
 
+  test("no known host fits while a host is unknown: Nova's answer is not claimed", () => {
+    // compute3's facts have no NUMA topology: for a pinned server its verdict is unknown.
+    const r = cli(
+      'fit',
+      '--flavor',
+      'strict',
+      '--flavor-spec',
+      'hw:cpu_policy=dedicated',
+      '--flavor-spec',
+      'hw:pci_numa_affinity_policy=required',
+      '--physnet',
+      'physnet1',
+      '--ports',
+      '2',
+      ...OFFLINE,
+      '--color',
+      'never',
+    );
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stdout, /^ +compute3 +unknown/m);
+    assert.match(
+      r.stdout,
+      /fits on none of the 2 hosts it could judge; 1 host is unknown \(why: above\), so whether Nova finds a host is not known/,
+    );
+    assert.doesNotMatch(r.stdout, /No valid host was found"\n/);
+  });
+
   test('a flavor without NUMA topology fits wherever VFs are free; the facts without NUMA do not matter', () => {
     const r = cli(
       'fit',
