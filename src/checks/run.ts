@@ -106,7 +106,10 @@ export function runChecks(
   for (const rule of rules) {
     for (const f of runRule(rule, ctx)) raw.push({ ...f, ruleId: rule.id });
   }
-  const order = new Map(ctx.hosts().map((h, i) => [h.name, i]));
+  // Inventory order over every host: a finding a rule gives another host than those selected
+  // (SRIOV-SCHED-001 on the scheduler's host) keeps its own place, not the first host's, so
+  // each host's findings stay together.
+  const order = new Map(ctx.allHosts().map((h, i) => [h.name, i]));
   const affectedHosts = new Map<Finding, string[]>();
   const findings = mergeAcrossHosts(raw, affectedHosts).sort(
     (a, b) =>

@@ -292,6 +292,25 @@ describe('check: no false alarms on correct variations', () => {
     assert.deepEqual(JSON.parse(r.stdout).hosts.checked, ['infra1-nova-api-container']);
   });
 
+  test("--host: a finding of another host (the scheduler's) keeps its place; each host is one block", () => {
+    const r = cli(
+      'check',
+      'examples/blog-lab',
+      '--release',
+      'rocky',
+      '--facts',
+      'examples/blog-lab/facts',
+      '--host',
+      'hp03-2x520',
+      '--color',
+      'never',
+    );
+    assert.equal(r.status, 1, r.stderr);
+    const headers = r.stdout.split('\n').filter((l) => l.startsWith('host '));
+    // SRIOV-SCHED-001 is the scheduler host's (infra1's container): it follows hp03 in inventory order.
+    assert.deepEqual(headers, ['host hp03-2x520', 'host infra1_nova_api_container']);
+  });
+
   test("LXC agents on a provider network without ip_from_q: OSA's inventory generator fails (KeyError: 'address', 27.0.0 on)", () => {
     const dir = copyBase();
     mkdirSync(join(dir, 'env.d'));
