@@ -4,6 +4,7 @@
 import { CheckContext, type FactsForHost } from '../deployment/context.js';
 import { InputError } from '../errors.js';
 import type { DeploymentModel } from '../osa/model.js';
+import { closest } from '../suggest.js';
 import { compareSeverity, type Finding } from './finding.js';
 import { RULES, ruleById } from './registry.js';
 import { type Rule, type RuleInfo, runRule } from './rule.js';
@@ -38,11 +39,18 @@ export interface CheckResult extends FindingsReport {
 
 export class UnknownRuleError extends InputError {
   constructor(readonly ids: string[]) {
+    const guesses = ids.map((id) =>
+      closest(
+        id.toUpperCase(),
+        RULES.map((r) => r.id),
+      ),
+    );
+    const known = guesses.filter((g): g is string => g !== null);
     super(
       'unknown-rule',
-      `unknown rule ${ids.join(', ')}`,
+      `unknown rule ${ids.join(', ')}${known.length > 0 ? ` (did you mean ${known.join(', ')}?)` : ''}`,
       null,
-      `rule ids: ${RULES.map((r) => r.id).join(', ')}`,
+      '`osa-sriov rules` lists the rule ids',
     );
   }
 }

@@ -198,6 +198,10 @@ describe('check: bad input exits 2 with a location, never a stack trace', () => 
 
   test('unknown rule id, unknown host, unknown release, bad --format', () => {
     assertUserError(cli('check', BASE, '--rule', 'SRIOV-NOPE-001'), /unknown rule SRIOV-NOPE-001/);
+    assertUserError(
+      cli('check', BASE, '--skip', 'SRIOV-NUMA-01'),
+      /unknown rule SRIOV-NUMA-01 \(did you mean SRIOV-NUMA-001\?\)/,
+    );
     assertUserError(cli('check', BASE, '--host', 'compute7'), /unknown host compute7/);
     assertUserError(cli('check', BASE, '--release', 'folsom'), /unknown OSA release "folsom"/);
     assert.equal(cli('check', BASE, '--format', 'xml').status, 2);
