@@ -96,6 +96,8 @@ export interface Fleet {
   families: string[];
   /** Rule id → title, for the line each finding shows about its rule. */
   ruleTitles: ReadonlyMap<string, string>;
+  /** Each rule's rationale: the summary where its page opens with no prose paragraph. */
+  ruleRationales: ReadonlyMap<string, string>;
   /** Rule id → its page's summary and references (rules without a page have none). */
   ruleDocs: ReadonlyMap<string, RuleDoc>;
   affectedHosts: ReadonlyMap<Finding, readonly string[]>;
@@ -263,6 +265,7 @@ export function buildFleet(
     findingId,
     families: ruleFamilies(),
     ruleTitles: new Map(result.rules.map((r) => [r.id, r.title])),
+    ruleRationales: new Map(result.rules.map((r) => [r.id, r.rationale])),
     ruleDocs,
     affectedHosts: result.affectedHosts,
   };

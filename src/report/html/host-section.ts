@@ -15,7 +15,7 @@ function aboutRule(f: Finding, fleet: Fleet): Html {
   const title = fleet.ruleTitles.get(f.ruleId) ?? f.ruleId;
   const doc = fleet.ruleDocs.get(f.ruleId);
   if (!doc) return html`<div class="about"><b>rule:</b> <a href="#r-${f.ruleId}">${title}</a></div>`;
-  return html`<details class="about"><summary><b>rule:</b> ${title}</summary><p>${doc.summary}</p>${doc.references.length > 0 ? html`<ul class="refs">${doc.references.map((r) => html`<li>${r}</li>`)}</ul>` : null}</details>`;
+  return html`<details class="about"><summary><b>rule:</b> ${title}</summary><p>${doc.summary || fleet.ruleRationales.get(f.ruleId) || ''}</p>${doc.references.length > 0 ? html`<ul class="refs">${doc.references.map((r) => html`<li>${r}</li>`)}</ul>` : null}</details>`;
 }
 
 export function findingItem(f: Finding, fleet: Fleet, hostLabel: string | null, id?: string): Html {

@@ -10,11 +10,15 @@ export interface RuleDoc {
 
 /** Markdown inline markup the report shows as plain text (code spans keep their text). */
 function plain(text: string): string {
-  return text
-    .replace(/\*\*([^*]+)\*\*/g, '$1')
-    .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    text
+      .replace(/\*\*([^*]+)\*\*/g, '$1')
+      .replace(/\[([^\]]+)\]\([^)]*\)/g, '$1')
+      // Code spans as their text: the page shows no raw Markdown.
+      .replace(/`([^`]+)`/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 function section(lines: readonly string[], start: number): string[] {
@@ -26,11 +30,27 @@ function section(lines: readonly string[], start: number): string[] {
 export function parseRulePage(markdown: string): RuleDoc {
   const lines = markdown.split(/\r?\n/);
   const first = lines.findIndex((l) => /^##\s/.test(l));
+  // The first prose paragraph of the first section, one that starts at column 0: a list, an
+  // indented or fenced block, or a table is no summary (its first lines would be cut mid-item);
+  // the report then shows the rule's rationale instead.
   const paragraph: string[] = [];
   if (first >= 0) {
+    let fenced = false;
+    let inBlock = false;
     for (const l of section(lines, first)) {
+      if (/^\s*```/.test(l)) {
+        fenced = !fenced;
+        inBlock = true;
+        continue;
+      }
+      if (fenced) continue;
       if (l.trim() === '') {
         if (paragraph.length > 0) break;
+        inBlock = false;
+        continue;
+      }
+      if (paragraph.length === 0 && (inBlock || /^(\s|[-*+|]|\d+\.)/.test(l))) {
+        inBlock = true;
         continue;
       }
       paragraph.push(l);
@@ -46,7 +66,10 @@ export function parseRulePage(markdown: string): RuleDoc {
   }
   return {
     summary: plain(paragraph.join(' ')),
-    // ../shared/ is the project's own copy of the upstream study: a reader of the report has not got it.
-    references: references.map(plain).filter((r) => r !== '' && !r.includes('../shared/')),
+    // ../shared/ (the upstream study) and design/ are the project's own papers: a reader of the
+    // report has not got them.
+    references: references
+      .map(plain)
+      .filter((r) => r !== '' && !r.includes('../shared/') && !/\bdesign\/ARCHITECTURE\.md\b/.test(r)),
   };
 }
