@@ -62,7 +62,10 @@ describe('rule pages', () => {
       // A page whose first section is a list has no summary: the report shows the rationale.
       assert.ok(doc.summary.length > 40 || doc.summary === '', `${r.id}: ${doc.summary}`);
       assert.doesNotMatch(doc.summary, /`|\*\*/, r.id);
-      assert.ok(doc.references.every((x) => !/\.\.\/shared\/|`|design\/ARCHITECTURE/.test(x)), r.id);
+      assert.ok(
+        doc.references.every((x) => !/\.\.\/shared\/|`|design\/ARCHITECTURE/.test(x)),
+        r.id,
+      );
     }
   });
   test('a page that opens with a list (SRIOV-DEVSPEC-004): no cut summary, the rationale instead', () => {
