@@ -94,18 +94,29 @@ export function writeFleet(dir, n, parts = snapshotParts(collectorSnapshot()), f
   return bytes;
 }
 
+/** The bench host's SR-IOV PFs: netdev and PCI address, on physnet1 and physnet2. */
+export const FLEET_PFS = [
+  { netdev: 'ens1f0', address: '0000:3b:00.0' },
+  { netdev: 'ens2f0', address: '0000:3c:00.0' },
+];
+
 /**
- * An OSA config dir with N computes whose SR-IOV PFs are the bench host's (ens1f0 on
- * physnet1, ens2f0 on physnet2). perHost: each compute has its own nova_device_spec in
- * host_vars (as when NIC names differ per host); otherwise the computes share
- * group_vars/compute_hosts.yml. byAddress: the specs name the PFs' PCI addresses.
+ * An OSA config dir with N computes whose SR-IOV PFs are `pfs` (by default the bench host's;
+ * the first on physnet1, the second on physnet2). perHost: each compute has its own
+ * nova_device_spec in host_vars (as when NIC names differ per host); otherwise the computes share
+ * group_vars/compute_hosts.yml. byAddress: the specs name the PFs' PCI addresses, else devnames.
  */
-export function fleetDeploy(n, { perHost = false, byAddress = true } = {}) {
+export function fleetDeploy(n, { perHost = false, byAddress = true, pfs = FLEET_PFS } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-'));
+  const physnets = pfs.map((pf, i) => ({ ...pf, physnet: `physnet${i + 1}` }));
   const spec = (indent) =>
-    byAddress
-      ? `${indent}nova_device_spec:\n${indent}  - address: "0000:3b:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet1\n${indent}  - address: "0000:3c:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet2`
-      : `${indent}nova_device_spec:\n${indent}  - devname: ens1f0\n${indent}    physical_network: physnet1\n${indent}  - devname: ens2f0\n${indent}    physical_network: physnet2`;
+    `${indent}nova_device_spec:\n${physnets
+      .map((p) =>
+        byAddress
+          ? `${indent}  - address: "${p.address}"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: ${p.physnet}`
+          : `${indent}  - devname: ${p.netdev}\n${indent}    physical_network: ${p.physnet}`,
+      )
+      .join('\n')}`;
   const hosts = [];
   for (let i = 0; i < n; i++) {
     const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
@@ -115,7 +126,7 @@ export function fleetDeploy(n, { perHost = false, byAddress = true } = {}) {
     `    - network:\n        container_bridge: br-${name}\n        container_interface: eth-${name}\n        type: vlan\n        range: "100:200"\n        net_name: ${name}\n        sriov_host_interfaces: "${pf}"\n        group_binds:\n          - neutron_sriov_nic_agent\n          - neutron_ovn_controller`;
   const config = [
     'cidr_networks:\n  container: 10.0.0.0/8',
-    `global_overrides:\n  provider_networks:\n${net('physnet1', 'ens1f0')}\n${net('physnet2', 'ens2f0')}`,
+    `global_overrides:\n  provider_networks:\n${physnets.map((p) => net(p.physnet, p.netdev)).join('\n')}`,
     'network_hosts:\n  infra1:\n    ip: 172.29.236.11\ncompute-infra_hosts:\n  infra1:\n    ip: 172.29.236.11',
     `compute_hosts:\n${hosts.join('\n')}`,
   ].join('\n');

@@ -93,32 +93,15 @@ function syntheticSnapshot(pfs, vfs, hostname = 'bench', netdev = (p) => `ens${p
  * names differ per host); otherwise the computes share group_vars/compute_hosts.yml.
  */
 function syntheticDeploy(n, perHost, byAddress = false) {
-  const dir = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-'));
-  const spec = (indent) =>
-    byAddress
-      ? `${indent}nova_device_spec:\n${indent}  - address: "0000:10:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet1\n${indent}  - address: "0000:11:00.0"\n${indent}    vendor_id: "8086"\n${indent}    product_id: "154c"\n${indent}    physical_network: physnet2`
-      : `${indent}nova_device_spec:\n${indent}  - devname: ens1f0\n${indent}    physical_network: physnet1\n${indent}  - devname: ens1f1\n${indent}    physical_network: physnet2`;
-  const hosts = [];
-  for (let i = 0; i < n; i++) {
-    const ip = `10.${(i >> 16) & 255}.${(i >> 8) & 255}.${i & 255}`;
-    hosts.push(`  compute${i}:\n    ip: ${ip}${perHost ? `\n    host_vars:\n${spec('      ')}` : ''}`);
-  }
-  const net = (name, pf) =>
-    `    - network:\n        container_bridge: br-${name}\n        container_interface: eth-${name}\n        type: vlan\n        range: "100:200"\n        net_name: ${name}\n        sriov_host_interfaces: "${pf}"\n        group_binds:\n          - neutron_sriov_nic_agent\n          - neutron_ovn_controller`;
-  const config = [
-    'cidr_networks:\n  container: 10.0.0.0/8',
-    `global_overrides:\n  provider_networks:\n${net('physnet1', 'ens1f0')}\n${net('physnet2', 'ens1f1')}`,
-    'network_hosts:\n  infra1:\n    ip: 172.29.236.11\ncompute-infra_hosts:\n  infra1:\n    ip: 172.29.236.11',
-    `compute_hosts:\n${hosts.join('\n')}`,
-  ].join('\n');
-  writeFileSync(join(dir, 'openstack_user_config.yml'), `${config}\n`);
-  writeFileSync(
-    join(dir, 'user_variables.yml'),
-    'neutron_plugin_types: [ml2.sriov]\nnova_scheduler_extra_filters: [PciPassthroughFilter]\n',
-  );
-  mkdirSync(join(dir, 'group_vars'));
-  if (!perHost) writeFileSync(join(dir, 'group_vars/compute_hosts.yml'), `${spec('')}\n`);
-  return dir;
+  return fleetDeploy(n, {
+    perHost,
+    byAddress,
+    // The synthetic snapshot's PFs (syntheticSnapshot): buses 0x10 and 0x11.
+    pfs: [
+      { netdev: 'ens1f0', address: '0000:10:00.0' },
+      { netdev: 'ens1f1', address: '0000:11:00.0' },
+    ],
+  });
 }
 
 /**
