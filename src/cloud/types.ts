@@ -41,14 +41,17 @@ export const SegmentSchema = z.object({
     .transform((v) => v ?? null),
 });
 
+/** A name the API may give as null or leave out (Neutron, Nova, Glance): '' then. */
+const optionalName = z
+  .string()
+  .nullable()
+  .optional()
+  .transform((v) => v ?? '');
+
 export const NetworkSchema = z
   .object({
     id: z.string(),
-    name: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? ''),
+    name: optionalName,
     status: z.string().optional().default(''),
     // A single-segment network carries its segment's provider attributes itself: read as a segment's.
     ...SegmentSchema.shape,
@@ -61,11 +64,7 @@ export type CloudNetwork = z.infer<typeof NetworkSchema>;
 export const PortSchema = z
   .object({
     id: z.string(),
-    name: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? ''),
+    name: optionalName,
     network_id: z.string(),
     mac_address: z.string(),
     status: z.string(),
@@ -174,11 +173,7 @@ export type CloudFlavor = z.infer<typeof FlavorSchema>;
 export const ImageSchema = z
   .object({
     id: z.string(),
-    name: z
-      .string()
-      .nullable()
-      .optional()
-      .transform((v) => v ?? ''),
+    name: optionalName,
   })
   .loose();
 export type CloudImage = z.infer<typeof ImageSchema>;
