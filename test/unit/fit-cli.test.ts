@@ -36,6 +36,22 @@ interface FitJson {
 }
 const byHost = (j: FitJson) => new Map(j.hosts.map((h) => [h.host, h]));
 
+/** A pinned flavor whose own policy is required, with two ports on physnet1, offline. */
+const STRICT_TWO_PORTS = [
+  'fit',
+  '--flavor',
+  'strict',
+  '--flavor-spec',
+  'hw:cpu_policy=dedicated',
+  '--flavor-spec',
+  'hw:pci_numa_affinity_policy=required',
+  '--physnet',
+  'physnet1',
+  '--ports',
+  '2',
+  ...OFFLINE,
+];
+
 describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
   test('two ports, pinned flavor, policy legacy: compute1 (unknown node) fits, compute2 (1+1) does not', () => {
     const r = cli(
@@ -97,22 +113,7 @@ describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
   });
 
   test('required (from the flavor): VFs of an unknown NUMA node are refused; exit 1 when no host fits', () => {
-    const r = cli(
-      'fit',
-      '--flavor',
-      'strict',
-      '--flavor-spec',
-      'hw:cpu_policy=dedicated',
-      '--flavor-spec',
-      'hw:pci_numa_affinity_policy=required',
-      '--physnet',
-      'physnet1',
-      '--ports',
-      '2',
-      ...OFFLINE,
-      '--format',
-      'json',
-    );
+    const r = cli(...STRICT_TWO_PORTS, '--format', 'json');
     assert.equal(r.status, 1, r.stderr);
     const j = JSON.parse(r.stdout) as FitJson;
     assert.deepEqual(j.policy, { policy: 'required', source: 'flavor' });
@@ -125,22 +126,7 @@ describe('fit offline (--flavor-spec, --deploy, --facts)', () => {
 
   test("no known host fits while a host is unknown: Nova's answer is not claimed", () => {
     // compute3's facts have no NUMA topology: for a pinned server its verdict is unknown.
-    const r = cli(
-      'fit',
-      '--flavor',
-      'strict',
-      '--flavor-spec',
-      'hw:cpu_policy=dedicated',
-      '--flavor-spec',
-      'hw:pci_numa_affinity_policy=required',
-      '--physnet',
-      'physnet1',
-      '--ports',
-      '2',
-      ...OFFLINE,
-      '--color',
-      'never',
-    );
+    const r = cli(...STRICT_TWO_PORTS, '--color', 'never');
     assert.equal(r.status, 1, r.stderr);
     assert.match(r.stdout, /^ +compute3 +unknown/m);
     assert.match(
