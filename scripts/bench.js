@@ -16,7 +16,7 @@ import {
   renderCheckHtml,
   runChecks,
 } from '../dist/index.js';
-import { collectorSnapshot, fleetDeploy, snapshotParts, writeFleet } from './bench-fleet.js';
+import { collectorSnapshot, fleetDeploy, hostSnapshot, snapshotParts, writeFleet } from './bench-fleet.js';
 import { benchStartup } from './bench-startup.js';
 import { collectorBenchHost } from './collector-bench-host.js';
 
@@ -267,6 +267,29 @@ function benchFleetCheck() {
 }
 
 /** Each case runs in its own process, so that its peak memory is its own. */
+/**
+ * Snapshot → validated HostFacts (readHostFacts: parse, build, validate) for the collector's
+ * snapshot of the bench host (2 PFs x 64 VFs, scripts/bench-fleet.js), as `check` reads each
+ * file of a cold fleet: CPU milliseconds per snapshot, the median of rounds over 40 hosts'
+ * distinct copies (issue 17: at most ~1.2 ms here).
+ */
+function benchCollectorFacts() {
+  const parts = snapshotParts(collectorSnapshot());
+  const files = [];
+  for (let i = 0; i < 40; i++) files.push(Buffer.from(hostSnapshot(parts, `compute${i}`, i), 'latin1'));
+  const perFile = [];
+  let facts;
+  for (let r = 0; r < 15; r++) {
+    const start = process.cpuUsage();
+    for (const b of files) facts = readHostFacts(b, 'bench.snapshot');
+    const used = process.cpuUsage(start);
+    perFile.push((used.user + used.system) / 1000 / files.length);
+  }
+  perFile.sort((a, b) => a - b);
+  console.log(`facts_from_collector_snapshot_ms: ${perFile[perFile.length >> 1].toFixed(2)}`);
+  console.log(`facts_from_collector_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
+}
+
 function runCase(name) {
   // --- the CLI's start-up (issue 17): scripts/bench-startup.js ---
   if (name === 'startup') {
@@ -290,6 +313,7 @@ function runCase(name) {
     for (let i = 0; i < rounds; i++) facts = factsFromSnapshot(parseSnapshot(text));
     console.log(`facts_from_snapshot_8pf_x_128vf_ms: ${((performance.now() - start) / rounds).toFixed(1)}`);
     console.log(`facts_from_snapshot_vfs: ${facts.pfs.reduce((n, p) => n + p.vfs.length, 0)}`);
+    benchCollectorFacts();
     return;
   }
   if (name === 'devspec') {
