@@ -54,8 +54,8 @@ function ipLinks(snap: Snapshot): { links: Map<string, IpLink>; json: boolean | 
       if (!(e instanceof IpJsonError)) throw e;
     }
   }
-  const text = snap.text('cmd.ip-d-link');
-  if (links.size === 0 && text !== null) for (const l of parseIpLinkText(text)) links.set(l.name, l);
+  const text = links.size === 0 ? snap.text('cmd.ip-d-link') : null;
+  if (text !== null) for (const l of parseIpLinkText(text)) links.set(l.name, l);
   const ip = snap.looked('cmd.ip-d-link') ? snap.has('cmd.ip-d-link') : null;
   return { links, json, ip };
 }
@@ -157,11 +157,10 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
 
   // VF links of each PF: "/sys/bus/pci/devices/<pf>/virtfn<N>" → VF address.
   const virtfns = new Map<string, Map<number, string>>();
-  for (const [name, rec] of snap.records) {
-    if (rec.kind !== 'link' || !name.includes('/virtfn')) continue;
+  for (const [name, target] of snap.linksStartingWith('virtfn')) {
     const m = name.match(/^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/);
     if (!m) continue;
-    const vfAddr = normalisePciAddress(rec.target.split('/').pop() ?? '');
+    const vfAddr = normalisePciAddress(target.split('/').pop() ?? '');
     if (!vfAddr) continue;
     const map = virtfns.get(m[1]!) ?? new Map<number, string>();
     map.set(Number(m[2]), vfAddr);

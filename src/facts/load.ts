@@ -3,7 +3,7 @@ import { InputError } from '../errors.js';
 import { parseJsonInput } from '../json-input.js';
 import { factsFromSnapshot } from './build.js';
 import { type HostFacts, HostFactsSchema, isValidVf } from './host-facts.js';
-import { parseSnapshot } from './snapshot.js';
+import { parseSnapshotBorrowing } from './snapshot.js';
 
 /** Facts that are neither a snapshot nor HostFacts JSON; snapshots' own errors are SnapshotErrors. */
 export class FactsInputError extends InputError {
@@ -48,7 +48,8 @@ function parseFacts(data: Buffer): HostFacts {
     }
     return possible(parsed.data);
   }
-  return checkBuilt(possible(factsFromSnapshot(parseSnapshot(data))), data);
+  // The Snapshot is dropped here, before another parse: it may borrow DATA and scratch space.
+  return checkBuilt(possible(factsFromSnapshot(parseSnapshotBorrowing(data))), data);
 }
 
 /**

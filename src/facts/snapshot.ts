@@ -22,17 +22,122 @@ export class SnapshotError extends InputError {
   }
 }
 
+// The parsed snapshot is an index over one private copy of the file's bytes: each record and
+// each entry is a few offsets into it (hex blobs decoded in place), found through open-addressing
+// hash tables of the name bytes. Strings are made when asked for, each its own copy (latin1Slice):
+// a host's snapshot has ~2,000 records of which building HostFacts reads a few hundred, and a
+// string and a Map entry per record was most of the cost of reading a fleet.
+
+/** Per record, in R: kind (its letter), name start, name end, name hash, then by kind: */
+const R_KIND = 0;
+const R_NAME = 1;
+const R_NAME_END = 2;
+const R_HASH = 3;
+/** value: the text's start and end (before its newline); link: the target; blob: the bytes. */
+const R_A = 4;
+const R_B = 5;
+/** blob: its status. */
+const R_C = 6;
+const R_D = 7;
+const R_SIZE = 8;
+/** Per entry, in E: name start, name end, hash, value start, value end, next entry of its list. */
+const E_NAME = 0;
+const E_NAME_END = 1;
+const E_HASH = 2;
+const E_VALUE = 3;
+const E_VALUE_END = 4;
+const E_NEXT = 5;
+const E_SIZE = 6;
+/** Per list (entries of one name), in L: first entry, last entry. */
+const L_HEAD = 0;
+const L_TAIL = 1;
+const L_SIZE = 2;
+
+const NO_INTS = new Int32Array(0);
+const EMPTY_TABLE = new Int32Array(1);
+
+/** FNV-1a of a name's latin1 code units; -1 when the name has a character above U+00FF (no record has). */
+function hashName(name: string): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 0xff) return -1;
+    h = Math.imul(h ^ c, 0x01000193);
+  }
+  return h === -1 ? 0 : h;
+}
+
+/** The size of an open-addressing table (slot → item index + 1) for N items: at most half full. */
+function tableSize(n: number): number {
+  let size = 16;
+  while (size < n * 2) size *= 2;
+  return size;
+}
+
 /** A parsed snapshot: named records plus directory-style entry lists. */
 export class Snapshot {
-  readonly records = new Map<string, SnapshotRecord>();
-  readonly entries = new Map<string, string[]>();
+  /** The file's bytes (a copy, or the caller's for parseSnapshotBorrowing). */
+  private readonly data: Buffer;
+  /** Where blobs' decoded bytes are: the copy (decoded over the hex lines) or a scratch arena. */
+  private readonly blobs: Buffer;
+  private readonly rec: Int32Array;
+  private readonly nRec: number;
+  private readonly recTable: Int32Array;
+  private readonly ent: Int32Array;
+  private readonly lists: Int32Array;
+  private readonly nLists: number;
+  private readonly listTable: Int32Array;
+  private recordMap: Map<string, SnapshotRecord> | null = null;
+  private entryMap: Map<string, string[]> | null = null;
+
+  /** An empty snapshot; parseSnapshot gives the others. */
+  constructor(parsed?: ParsedSnapshot) {
+    this.data = parsed?.data ?? Buffer.alloc(0);
+    this.blobs = parsed?.blobs ?? this.data;
+    this.rec = parsed?.rec ?? NO_INTS;
+    this.nRec = parsed?.nRec ?? 0;
+    this.recTable = parsed?.recTable ?? EMPTY_TABLE;
+    this.ent = parsed?.ent ?? NO_INTS;
+    this.lists = parsed?.lists ?? NO_INTS;
+    this.nLists = parsed?.nLists ?? 0;
+    this.listTable = parsed?.listTable ?? EMPTY_TABLE;
+  }
+
+  /** Every record by name, in the order of the file (a name given twice: its last record). */
+  get records(): Map<string, SnapshotRecord> {
+    if (this.recordMap === null) {
+      const map = new Map<string, SnapshotRecord>();
+      for (let r = 0; r < this.nRec; r++) {
+        const o = r * R_SIZE;
+        if (this.rec[o + R_KIND] === 0) continue; // replaced by a later record of its name
+        map.set(this.str(this.rec[o + R_NAME]!, this.rec[o + R_NAME_END]!), this.record(o));
+      }
+      this.recordMap = map;
+    }
+    return this.recordMap;
+  }
+
+  /** Every entry list by name, in the order of the file. */
+  get entries(): Map<string, string[]> {
+    if (this.entryMap === null) {
+      const map = new Map<string, string[]>();
+      for (let l = 0; l < this.nLists; l++) {
+        const first = this.lists[l * L_SIZE + L_HEAD]! * E_SIZE;
+        map.set(this.str(this.ent[first + E_NAME]!, this.ent[first + E_NAME_END]!), this.listAt(l));
+      }
+      this.entryMap = map;
+    }
+    return this.entryMap;
+  }
 
   /** The text of a value or a successful blob; null when missing or failed. */
   text(name: string): string | null {
-    const r = this.records.get(name);
-    if (!r) return null;
-    if (r.kind === 'value') return r.text;
-    if (r.kind === 'blob' && r.status === '0') return r.bytes.toString('utf8');
+    const o = this.find(name);
+    if (o < 0) return null;
+    const kind = this.rec[o + R_KIND];
+    if (kind === K_V) return this.valueText(o);
+    if (kind === K_B && this.isStatusZero(o))
+      return this.blobs.toString('utf8', this.rec[o + R_A], this.rec[o + R_B]);
     return null;
   }
 
@@ -41,6 +146,17 @@ export class Snapshot {
    * or not one line of printable text (such content is not a value of that attribute).
    */
   attr(name: string): string | null {
+    const o = this.find(name);
+    if (o < 0) return null;
+    if (this.rec[o + R_KIND] === K_V) {
+      // An inline value is one line: the same test as below, on its bytes.
+      const s = this.rec[o + R_A]!;
+      const e = this.rec[o + R_B]!;
+      if (s === e) return null;
+      const d = this.data;
+      for (let i = s; i < e; i++) if (d[i]! < 0x20 || d[i] === 0x7f) return null;
+      return this.str(s, e);
+    }
     const t = this.text(name);
     if (t === null) return null;
     const v = t.replace(/\n$/, '');
@@ -53,45 +169,166 @@ export class Snapshot {
    * kept parameters); null when missing or not an inline value.
    */
   line(name: string): string | null {
-    const r = this.records.get(name);
-    return r?.kind === 'value' ? r.text.replace(/\n$/, '') : null;
+    const o = this.find(name);
+    return o >= 0 && this.rec[o + R_KIND] === K_V ? this.str(this.rec[o + R_A]!, this.rec[o + R_B]!) : null;
   }
 
   link(name: string): string | null {
-    const r = this.records.get(name);
-    return r?.kind === 'link' ? r.target : null;
+    const o = this.find(name);
+    return o >= 0 && this.rec[o + R_KIND] === K_L ? this.str(this.rec[o + R_A]!, this.rec[o + R_B]!) : null;
   }
 
   /** The last path component of a link's target ("../../bus/pci/drivers/igb" → "igb"). */
   linkBase(name: string): string | null {
-    const t = this.link(name);
-    if (t === null) return null;
-    // Called for every VF's driver and group link: no split or filter per call.
-    let end = t.length;
-    while (end > 0 && t[end - 1] === '/') end--;
-    const base = t.slice(t.lastIndexOf('/', end - 1) + 1, end);
-    return base === '' ? null : base;
+    const o = this.find(name);
+    if (o < 0 || this.rec[o + R_KIND] !== K_L) return null;
+    // Called for every VF's driver and group link: from the bytes, no string of the whole target.
+    const d = this.data;
+    const s = this.rec[o + R_A]!;
+    let end = this.rec[o + R_B]!;
+    while (end > s && d[end - 1] === 0x2f) end--;
+    let start = end;
+    while (start > s && d[start - 1] !== 0x2f) start--;
+    return start === end ? null : this.str(start, end);
   }
 
+  /** The entries under NAME, in the order of the file; empty when none. */
   list(name: string): string[] {
-    return this.entries.get(name) ?? [];
+    const l = this.findList(name);
+    return l < 0 ? [] : this.listAt(l);
   }
 
   has(name: string): boolean {
-    const r = this.records.get(name);
-    return r !== undefined && r.kind !== 'missing';
+    const o = this.find(name);
+    return o >= 0 && this.rec[o + R_KIND] !== K_M;
   }
 
   /** Whether a record for NAME exists at all (missing counts: the collector looked). */
   looked(name: string): boolean {
-    return this.records.has(name);
+    return this.find(name) >= 0;
   }
 
   /** Exit status of a command blob: "0", "127", "timeout"…; null when missing. */
   status(name: string): string | null {
-    const r = this.records.get(name);
-    return r?.kind === 'blob' ? r.status : null;
+    const o = this.find(name);
+    if (o < 0 || this.rec[o + R_KIND] !== K_B) return null;
+    return this.isStatusZero(o) ? '0' : this.str(this.rec[o + R_C]!, this.rec[o + R_D]!);
   }
+
+  /**
+   * The links whose last path component starts with `base` ("virtfn": every
+   * ".../virtfn<N>"), as [name, target], in the order of the file.
+   */
+  linksStartingWith(base: string): Array<[string, string]> {
+    const out: Array<[string, string]> = [];
+    const d = this.data;
+    for (let r = 0; r < this.nRec; r++) {
+      const o = r * R_SIZE;
+      if (this.rec[o + R_KIND] !== K_L) continue;
+      const ns = this.rec[o + R_NAME]!;
+      const ne = this.rec[o + R_NAME_END]!;
+      let b = ne;
+      while (b > ns && d[b - 1] !== 0x2f) b--;
+      if (ne - b < base.length) continue;
+      let j = 0;
+      while (j < base.length && d[b + j] === base.charCodeAt(j)) j++;
+      if (j === base.length) out.push([this.str(ns, ne), this.str(this.rec[o + R_A]!, this.rec[o + R_B]!)]);
+    }
+    return out;
+  }
+
+  /** The offset in `rec` of NAME's record; -1 when there is none. */
+  private find(name: string): number {
+    const h = hashName(name);
+    if (h === -1) return -1;
+    return this.lookup(this.recTable, this.rec, R_SIZE, R_NAME, R_NAME_END, R_HASH, name, h);
+  }
+
+  /** The index of NAME's entry list; -1 when there is none. */
+  private findList(name: string): number {
+    const h = hashName(name);
+    if (h === -1) return -1;
+    const o = this.lookup(this.listTable, this.ent, 0, E_NAME, E_NAME_END, E_HASH, name, h);
+    return o;
+  }
+
+  /**
+   * Probes TABLE for NAME. Records: the table holds record index + 1, the result is the record's
+   * offset. Lists (size 0): the table holds list index + 1 and the list's first entry names it.
+   */
+  private lookup(
+    table: Int32Array,
+    ints: Int32Array,
+    size: number,
+    nameAt: number,
+    nameEndAt: number,
+    hashAt: number,
+    name: string,
+    h: number,
+  ): number {
+    const mask = table.length - 1;
+    const d = this.data;
+    for (let slot = h & mask; ; slot = (slot + 1) & mask) {
+      const item = table[slot]!;
+      if (item === 0) return -1;
+      const o = size === 0 ? this.lists[(item - 1) * L_SIZE + L_HEAD]! * E_SIZE : (item - 1) * size;
+      if (ints[o + hashAt] !== h) continue;
+      const s = ints[o + nameAt]!;
+      if (ints[o + nameEndAt]! - s !== name.length) continue;
+      let i = 0;
+      while (i < name.length && d[s + i] === name.charCodeAt(i)) i++;
+      if (i === name.length) return size === 0 ? item - 1 : o;
+    }
+  }
+
+  private listAt(l: number): string[] {
+    const out: string[] = [];
+    for (let e = this.lists[l * L_SIZE + L_HEAD]!; e >= 0; e = this.ent[e * E_SIZE + E_NEXT]!) {
+      out.push(this.str(this.ent[e * E_SIZE + E_VALUE]!, this.ent[e * E_SIZE + E_VALUE_END]!));
+    }
+    return out;
+  }
+
+  private record(o: number): SnapshotRecord {
+    const kind = this.rec[o + R_KIND];
+    if (kind === K_V) return { kind: 'value', text: this.valueText(o) };
+    if (kind === K_L) return { kind: 'link', target: this.str(this.rec[o + R_A]!, this.rec[o + R_B]!) };
+    if (kind === K_M) return { kind: 'missing' };
+    return {
+      kind: 'blob',
+      status: this.isStatusZero(o) ? '0' : this.str(this.rec[o + R_C]!, this.rec[o + R_D]!),
+      bytes: Buffer.from(this.blobs.subarray(this.rec[o + R_A], this.rec[o + R_B])),
+    };
+  }
+
+  /** An inline value's text: its bytes and a newline. */
+  private valueText(o: number): string {
+    const s = this.rec[o + R_A]!;
+    const e = this.rec[o + R_B]!;
+    return e < this.data.length ? this.str(s, e + 1) : `${this.str(s, e)}\n`;
+  }
+
+  private isStatusZero(o: number): boolean {
+    return this.rec[o + R_D]! - this.rec[o + R_C]! === 1 && this.data[this.rec[o + R_C]!] === 0x30;
+  }
+
+  /** A string of bytes S..E: a copy (latin1Slice), never a view of the data. */
+  private str(s: number, e: number): string {
+    return (this.data as Latin1Buffer).latin1Slice(s, e);
+  }
+}
+
+/** What parseSnapshot hands to a Snapshot. */
+interface ParsedSnapshot {
+  data: Buffer;
+  blobs: Buffer;
+  rec: Int32Array;
+  nRec: number;
+  recTable: Int32Array;
+  ent: Int32Array;
+  lists: Int32Array;
+  nLists: number;
+  listTable: Int32Array;
 }
 
 /** Bytes that JavaScript's \s matches in latin1 text: a record name is none of them (\S+). */
@@ -111,136 +348,325 @@ const K_X = 0x78;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
 
+/** FNV-1a, as hashName computes it from a string. */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
+// Records and entries as they are read, reused from one parse to the next (a snapshot of
+// parseSnapshot keeps a copy of the part it filled; one of parseSnapshotBorrowing uses them, and
+// hash tables and a blob arena from here too, until the next parse).
+let scratchRec: Int32Array = new Int32Array(4096 * R_SIZE);
+let scratchEnt: Int32Array = new Int32Array(1024 * E_SIZE);
+let scratchLists: Int32Array = new Int32Array(1024 * L_SIZE);
+let scratchRecTable: Int32Array = new Int32Array(8192);
+let scratchListTable: Int32Array = new Int32Array(2048);
+let scratchBlobs: Buffer = Buffer.alloc(0);
+/** Records and entries the last scan read. */
+let scannedRecords = 0;
+let scannedEntries = 0;
+
+function grown(a: Int32Array): Int32Array {
+  const b = new Int32Array(a.length * 2);
+  b.set(a);
+  return b;
+}
+
 /**
  * Parses a snapshot; throws SnapshotError with the line number on malformed input.
  *
- * Read from the bytes, a line at a time, with no string of the whole file: every kept string
- * (names, values, link targets) is its own copy of its bytes, so nothing built from a snapshot
- * keeps the file in memory. The grammar is that of docs/snapshot-format.md, checked byte by
- * byte as the record pattern `^([vblmn]) (\S+)(?: (.*))?$` reads a latin1 line.
+ * Read from the bytes of its own copy of the input, a line at a time, in one pass: hex blobs
+ * are decoded in place, and records and entries are offsets into the copy (see Snapshot). No
+ * string of the whole file is made, and every string a Snapshot gives is its own copy of its
+ * bytes, so nothing built from a snapshot keeps the file in memory, and the caller may reuse its
+ * buffer. The grammar is that of docs/snapshot-format.md, checked byte by byte as the record
+ * pattern `^([vblmn]) (\S+)(?: (.*))?$` reads a latin1 line.
  */
 export function parseSnapshot(input: string | Buffer): Snapshot {
-  const buf = (typeof input === 'string' ? Buffer.from(input, 'latin1') : input) as Latin1Buffer;
+  const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input);
+  scan(buf as Latin1Buffer, buf, true);
+  const nRec = scannedRecords;
+  const nEnt = scannedEntries;
+  const rec = scratchRec.slice(0, nRec * R_SIZE);
+  const ent = scratchEnt.slice(0, nEnt * E_SIZE);
+  const recTable = new Int32Array(tableSize(nRec));
+  const listTable = new Int32Array(tableSize(nEnt));
+  const lists = new Int32Array(Math.max(nEnt, 1) * L_SIZE);
+  return indexed({ data: buf, blobs: buf, rec, nRec, recTable, ent, lists, nLists: 0, listTable });
+}
+
+/**
+ * parseSnapshot without a copy of DATA and without allocations of its own: the Snapshot reads
+ * DATA, and the scratch space of this module that the next parse reuses. For a caller that is
+ * done with the Snapshot before it parses another or changes DATA (readHostFacts); the strings
+ * it gives are copies, as parseSnapshot's.
+ */
+export function parseSnapshotBorrowing(data: Buffer): Snapshot {
+  if (scratchBlobs.length < data.length >> 1) scratchBlobs = Buffer.allocUnsafe(Math.max(data.length, 65536));
+  scan(data as Latin1Buffer, scratchBlobs, false);
+  const nRec = scannedRecords;
+  const nEnt = scannedEntries;
+  const recSize = tableSize(nRec);
+  if (scratchRecTable.length < recSize) scratchRecTable = new Int32Array(recSize);
+  const listSize = tableSize(nEnt);
+  if (scratchListTable.length < listSize) scratchListTable = new Int32Array(listSize);
+  if (scratchLists.length < nEnt * L_SIZE) scratchLists = new Int32Array(nEnt * L_SIZE);
+  return indexed({
+    data,
+    blobs: scratchBlobs,
+    rec: scratchRec,
+    nRec,
+    recTable: scratchRecTable.fill(0, 0, recSize).subarray(0, recSize),
+    ent: scratchEnt,
+    lists: scratchLists,
+    nLists: 0,
+    listTable: scratchListTable.fill(0, 0, listSize).subarray(0, listSize),
+  });
+}
+
+/**
+ * Reads BUF's records into the scratch arrays (scannedRecords, scannedEntries), blobs' bytes
+ * into OUT: over their own hex lines when IN_PLACE (OUT is BUF), else one after the other.
+ */
+function scan(buf: Latin1Buffer, out: Buffer, inPlace: boolean): void {
   const len = buf.length;
   const headerEnd = buf.indexOf(10);
   const firstEnd = headerEnd < 0 ? len : headerEnd;
   if (firstEnd !== SNAPSHOT_HEADER.length || buf.latin1Slice(0, firstEnd) !== SNAPSHOT_HEADER) {
     throw new SnapshotError(`not an osa-sriov snapshot: the first line must be "${SNAPSHOT_HEADER}"`, 1);
   }
-  const snap = new Snapshot();
-  const records = snap.records;
-  // The open blob: its name, status and decoded bytes so far (hex lines, 16 bytes each as
-  // the collector writes them; a longer line grows the buffer).
   // (No closures here: variables a closure shares are slower to reach in this loop.)
-  let blobName: string | null = null;
-  let blobStatus = '';
-  let blobBytes = Buffer.allocUnsafe(4096);
-  let blobLen = 0;
+  let rec = scratchRec;
+  let ent = scratchEnt;
+  let nRec = 0;
+  let nEnt = 0;
+  // The open blob: its name, status, and where its bytes go (over its own hex lines).
+  let blobOpen = false;
+  let blobName = 0;
+  let blobNameEnd = 0;
+  let blobHash = 0;
+  let blobStatus = 0;
+  let blobStatusEnd = 0;
+  let blobStart = 0;
+  let w = 0;
   let ended = false;
   let lineNo = 1;
   let pos = firstEnd + 1;
   while (pos <= len) {
     lineNo++;
-    let end = buf.indexOf(10, pos);
-    if (end < 0) end = len;
     const s = pos;
-    pos = end + 1;
     if (ended) {
+      let end = buf.indexOf(10, s);
+      if (end < 0) end = len;
+      pos = end + 1;
       if (end === s) continue;
       throw new SnapshotError('text after the "end" line', lineNo);
     }
-    const kind = end - s >= 2 && buf[s + 1] === 32 ? buf[s]! : 0;
+    const kind = s + 1 < len && buf[s + 1] === 32 ? buf[s]! : 0;
     if (kind === K_X) {
-      const n = end - s - 2;
-      if (blobName === null || n % 2 !== 0) throw new SnapshotError('malformed hex line', lineNo);
-      if (blobLen + n / 2 > blobBytes.length) {
-        const grown = Buffer.allocUnsafe(Math.max(blobBytes.length * 2, blobLen + n / 2));
-        blobBytes.copy(grown, 0, 0, blobLen);
-        blobBytes = grown;
-      }
-      for (let i = s + 2; i < end; i += 2) {
-        const hi = HEX[buf[i]!]!;
-        const lo = HEX[buf[i + 1]!]!;
+      // Pairs of lowercase hex digits up to the end of the line.
+      if (!blobOpen) throw new SnapshotError('malformed hex line', lineNo);
+      let i = s + 2;
+      while (i < len) {
+        const c = buf[i]!;
+        if (c === 10) break;
+        const hi = HEX[c]!;
+        const lo = i + 1 < len ? HEX[buf[i + 1]!]! : -1;
         if (hi < 0 || lo < 0) throw new SnapshotError('malformed hex line', lineNo);
-        blobBytes[blobLen++] = (hi << 4) | lo;
+        out[w++] = (hi << 4) | lo;
+        i += 2;
       }
+      pos = i + 1;
       continue;
     }
-    if (blobName !== null) {
-      records.set(blobName, {
-        kind: 'blob',
-        status: blobStatus,
-        bytes: Buffer.from(blobBytes.subarray(0, blobLen)),
-      });
-      blobName = null;
-    }
-    if (end - s === 3 && buf[s] === 0x65 && buf[s + 1] === 0x6e && buf[s + 2] === 0x64) {
-      ended = true;
-      continue;
+    if (blobOpen) {
+      if (rec.length < (nRec + 1) * R_SIZE) rec = scratchRec = grown(rec);
+      const o = nRec++ * R_SIZE;
+      rec[o + R_KIND] = K_B;
+      rec[o + R_NAME] = blobName;
+      rec[o + R_NAME_END] = blobNameEnd;
+      rec[o + R_HASH] = blobHash;
+      rec[o + R_A] = blobStart;
+      rec[o + R_B] = w;
+      rec[o + R_C] = blobStatus;
+      rec[o + R_D] = blobStatusEnd;
+      blobOpen = false;
     }
     if (kind !== K_V && kind !== K_B && kind !== K_L && kind !== K_M && kind !== K_N) {
+      let end = buf.indexOf(10, s);
+      if (end < 0) end = len;
+      pos = end + 1;
+      if (end - s === 3 && buf[s] === 0x65 && buf[s + 1] === 0x6e && buf[s + 2] === 0x64) {
+        ended = true;
+        continue;
+      }
       if (end === s && pos > len) break; // the newline after the last record
-      throw unrecognised(buf, s, end, lineNo);
+      throw unrecognised(buf, s, lineNo);
     }
-    // The name: one or more bytes up to a space or the end of the line, none of them a space.
+    // The name: one or more bytes up to a space or the end of the line, none of them a space;
+    // its hash as hashName computes it.
     let i = s + 2;
-    while (i < end && buf[i] !== 32) {
-      if (SPACE[buf[i]!]) throw unrecognised(buf, s, end, lineNo);
+    let h = FNV_OFFSET;
+    while (i < len) {
+      const c = buf[i]!;
+      if (SPACE[c]) break;
+      h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
-    if (i === s + 2) throw unrecognised(buf, s, end, lineNo);
+    if (h === -1) h = 0;
     const nameEnd = i;
-    // The rest: after one space, any bytes but a carriage return (`.` stops at it).
-    const hasRest = nameEnd < end;
-    for (let j = nameEnd + 1; j < end; j++) if (buf[j] === 13) throw unrecognised(buf, s, end, lineNo);
-    const name = buf.latin1Slice(s + 2, nameEnd);
-    if (kind === K_V) {
-      // Inline values are one printable ASCII line, so the text is the bytes (with the newline).
-      records.set(name, { kind: 'value', text: hasRest ? buf.latin1Slice(nameEnd + 1, end + 1) : '\n' });
+    if (nameEnd === s + 2) throw unrecognised(buf, s, lineNo);
+    const hasRest = i < len && buf[i] === 32;
+    if (!hasRest && i < len && buf[i] !== 10) throw unrecognised(buf, s, lineNo);
+    // The rest: after one space, any bytes but a carriage return (`.` stops at it); for b and
+    // n, one word (\S+).
+    let end = nameEnd;
+    if (!hasRest && (kind === K_B || kind === K_N)) throw unrecognised(buf, s, lineNo);
+    if (hasRest) {
+      end++;
+      if (kind === K_B || kind === K_N) {
+        while (end < len) {
+          const c = buf[end]!;
+          if (c === 10) break;
+          if (SPACE[c]) throw unrecognised(buf, s, lineNo);
+          end++;
+        }
+        if (end === nameEnd + 1) throw unrecognised(buf, s, lineNo);
+      } else {
+        while (end < len) {
+          const c = buf[end]!;
+          if (c === 10) break;
+          if (c === 13) throw unrecognised(buf, s, lineNo);
+          end++;
+        }
+      }
+    }
+    pos = end + 1;
+    if (kind === K_N) {
+      if (ent.length < (nEnt + 1) * E_SIZE) ent = scratchEnt = grown(ent);
+      const o = nEnt++ * E_SIZE;
+      ent[o + E_NAME] = s + 2;
+      ent[o + E_NAME_END] = nameEnd;
+      ent[o + E_HASH] = h;
+      ent[o + E_VALUE] = nameEnd + 1;
+      ent[o + E_VALUE_END] = end;
+      ent[o + E_NEXT] = -1;
       continue;
     }
-    const restNoSpace = hasRest && end > nameEnd + 1 && noSpace(buf, nameEnd + 1, end);
-    if (kind === K_B && restNoSpace) {
-      blobName = name;
-      blobStatus = buf.latin1Slice(nameEnd + 1, end);
-      blobLen = 0;
+    if (kind === K_B) {
+      blobOpen = true;
+      blobName = s + 2;
+      blobNameEnd = nameEnd;
+      blobHash = h;
+      blobStatus = nameEnd + 1;
+      blobStatusEnd = end;
+      if (inPlace) w = Math.min(pos, len);
+      blobStart = w;
       continue;
     }
-    if (kind === K_L && hasRest && end > nameEnd + 1) {
-      records.set(name, { kind: 'link', target: buf.latin1Slice(nameEnd + 1, end) });
-      continue;
-    }
-    if (kind === K_M && !hasRest) {
-      records.set(name, { kind: 'missing' });
-      continue;
-    }
-    if (kind === K_N && restNoSpace) {
-      const entry = buf.latin1Slice(nameEnd + 1, end);
-      const list = snap.entries.get(name);
-      if (list) list.push(entry);
-      else snap.entries.set(name, [entry]);
-      continue;
-    }
-    throw unrecognised(buf, s, end, lineNo);
+    if (kind === K_L ? end <= nameEnd + 1 : kind === K_M && hasRest) throw unrecognised(buf, s, lineNo);
+    if (rec.length < (nRec + 1) * R_SIZE) rec = scratchRec = grown(rec);
+    const o = nRec++ * R_SIZE;
+    rec[o + R_KIND] = kind;
+    rec[o + R_NAME] = s + 2;
+    rec[o + R_NAME_END] = nameEnd;
+    rec[o + R_HASH] = h;
+    // A value's text without its newline (none: empty); a link's target.
+    rec[o + R_A] = hasRest ? nameEnd + 1 : nameEnd;
+    rec[o + R_B] = end;
   }
-  if (blobName !== null) {
-    records.set(blobName, {
-      kind: 'blob',
-      status: blobStatus,
-      bytes: Buffer.from(blobBytes.subarray(0, blobLen)),
-    });
+  if (blobOpen) {
+    if (rec.length < (nRec + 1) * R_SIZE) rec = scratchRec = grown(rec);
+    const o = nRec++ * R_SIZE;
+    rec[o + R_KIND] = K_B;
+    rec[o + R_NAME] = blobName;
+    rec[o + R_NAME_END] = blobNameEnd;
+    rec[o + R_HASH] = blobHash;
+    rec[o + R_A] = blobStart;
+    rec[o + R_B] = w;
+    rec[o + R_C] = blobStatus;
+    rec[o + R_D] = blobStatusEnd;
   }
   if (!ended) {
     throw new SnapshotError('the snapshot is truncated (no "end" line): collect it again', lineNo);
   }
-  return snap;
+  scannedRecords = nRec;
+  scannedEntries = nEnt;
 }
 
-function unrecognised(buf: Latin1Buffer, s: number, e: number, lineNo: number): SnapshotError {
-  return new SnapshotError(`unrecognised record "${buf.latin1Slice(s, Math.min(e, s + 60))}"`, lineNo);
-}
-
-function noSpace(buf: Buffer, s: number, e: number): boolean {
-  for (let i = s; i < e; i++) if (SPACE[buf[i]!]) return false;
+function sameName(d: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
+  if (e1 - s1 !== e2 - s2) return false;
+  for (let i = 0; i < e1 - s1; i++) if (d[s1 + i] !== d[s2 + i]) return false;
   return true;
+}
+
+/**
+ * The snapshot's hash tables. A name given twice keeps its first place and takes its last
+ * record, as Map.set does; the later record is marked dead (kind 0).
+ */
+function indexed(p: ParsedSnapshot): Snapshot {
+  const { data, rec, nRec, recTable, ent, lists, listTable } = p;
+  const nEnt = scannedEntries;
+  let mask = recTable.length - 1;
+  for (let r = 0; r < nRec; r++) {
+    const o = r * R_SIZE;
+    const h = rec[o + R_HASH]!;
+    let slot = h & mask;
+    for (;;) {
+      const item = recTable[slot]!;
+      if (item === 0) {
+        recTable[slot] = r + 1;
+        break;
+      }
+      const q = (item - 1) * R_SIZE;
+      if (
+        rec[q + R_HASH] === h &&
+        sameName(data, rec[q + R_NAME]!, rec[q + R_NAME_END]!, rec[o + R_NAME]!, rec[o + R_NAME_END]!)
+      ) {
+        rec[q + R_KIND] = rec[o + R_KIND]!;
+        rec[q + R_A] = rec[o + R_A]!;
+        rec[q + R_B] = rec[o + R_B]!;
+        rec[q + R_C] = rec[o + R_C]!;
+        rec[q + R_D] = rec[o + R_D]!;
+        rec[o + R_KIND] = 0;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  let nLists = 0;
+  mask = listTable.length - 1;
+  for (let e = 0; e < nEnt; e++) {
+    const o = e * E_SIZE;
+    const h = ent[o + E_HASH]!;
+    let slot = h & mask;
+    for (;;) {
+      const item = listTable[slot]!;
+      if (item === 0) {
+        listTable[slot] = nLists + 1;
+        lists[nLists * L_SIZE + L_HEAD] = e;
+        lists[nLists * L_SIZE + L_TAIL] = e;
+        nLists++;
+        break;
+      }
+      const l = (item - 1) * L_SIZE;
+      const q = lists[l + L_HEAD]! * E_SIZE;
+      if (
+        ent[q + E_HASH] === h &&
+        sameName(data, ent[q + E_NAME]!, ent[q + E_NAME_END]!, ent[o + E_NAME]!, ent[o + E_NAME_END]!)
+      ) {
+        ent[lists[l + L_TAIL]! * E_SIZE + E_NEXT] = e;
+        lists[l + L_TAIL] = e;
+        break;
+      }
+      slot = (slot + 1) & mask;
+    }
+  }
+  return new Snapshot({ ...p, nLists });
+}
+
+/** The error of a malformed record line at S (its first 60 bytes). */
+function unrecognised(buf: Latin1Buffer, s: number, lineNo: number): SnapshotError {
+  let e = buf.indexOf(10, s);
+  if (e < 0) e = buf.length;
+  return new SnapshotError(`unrecognised record "${buf.latin1Slice(s, Math.min(e, s + 60))}"`, lineNo);
 }

@@ -1,7 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseIpLinkText, parseVfLine } from '../../src/facts/parse-ip-link.js';
-import { seed, vectors } from '../helpers.js';
+import { isJsonLinks, JsonLinks, parseIpLinkText, parseVfLine } from '../../src/facts/parse-ip-link.js';
+import { parseSnapshot } from '../../src/facts/snapshot.js';
+import { FIXTURES, seed, vectors } from '../helpers.js';
 
 interface LegacyVector {
   id: string;
@@ -120,5 +123,97 @@ describe('parseVfLine', () => {
     assert.equal(vf.vlan, 7);
     assert.equal(vf.vlanProtocol, '802.1ad');
     assert.equal(vf.linkState, null);
+  });
+});
+
+describe('ip -j link: the check without zod', () => {
+  test('isJsonLinks accepts no document that the schema refuses, and the collector output', () => {
+    const snap = parseSnapshot(readFileSync(join(FIXTURES, 'snapshot-facts/bench-collector.snapshot')));
+    const doc = JSON.parse(snap.text('cmd.ip-j-d-link') ?? '') as Array<Record<string, unknown>>;
+    assert.ok(isJsonLinks(doc) && JsonLinks.safeParse(doc).success);
+    const pf = doc.find((l) => Array.isArray(l.vfinfo_list))!;
+    assert.ok(pf, 'a link with a VF table');
+    const vf = (pf.vfinfo_list as Array<Record<string, unknown>>)[0]!;
+    const bad = [undefined, null, 'x', '', 1, -1, 1.5, 2 ** 60, true, [], {}, ['x'], [1], [{}], [null]];
+    // Each place the schema looks at, with each value: [object to alter, its keys].
+    const linkKeys = [
+      'ifindex',
+      'ifname',
+      'link',
+      'flags',
+      'mtu',
+      'master',
+      'operstate',
+      'link_type',
+      'address',
+      'altnames',
+      'parentdev',
+      'parentbus',
+      'linkinfo',
+      'vfinfo_list',
+    ];
+    const vfKeys = [
+      'vf',
+      'address',
+      'mac',
+      'vlan_list',
+      'vlan',
+      'qos',
+      'tx_rate',
+      'rate',
+      'spoofchk',
+      'link_state',
+      'trust',
+      'query_rss_en',
+    ];
+    let refused = 0;
+    const check = (altered: unknown, what: string) => {
+      const schema = JsonLinks.safeParse(altered).success;
+      if (isJsonLinks(altered)) assert.ok(schema, `isJsonLinks accepts ${what}, the schema does not`);
+      else refused++;
+    };
+    const copy = () => structuredClone(doc);
+    for (const v of bad) {
+      for (const key of linkKeys) {
+        const d = copy();
+        const l = d.find((x) => x.ifname === pf.ifname)!;
+        if (v === undefined) delete l[key];
+        else l[key] = v;
+        check(d, `link ${key} = ${JSON.stringify(v)}`);
+      }
+      for (const key of [
+        ...vfKeys,
+        'vlan_list.0',
+        'vlan_list.0.vlan',
+        'vlan_list.0.qos',
+        'vlan_list.0.protocol',
+      ]) {
+        for (const sub of [
+          '',
+          'rate.max_tx',
+          'rate.min_tx',
+          'linkinfo.info_kind',
+          'linkinfo.info_slave_kind',
+        ]) {
+          const d = copy();
+          const l = d.find((x) => x.ifname === pf.ifname)!;
+          l.linkinfo = { info_kind: 'x', info_slave_kind: 'y' };
+          const f = (l.vfinfo_list as Array<Record<string, unknown>>)[0]!;
+          f.vlan_list = [{ vlan: 5, qos: 0, protocol: '802.1Q' }];
+          f.rate = { max_tx: 0, min_tx: 0 };
+          const path = sub === '' ? key : sub;
+          const parts = path.split('.');
+          let o: Record<string, unknown> = parts[0] === 'linkinfo' ? l : f;
+          for (const p of parts.slice(0, -1)) o = o[p] as Record<string, unknown>;
+          const last = parts.at(-1)!;
+          if (v === undefined) delete o[last];
+          else o[last] = v;
+          check(d, `${path} = ${JSON.stringify(v)}`);
+        }
+      }
+    }
+    for (const d of [null, {}, 'x', [null], [1], [[]], [{}]]) check(d, JSON.stringify(d));
+    assert.ok(refused > 150, `${refused} altered documents refused`);
+    assert.ok(vf);
   });
 });

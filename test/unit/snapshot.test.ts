@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { parseSnapshot, SnapshotError } from '../../src/facts/snapshot.js';
+import { readHostFacts } from '../../src/facts/load.js';
+import { parseSnapshot, Snapshot, SnapshotError } from '../../src/facts/snapshot.js';
+import { FIXTURES } from '../helpers.js';
 
 const ok = [
   'osa-sriov-snapshot 1',
@@ -54,6 +58,12 @@ describe('snapshot format', () => {
   test('a truncated snapshot', () => {
     const e = errorOf(ok.replace('end\n', ''));
     assert.match(e.message, /truncated/);
+  });
+  test('a file cut after a value, without its newline, is truncated (no RangeError)', () => {
+    const e = errorOf('osa-sriov-snapshot 1\nv a.value 1');
+    assert.match(e.message, /truncated/);
+    assert.equal(e.line, 2);
+    assert.equal(errorOf('osa-sriov-snapshot 1\nv a.value').line, 2);
   });
   test('a bad record names its line', () => {
     assert.equal(errorOf(ok.replace('m a.missing', 'q what')).line, 7);
@@ -111,6 +121,29 @@ describe('snapshot format', () => {
     // A file without the final newline is the same snapshot.
     assert.deepEqual(parseSnapshot(ok.slice(0, -1)).records, parseSnapshot(ok).records);
   });
+  test('a name given twice keeps its first place and takes its last record, as Map.set', () => {
+    const s = parseSnapshot(ok.replace('n a.dir two', 'v a.value again\nv a.other 2\nm a.link'));
+    assert.deepEqual(
+      [...s.records.keys()],
+      ['a.value', 'a.blob', 'a.link', 'a.missing', 'a.other', 'a.failed'],
+    );
+    assert.equal(s.text('a.value'), 'again\n');
+    assert.equal(s.link('a.link'), null);
+    assert.equal(s.looked('a.link'), true);
+    assert.equal(s.has('a.link'), false);
+    assert.deepEqual(s.records.get('a.link'), { kind: 'missing' });
+  });
+  test('names are looked up by their bytes: a name above latin1 or a prefix is no record', () => {
+    const s = parseSnapshot(ok.replace('v a.value hello world', 'v a.caf\u00e9 hello world'));
+    assert.equal(s.text('a.caf\u00e9'), 'hello world\n');
+    assert.equal(s.text('a.caf\u0100'), null);
+    assert.equal(s.text('a.caf'), null);
+    assert.equal(s.text('a.caf\u00e9 '), null);
+    assert.deepEqual(s.list('a.di'), []);
+    assert.deepEqual(new Snapshot().list('a.dir'), []);
+    assert.equal(new Snapshot().looked('a.value'), false);
+    assert.equal(new Snapshot().records.size, 0);
+  });
   test('nothing kept from a snapshot is a slice of the file: the buffer can be reused', () => {
     const buf = Buffer.from(ok, 'latin1');
     const s = parseSnapshot(buf);
@@ -119,5 +152,13 @@ describe('snapshot format', () => {
     assert.equal(s.link('a.link'), '../../x/igb');
     assert.deepEqual(s.list('a.dir'), ['one', 'two']);
     assert.equal(s.text('a.blob'), 'end\n\u0000\ufffd');
+  });
+  test('facts read from a buffer keep nothing of it, nor of the scratch space the next read reuses', () => {
+    const bytes = readFileSync(join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot'));
+    const facts = readHostFacts(bytes, 'igb-3nic');
+    const json = JSON.stringify(facts);
+    bytes.fill(0x7a);
+    readHostFacts(readFileSync(join(FIXTURES, 'snapshots/igb-2nic-numa.dash.snapshot')), 'igb-2nic-numa');
+    assert.equal(JSON.stringify(facts), json);
   });
 });
