@@ -56,15 +56,17 @@ const L_SIZE = 2;
 const NO_INTS = new Int32Array(0);
 const EMPTY_TABLE = new Int32Array(1);
 
-/** FNV-1a of a name's latin1 code units; -1 when the name has a character above U+00FF (no record has). */
+/**
+ * FNV-1a of a name's code units (parseSnapshot hashes the bytes of each record's name the same
+ * way). A character above U+00FF makes no match: the lookup compares every byte anyway.
+ */
+const FNV_OFFSET = 0x811c9dc5 | 0;
+const FNV_PRIME = 0x01000193;
+
 function hashName(name: string): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 0xff) return -1;
-    h = Math.imul(h ^ c, 0x01000193);
-  }
-  return h === -1 ? 0 : h;
+  let h = FNV_OFFSET;
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), FNV_PRIME);
+  return h;
 }
 
 /** The size of an open-addressing table (slot → item index + 1) for N items: at most half full. */
@@ -240,16 +242,12 @@ export class Snapshot {
   /** The offset in `rec` of NAME's record; -1 when there is none. */
   private find(name: string): number {
     const h = hashName(name);
-    if (h === -1) return -1;
     return this.lookup(this.recTable, this.rec, R_SIZE, R_NAME, R_NAME_END, R_HASH, name, h);
   }
 
   /** The index of NAME's entry list; -1 when there is none. */
   private findList(name: string): number {
-    const h = hashName(name);
-    if (h === -1) return -1;
-    const o = this.lookup(this.listTable, this.ent, 0, E_NAME, E_NAME_END, E_HASH, name, h);
-    return o;
+    return this.lookup(this.listTable, this.ent, 0, E_NAME, E_NAME_END, E_HASH, name, hashName(name));
   }
 
   /**
@@ -335,9 +333,13 @@ interface ParsedSnapshot {
 const SPACE = new Uint8Array(256);
 for (const b of [9, 10, 11, 12, 13, 32, 0xa0]) SPACE[b] = 1;
 
-/** The value of each lowercase hex digit, -1 for any other byte. */
-const HEX = new Int8Array(256).fill(-1);
-for (let i = 0; i < 16; i++) HEX['0123456789abcdef'.charCodeAt(i)] = i;
+/** The byte two lowercase hex digits (first << 8 | second) stand for; -1 for any other pair. */
+const HEX_PAIR = new Int16Array(65536).fill(-1);
+for (let hi = 0; hi < 16; hi++) {
+  for (let lo = 0; lo < 16; lo++) {
+    HEX_PAIR[('0123456789abcdef'.charCodeAt(hi) << 8) | '0123456789abcdef'.charCodeAt(lo)] = (hi << 4) | lo;
+  }
+}
 
 const K_V = 0x76;
 const K_B = 0x62;
@@ -347,10 +349,6 @@ const K_N = 0x6e;
 const K_X = 0x78;
 
 type Latin1Buffer = Buffer & { latin1Slice(start: number, end: number): string };
-
-/** FNV-1a, as hashName computes it from a string. */
-const FNV_OFFSET = 0x811c9dc5 | 0;
-const FNV_PRIME = 0x01000193;
 
 // Records and entries as they are read, reused from one parse to the next (a snapshot of
 // parseSnapshot keeps a copy of the part it filled; one of parseSnapshotBorrowing uses them, and
@@ -469,10 +467,9 @@ function scan(buf: Latin1Buffer, out: Buffer, inPlace: boolean): void {
       while (i < len) {
         const c = buf[i]!;
         if (c === 10) break;
-        const hi = HEX[c]!;
-        const lo = i + 1 < len ? HEX[buf[i + 1]!]! : -1;
-        if (hi < 0 || lo < 0) throw new SnapshotError('malformed hex line', lineNo);
-        out[w++] = (hi << 4) | lo;
+        const v = i + 1 < len ? HEX_PAIR[(c << 8) | buf[i + 1]!]! : -1;
+        if (v < 0) throw new SnapshotError('malformed hex line', lineNo);
+        out[w++] = v;
         i += 2;
       }
       pos = i + 1;
@@ -512,7 +509,6 @@ function scan(buf: Latin1Buffer, out: Buffer, inPlace: boolean): void {
       h = Math.imul(h ^ c, FNV_PRIME);
       i++;
     }
-    if (h === -1) h = 0;
     const nameEnd = i;
     if (nameEnd === s + 2) throw unrecognised(buf, s, lineNo);
     const hasRest = i < len && buf[i] === 32;
