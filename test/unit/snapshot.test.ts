@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
 import { readHostFacts } from '../../src/facts/load.js';
-import { parseSnapshot, Snapshot, SnapshotError } from '../../src/facts/snapshot.js';
+import { parseSnapshot, parseSnapshotBorrowing, Snapshot, SnapshotError } from '../../src/facts/snapshot.js';
 import { FIXTURES } from '../helpers.js';
 
 const ok = [
@@ -152,6 +152,34 @@ describe('snapshot format', () => {
     assert.equal(s.link('a.link'), '../../x/igb');
     assert.deepEqual(s.list('a.dir'), ['one', 'two']);
     assert.equal(s.text('a.blob'), 'end\n\u0000\ufffd');
+  });
+  test('parseSnapshotBorrowing reads what parseSnapshot reads, hex lines of any length too', () => {
+    const pad = (n: number) => 'p'.repeat(n);
+    const texts = [
+      ok,
+      ok.slice(0, -1),
+      // A short hex line whose next line ends 34 bytes after it starts (the collector's length).
+      ok.replace('x 00ff', `x 00\nv a.pad ${pad(21)}`),
+      ok.replace('x 00ff', `x 00ff\nv a.pad ${pad(19)}`),
+      ok.replace('x 00ff', `x ${'ab'.repeat(16)}\nx ${'0'.repeat(31)}\nv a.pad 1`),
+      ok.replace('x 00ff', `x ${'ab'.repeat(16)}\nx ${'cd'.repeat(17)}`),
+      ok.replace('x 00ff', `x ${'ab'.repeat(15)}A0`),
+    ];
+    for (const text of texts) {
+      const outcome = (parse: (b: Buffer) => Snapshot) => {
+        try {
+          const s = parse(Buffer.from(text, 'latin1'));
+          return JSON.stringify([...s.records].map(([k, r]) => [k, r, s.text(k)]));
+        } catch (e) {
+          assert.ok(e instanceof SnapshotError);
+          return `${e.line} ${e.message}`;
+        }
+      };
+      assert.equal(outcome(parseSnapshotBorrowing), outcome(parseSnapshot), JSON.stringify(text));
+    }
+    assert.equal(parseSnapshot(texts[2]!).text('a.blob'), 'end\n\u0000');
+    assert.throws(() => parseSnapshotBorrowing(Buffer.from(texts[4]!)), /malformed hex line/, 'an odd line');
+    assert.equal(parseSnapshotBorrowing(Buffer.from(texts[2]!)).text('a.pad'), `${pad(21)}\n`);
   });
   test('facts read from a buffer keep nothing of it, nor of the scratch space the next read reuses', () => {
     const bytes = readFileSync(join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot'));
