@@ -168,7 +168,7 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
   }
 
   const devices = snap.list('pci.net');
-  const pfAddrs = devices.filter((a) => (int(snap.attr(`${PCI(a)}/sriov_totalvfs`)) ?? 0) > 0);
+  const pfAddrs = devices.filter((a) => (int(snap.attr(PCI(a), '/sriov_totalvfs')) ?? 0) > 0);
   const vfOwner = new Map<string, string>();
   for (const pf of pfAddrs) for (const vf of virtfns.get(pf)?.values() ?? []) vfOwner.set(vf, pf);
 
@@ -184,18 +184,19 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
     const vfs: Vf[] = [...(virtfns.get(addr) ?? new Map<number, string>()).entries()]
       .sort((a, b) => a[0] - b[0])
       .map(([index, vfAddr]) => {
+        // Names as a start and a suffix: no string made per name (snapshot.ts).
         const VP = PCI(vfAddr);
-        const vfNetdev = snap.list(`${VP}/net`)[0] ?? null;
+        const vfNetdev = snap.list(VP, '/net')[0] ?? null;
         return vfFromTable(index, link ? table.get(index) : undefined, {
           pciAddress: vfAddr,
-          driver: snap.linkBase(`${VP}/driver`),
+          driver: snap.linkBase(VP, '/driver'),
           netdev: vfNetdev,
-          iommuGroup: nonNegative(int(snap.linkBase(`${VP}/iommu_group`))),
+          iommuGroup: nonNegative(int(snap.linkBase(VP, '/iommu_group'))),
           uppers:
             vfNetdev === null
               ? []
               : snap
-                  .list(NET(vfNetdev))
+                  .list('/sys/class/net/', vfNetdev)
                   .filter((e) => e.startsWith('upper_'))
                   .map((e) => e.slice('upper_'.length)),
         });

@@ -63,9 +63,10 @@ const EMPTY_TABLE = new Int32Array(1);
 const FNV_OFFSET = 0x811c9dc5 | 0;
 const FNV_PRIME = 0x01000193;
 
-function hashName(name: string): number {
+function hashName(name: string, suffix: string): number {
   let h = FNV_OFFSET;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), FNV_PRIME);
+  for (let i = 0; i < suffix.length; i++) h = Math.imul(h ^ suffix.charCodeAt(i), FNV_PRIME);
   return h;
 }
 
@@ -76,7 +77,11 @@ function tableSize(n: number): number {
   return size;
 }
 
-/** A parsed snapshot: named records plus directory-style entry lists. */
+/**
+ * A parsed snapshot: named records plus directory-style entry lists. Each lookup takes a
+ * record's name, or a start and a SUFFIX (`list(dir, '/net')` is `list(dir + '/net')` without
+ * making that string: a host's VFs are read by hundreds of such names).
+ */
 export class Snapshot {
   /** The file's bytes (a copy, or the caller's for parseSnapshotBorrowing). */
   private readonly data: Buffer;
@@ -133,8 +138,8 @@ export class Snapshot {
   }
 
   /** The text of a value or a successful blob; null when missing or failed. */
-  text(name: string): string | null {
-    const o = this.find(name);
+  text(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     if (o < 0) return null;
     const kind = this.rec[o + R_KIND];
     if (kind === K_V) return this.valueText(o);
@@ -147,8 +152,8 @@ export class Snapshot {
    * A one-line attribute without its trailing newline; null when missing, failed, empty,
    * or not one line of printable text (such content is not a value of that attribute).
    */
-  attr(name: string): string | null {
-    const o = this.find(name);
+  attr(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     if (o < 0) return null;
     if (this.rec[o + R_KIND] === K_V) {
       // An inline value is one line: the same test as below, on its bytes.
@@ -159,7 +164,7 @@ export class Snapshot {
       for (let i = s; i < e; i++) if (d[i]! < 0x20 || d[i] === 0x7f) return null;
       return this.str(s, e);
     }
-    const t = this.text(name);
+    const t = this.text(name, suffix);
     if (t === null) return null;
     const v = t.replace(/\n$/, '');
     // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it rejects
@@ -170,19 +175,19 @@ export class Snapshot {
    * An inline value as it was printed, possibly empty (a kernel command line with none of the
    * kept parameters); null when missing or not an inline value.
    */
-  line(name: string): string | null {
-    const o = this.find(name);
+  line(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     return o >= 0 && this.rec[o + R_KIND] === K_V ? this.str(this.rec[o + R_A]!, this.rec[o + R_B]!) : null;
   }
 
-  link(name: string): string | null {
-    const o = this.find(name);
+  link(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     return o >= 0 && this.rec[o + R_KIND] === K_L ? this.str(this.rec[o + R_A]!, this.rec[o + R_B]!) : null;
   }
 
   /** The last path component of a link's target ("../../bus/pci/drivers/igb" → "igb"). */
-  linkBase(name: string): string | null {
-    const o = this.find(name);
+  linkBase(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     if (o < 0 || this.rec[o + R_KIND] !== K_L) return null;
     // Called for every VF's driver and group link: from the bytes, no string of the whole target.
     const d = this.data;
@@ -195,24 +200,24 @@ export class Snapshot {
   }
 
   /** The entries under NAME, in the order of the file; empty when none. */
-  list(name: string): string[] {
-    const l = this.findList(name);
+  list(name: string, suffix = ''): string[] {
+    const l = this.findList(name, suffix);
     return l < 0 ? [] : this.listAt(l);
   }
 
-  has(name: string): boolean {
-    const o = this.find(name);
+  has(name: string, suffix = ''): boolean {
+    const o = this.find(name, suffix);
     return o >= 0 && this.rec[o + R_KIND] !== K_M;
   }
 
   /** Whether a record for NAME exists at all (missing counts: the collector looked). */
-  looked(name: string): boolean {
-    return this.find(name) >= 0;
+  looked(name: string, suffix = ''): boolean {
+    return this.find(name, suffix) >= 0;
   }
 
   /** Exit status of a command blob: "0", "127", "timeout"…; null when missing. */
-  status(name: string): string | null {
-    const o = this.find(name);
+  status(name: string, suffix = ''): string | null {
+    const o = this.find(name, suffix);
     if (o < 0 || this.rec[o + R_KIND] !== K_B) return null;
     return this.isStatusZero(o) ? '0' : this.str(this.rec[o + R_C]!, this.rec[o + R_D]!);
   }
@@ -239,15 +244,16 @@ export class Snapshot {
     return out;
   }
 
-  /** The offset in `rec` of NAME's record; -1 when there is none. */
-  private find(name: string): number {
-    const h = hashName(name);
-    return this.lookup(this.recTable, this.rec, R_SIZE, R_NAME, R_NAME_END, R_HASH, name, h);
+  /** The offset in `rec` of the record of NAME + SUFFIX; -1 when there is none. */
+  private find(name: string, suffix: string): number {
+    const h = hashName(name, suffix);
+    return this.lookup(this.recTable, this.rec, R_SIZE, R_NAME, R_NAME_END, R_HASH, name, suffix, h);
   }
 
-  /** The index of NAME's entry list; -1 when there is none. */
-  private findList(name: string): number {
-    return this.lookup(this.listTable, this.ent, 0, E_NAME, E_NAME_END, E_HASH, name, hashName(name));
+  /** The index of the entry list of NAME + SUFFIX; -1 when there is none. */
+  private findList(name: string, suffix: string): number {
+    const h = hashName(name, suffix);
+    return this.lookup(this.listTable, this.ent, 0, E_NAME, E_NAME_END, E_HASH, name, suffix, h);
   }
 
   /**
@@ -262,6 +268,7 @@ export class Snapshot {
     nameEndAt: number,
     hashAt: number,
     name: string,
+    suffix: string,
     h: number,
   ): number {
     const mask = table.length - 1;
@@ -272,10 +279,13 @@ export class Snapshot {
       const o = size === 0 ? this.lists[(item - 1) * L_SIZE + L_HEAD]! * E_SIZE : (item - 1) * size;
       if (ints[o + hashAt] !== h) continue;
       const s = ints[o + nameAt]!;
-      if (ints[o + nameEndAt]! - s !== name.length) continue;
+      if (ints[o + nameEndAt]! - s !== name.length + suffix.length) continue;
       let i = 0;
       while (i < name.length && d[s + i] === name.charCodeAt(i)) i++;
-      if (i === name.length) return size === 0 ? item - 1 : o;
+      if (i < name.length) continue;
+      let j = 0;
+      while (j < suffix.length && d[s + i + j] === suffix.charCodeAt(j)) j++;
+      if (j === suffix.length) return size === 0 ? item - 1 : o;
     }
   }
 

@@ -49,6 +49,17 @@ describe('snapshot format', () => {
     assert.deepEqual(s.list('a.dir'), ['one', 'two']);
     assert.equal(s.text('a.failed'), null);
     assert.equal(s.status('a.failed'), '1');
+    // A name as a start and a suffix is the same name.
+    assert.equal(s.text('a.', 'value'), 'hello world\n');
+    assert.equal(s.attr('a.val', 'ue'), 'hello world');
+    assert.equal(s.linkBase('a.link', ''), 'igb');
+    assert.equal(s.linkBase('', 'a.link'), 'igb');
+    assert.deepEqual(s.list('a.', 'dir'), ['one', 'two']);
+    assert.equal(s.status('a.fail', 'ed'), '1');
+    assert.equal(s.looked('a.', 'missing'), true);
+    assert.equal(s.looked('a.', 'missin'), false);
+    assert.equal(s.looked('a.', 'missing\u0100'), false);
+    assert.deepEqual(s.list('a.d', 'irs'), []);
   });
   test('a file that is not a snapshot', () => {
     const e = errorOf('hello\n');
