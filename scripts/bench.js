@@ -270,7 +270,7 @@ function benchFleetCheck() {
 /**
  * Snapshot → validated HostFacts (readHostFacts: parse, build, validate) for the collector's
  * snapshot of the bench host (2 PFs x 64 VFs, scripts/bench-fleet.js), as `check` reads each
- * file of a cold fleet: CPU milliseconds per snapshot, the median of rounds over 40 hosts'
+ * file of a cold fleet: CPU milliseconds per snapshot, the median of 25 rounds over 40 hosts'
  * distinct copies (issue 17: at most ~1.2 ms here).
  */
 function benchCollectorFacts() {
@@ -279,7 +279,7 @@ function benchCollectorFacts() {
   for (let i = 0; i < 40; i++) files.push(Buffer.from(hostSnapshot(parts, `compute${i}`, i), 'latin1'));
   const perFile = [];
   let facts;
-  for (let r = 0; r < 15; r++) {
+  for (let r = 0; r < 25; r++) {
     const start = process.cpuUsage();
     for (const b of files) facts = readHostFacts(b, 'bench.snapshot');
     const used = process.cpuUsage(start);

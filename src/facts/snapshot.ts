@@ -320,11 +320,34 @@ export class Snapshot {
     return this.rec[o + R_D]! - this.rec[o + R_C]! === 1 && this.data[this.rec[o + R_C]!] === 0x30;
   }
 
-  /** A string of bytes S..E: a copy (latin1Slice), never a view of the data. */
+  /**
+   * A string of bytes S..E: a copy (latin1Slice), never a view of the data; a short one from
+   * the strings already made when it is one of them (driver and interface names, PCI addresses,
+   * sysfs values: the same few hundred on every host of a fleet).
+   */
   private str(s: number, e: number): string {
-    return (this.data as Latin1Buffer).latin1Slice(s, e);
+    const n = e - s;
+    if (n > SHARED_MAX || n === 0) return (this.data as Latin1Buffer).latin1Slice(s, e);
+    const d = this.data;
+    let h = FNV_OFFSET;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ d[i]!, FNV_PRIME);
+    const slot = h & (SHARED_SLOTS - 1);
+    const known = shared[slot];
+    if (known !== undefined && known.length === n) {
+      let i = 0;
+      while (i < n && known.charCodeAt(i) === d[s + i]) i++;
+      if (i === n) return known;
+    }
+    const made = (d as Latin1Buffer).latin1Slice(s, e);
+    shared[slot] = made;
+    return made;
   }
 }
+
+/** Short strings a Snapshot made, by the hash of their bytes (the last one of each slot). */
+const SHARED_MAX = 24;
+const SHARED_SLOTS = 8192;
+const shared: Array<string | undefined> = new Array(SHARED_SLOTS).fill(undefined);
 
 /** What parseSnapshot hands to a Snapshot. */
 interface ParsedSnapshot {
