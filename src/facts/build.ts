@@ -17,7 +17,9 @@ import { IpJsonError, type IpLink, type IpVf, parseIpLinkJson, parseIpLinkText }
 import { type LspciDevice, parseLspci } from './parse-lspci.js';
 import type { Snapshot } from './snapshot.js';
 
-const PCI = (addr: string) => `/sys/bus/pci/devices/${addr}`;
+const DEVICES = '/sys/bus/pci/devices/';
+const PCI = (addr: string) => `${DEVICES}${addr}`;
+const DIGITS = /^\d+$/;
 const NET = (dev: string) => `/sys/class/net/${dev}`;
 
 /** A PCI id from sysfs: "0x8086" (vendor, device) or "10ca" (sriov_vf_device has no 0x). */
@@ -157,14 +159,19 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
 
   // VF links of each PF: "/sys/bus/pci/devices/<pf>/virtfn<N>" → VF address.
   const virtfns = new Map<string, Map<number, string>>();
+  // Names /^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/, read without a regex (one per VF).
   for (const [name, target] of snap.linksStartingWith('virtfn')) {
-    const m = name.match(/^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/);
-    if (!m) continue;
-    const vfAddr = normalisePciAddress(target.split('/').pop() ?? '');
+    const slash = name.lastIndexOf('/');
+    if (!name.startsWith(DEVICES) || slash <= DEVICES.length || name.indexOf('/', DEVICES.length) !== slash)
+      continue;
+    const index = name.slice(slash + '/virtfn'.length);
+    if (!name.startsWith('/virtfn', slash) || !DIGITS.test(index)) continue;
+    const vfAddr = normalisePciAddress(target.slice(target.lastIndexOf('/') + 1));
     if (!vfAddr) continue;
-    const map = virtfns.get(m[1]!) ?? new Map<number, string>();
-    map.set(Number(m[2]), vfAddr);
-    virtfns.set(m[1]!, map);
+    const pf = name.slice(DEVICES.length, slash);
+    const map = virtfns.get(pf) ?? new Map<number, string>();
+    map.set(Number(index), vfAddr);
+    virtfns.set(pf, map);
   }
 
   const devices = snap.list('pci.net');

@@ -8,8 +8,11 @@ export interface EthtoolInfo {
   busInfo: string | null;
 }
 
+const CANONICAL_PCI = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/;
+
 /** Normalises "08:00.1" or "0000:08:00.1" to "0000:08:00.1"; null when not a PCI address. */
 export function normalisePciAddress(text: string): string | null {
+  if (CANONICAL_PCI.test(text)) return text; // as sysfs names devices: nothing to change
   const m = text.trim().match(/^(?:([0-9a-fA-F]{4}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\.([0-7])$/);
   if (!m) return null;
   return `${(m[1] ?? '0000').toLowerCase()}:${m[2]!.toLowerCase()}:${m[3]!.toLowerCase()}.${m[4]}`;
