@@ -60,6 +60,12 @@ describe('snapshot format', () => {
     assert.equal(s.looked('a.', 'missin'), false);
     assert.equal(s.looked('a.', 'missing\u0100'), false);
     assert.deepEqual(s.list('a.d', 'irs'), []);
+    for (const name of [...s.records.keys(), ...s.entries.keys()]) {
+      for (let k = 0; k <= name.length; k++) {
+        const [start, suffix] = [name.slice(0, k), name.slice(k)];
+        assert.ok(s.looked(start, suffix) || s.list(start, suffix).length > 0, `${start} + ${suffix}`);
+      }
+    }
   });
   test('a file that is not a snapshot', () => {
     const e = errorOf('hello\n');
