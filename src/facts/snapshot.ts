@@ -413,6 +413,17 @@ let scratchLists: Int32Array = new Int32Array(1024 * L_SIZE);
 let scratchRecTable: Int32Array = new Int32Array(8192);
 let scratchListTable: Int32Array = new Int32Array(2048);
 let scratchBlobs: Buffer = Buffer.alloc(0);
+/** Scratch space that a file far larger than a host's grew is let go at the next parse. */
+const SCRATCH_KEPT = 1 << 20;
+
+function trimScratch(): void {
+  if (scratchRec.length > SCRATCH_KEPT) scratchRec = new Int32Array(4096 * R_SIZE);
+  if (scratchEnt.length > SCRATCH_KEPT) scratchEnt = new Int32Array(1024 * E_SIZE);
+  if (scratchLists.length > SCRATCH_KEPT) scratchLists = new Int32Array(1024 * L_SIZE);
+  if (scratchRecTable.length > SCRATCH_KEPT) scratchRecTable = new Int32Array(8192);
+  if (scratchListTable.length > SCRATCH_KEPT) scratchListTable = new Int32Array(2048);
+  if (scratchBlobs.length > 4 * SCRATCH_KEPT) scratchBlobs = Buffer.alloc(0);
+}
 /** Records and entries the last scan read. */
 let scannedRecords = 0;
 let scannedEntries = 0;
@@ -434,6 +445,7 @@ function grown(a: Int32Array): Int32Array {
  * pattern `^([vblmn]) (\S+)(?: (.*))?$` reads a latin1 line.
  */
 export function parseSnapshot(input: string | Buffer): Snapshot {
+  trimScratch();
   const buf = typeof input === 'string' ? Buffer.from(input, 'latin1') : Buffer.from(input);
   scan(buf as Latin1Buffer, buf, true);
   const nRec = scannedRecords;
@@ -453,6 +465,7 @@ export function parseSnapshot(input: string | Buffer): Snapshot {
  * it gives are copies, as parseSnapshot's.
  */
 export function parseSnapshotBorrowing(data: Buffer): Snapshot {
+  trimScratch();
   if (scratchBlobs.length < data.length >> 1) scratchBlobs = Buffer.allocUnsafe(Math.max(data.length, 65536));
   scan(data as Latin1Buffer, scratchBlobs, false);
   const nRec = scannedRecords;

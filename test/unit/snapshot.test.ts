@@ -198,6 +198,21 @@ describe('snapshot format', () => {
     assert.throws(() => parseSnapshotBorrowing(Buffer.from(texts[4]!)), /malformed hex line/, 'an odd line');
     assert.equal(parseSnapshotBorrowing(Buffer.from(texts[2]!)).text('a.pad'), `${pad(21)}\n`);
   });
+  test('more records than the scratch space holds at first, then a small file again', () => {
+    const lines = ['osa-sriov-snapshot 1'];
+    for (let i = 0; i < 140_000; i++) lines.push(`v r${i} ${i}`, `n d${i % 5000} e${i}`);
+    lines.push('b big.blob 0', `x ${'61'.repeat(16)}`, 'end', '');
+    const text = lines.join('\n');
+    for (const s of [parseSnapshotBorrowing(Buffer.from(text)), parseSnapshot(text)]) {
+      assert.equal(s.text('r139999'), '139999\n');
+      assert.equal(s.attr('r0'), '0');
+      assert.equal(s.list('d4999').length, 28);
+      assert.equal(s.list('d0')[27], 'e135000');
+      assert.equal(s.text('big.blob'), 'a'.repeat(16));
+    }
+    assert.deepEqual(parseSnapshotBorrowing(Buffer.from(ok)).list('a.dir'), ['one', 'two']);
+    assert.equal(parseSnapshot(ok).text('a.value'), 'hello world\n');
+  });
   test('facts read from a buffer keep nothing of it, nor of the scratch space the next read reuses', () => {
     const bytes = readFileSync(join(FIXTURES, 'snapshots/igb-3nic.dash.snapshot'));
     const facts = readHostFacts(bytes, 'igb-3nic');
