@@ -159,16 +159,11 @@ export function factsFromSnapshot(snap: Snapshot): HostFacts {
 
   // VF links of each PF: "/sys/bus/pci/devices/<pf>/virtfn<N>" → VF address.
   const virtfns = new Map<string, Map<number, string>>();
-  // Names /^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/, read without a regex (one per VF).
-  for (const [name, target] of snap.linksStartingWith('virtfn')) {
-    const slash = name.lastIndexOf('/');
-    if (!name.startsWith(DEVICES) || slash <= DEVICES.length || name.indexOf('/', DEVICES.length) !== slash)
-      continue;
-    const index = name.slice(slash + '/virtfn'.length);
-    if (!name.startsWith('/virtfn', slash) || !DIGITS.test(index)) continue;
+  // Names /^\/sys\/bus\/pci\/devices\/([^/]+)\/virtfn(\d+)$/, read from the snapshot's bytes.
+  for (const [pf, index, target] of snap.linksUnder(DEVICES, 'virtfn')) {
+    if (!DIGITS.test(index)) continue;
     const vfAddr = normalisePciAddress(target.slice(target.lastIndexOf('/') + 1));
     if (!vfAddr) continue;
-    const pf = name.slice(DEVICES.length, slash);
     const map = virtfns.get(pf) ?? new Map<number, string>();
     map.set(Number(index), vfAddr);
     virtfns.set(pf, map);

@@ -241,23 +241,36 @@ export class Snapshot {
   }
 
   /**
-   * The links whose last path component starts with `base` ("virtfn": every
-   * ".../virtfn<N>"), as [name, target], in the order of the file.
+   * The links named DIR + X + "/" + BASE + Y, X one or more characters and no "/", Y no "/"
+   * (`linksUnder('/sys/bus/pci/devices/', 'virtfn')`: every PF's VF links), as [X, Y, target],
+   * in the order of the file; read from the bytes, without a string of each name.
    */
-  linksStartingWith(base: string): Array<[string, string]> {
-    const out: Array<[string, string]> = [];
+  linksUnder(dir: string, base: string): Array<[string, string, string]> {
+    const out: Array<[string, string, string]> = [];
     const d = this.data;
     for (let r = 0; r < this.nRec; r++) {
       const o = r * R_SIZE;
       if (this.rec[o + R_KIND] !== K_L) continue;
       const ns = this.rec[o + R_NAME]!;
       const ne = this.rec[o + R_NAME_END]!;
+      // The last "/" first: it rules out most links in a few bytes.
       let b = ne;
       while (b > ns && d[b - 1] !== 0x2f) b--;
-      if (ne - b < base.length) continue;
+      if (ne - b < base.length || b - 1 - ns <= dir.length) continue;
       let j = 0;
       while (j < base.length && d[b + j] === base.charCodeAt(j)) j++;
-      if (j === base.length) out.push([this.str(ns, ne), this.str(this.rec[o + R_A]!, this.rec[o + R_B]!)]);
+      if (j < base.length) continue;
+      j = 0;
+      while (j < dir.length && d[ns + j] === dir.charCodeAt(j)) j++;
+      if (j < dir.length) continue;
+      let x = ns + dir.length;
+      while (x < b - 1 && d[x] !== 0x2f) x++;
+      if (x < b - 1) continue;
+      out.push([
+        this.str(ns + dir.length, b - 1),
+        this.str(b + base.length, ne),
+        this.str(this.rec[o + R_A]!, this.rec[o + R_B]!),
+      ]);
     }
     return out;
   }

@@ -198,6 +198,31 @@ describe('snapshot format', () => {
     assert.throws(() => parseSnapshotBorrowing(Buffer.from(texts[4]!)), /malformed hex line/, 'an odd line');
     assert.equal(parseSnapshotBorrowing(Buffer.from(texts[2]!)).text('a.pad'), `${pad(21)}\n`);
   });
+  test('linksUnder: DIR + X + / + BASE + Y, X without a slash, as the virtfn pattern reads', () => {
+    const s = parseSnapshot(
+      ok.replace(
+        'n a.dir one',
+        [
+          'l /d/a/vf1 t1',
+          'l /d/a/b/vf2 t2',
+          'l /d//vf3 t3',
+          'l /d/a/vfx/y t',
+          'l /e/a/vf4 t4',
+          'l /d/c/vf t5',
+          'v /d/a/vf6 x',
+          'l /d/a/xvf7 t7',
+          'l vf8 t8',
+          'l /d/ t9',
+        ].join('\n'),
+      ),
+    );
+    assert.deepEqual(s.linksUnder('/d/', 'vf'), [
+      ['a', '1', 't1'],
+      ['c', '', 't5'],
+    ]);
+    assert.deepEqual(s.linksUnder('/d/a', 'vf'), [], 'X would be empty');
+    assert.deepEqual(new Snapshot().linksUnder('/d/', 'vf'), []);
+  });
   test('more records than the scratch space holds at first, then a small file again', () => {
     const lines = ['osa-sriov-snapshot 1'];
     for (let i = 0; i < 140_000; i++) lines.push(`v r${i} ${i}`, `n d${i % 5000} e${i}`);
