@@ -22,11 +22,13 @@ export class SnapshotError extends InputError {
   }
 }
 
-// The parsed snapshot is an index over one private copy of the file's bytes: each record and
-// each entry is a few offsets into it (hex blobs decoded in place), found through open-addressing
-// hash tables of the name bytes. Strings are made when asked for, each its own copy (latin1Slice):
-// a host's snapshot has ~2,000 records of which building HostFacts reads a few hundred, and a
-// string and a Map entry per record was most of the cost of reading a fleet.
+// A parsed snapshot is an index over the file's bytes (parseSnapshot's own copy, hex blobs
+// decoded in place; or, for readHostFacts, the caller's buffer and a reused blob arena): each
+// record and each entry is a few offsets, found through open-addressing hash tables of the name
+// bytes. Strings are made when asked for, each its own copy (latin1Slice, or a short string
+// already made): a host's snapshot has ~2,000 records of which building HostFacts reads a few
+// hundred, and a string and a Map entry per record was most of the cost of reading a fleet
+// (issue 17; test/unit/snapshot-facts-golden.test.ts holds it to what the Map-based reader gave).
 
 /** Per record, in R: kind (its letter), name start, name end, name hash, then by kind: */
 const R_KIND = 0;
