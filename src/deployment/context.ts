@@ -4,13 +4,20 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts } from '../facts/host-facts.js';
+import { ContentMemo } from '../memo.js';
 import {
   AgentConfigError,
   iniValue,
   parseListOpt,
   readAgentConfig,
 } from '../openstack/neutron-agent-config.js';
-import { type DeviceSpec, NO_HOST, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
+import {
+  type DeviceSpec,
+  NO_HOST,
+  NovaError,
+  type NovaHost,
+  parseDeviceSpecs,
+} from '../openstack/nova-devspec.js';
 import { novaHostFromFacts } from '../openstack/nova-host.js';
 import type { VarDef } from '../osa/inventory.js';
 import type { DeploymentModel } from '../osa/model.js';
@@ -102,6 +109,33 @@ function varNameOf(source: string | undefined): string | null {
 function values(v: IniValue | undefined): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
+}
+
+/** A shared array, frozen so that no reader can change it for the other hosts. */
+const frozen = <T>(a: T[]): T[] => Object.freeze(a) as T[];
+
+type AgentReading = Pick<AgentView, 'mappings' | 'error' | 'physnets' | 'devices'>;
+
+/** The agent's reading of a [sriov_nic] section, once per distinct section (frozen: hosts share it). */
+const AGENT_READINGS = new ContentMemo<AgentReading>(10_000);
+
+function agentReading(section: Readonly<Record<string, string | undefined>>): AgentReading {
+  return AGENT_READINGS.get(JSON.stringify(section), () => {
+    try {
+      const cfg = readAgentConfig(section);
+      const mappings = cfg.deviceMappings;
+      for (const devs of Object.values(mappings)) frozen(devs);
+      return Object.freeze({
+        mappings: Object.freeze(mappings),
+        error: null,
+        physnets: frozen(Object.keys(mappings)),
+        devices: frozen([...new Set(Object.values(mappings).flat())]),
+      });
+    } catch (e) {
+      if (!(e instanceof AgentConfigError)) throw e;
+      return Object.freeze({ mappings: null, error: e, physnets: frozen([]), devices: frozen([]) });
+    }
+  });
 }
 
 export class HostView {
@@ -228,15 +262,7 @@ export class HostView {
       mappingsVar: this.optionVar(AGENT_INI, 'sriov_nic', 'physical_device_mappings'),
       excludeVar: this.optionVar(AGENT_INI, 'sriov_nic', 'exclude_devices'),
     };
-    try {
-      const cfg = readAgentConfig(section);
-      view.mappings = cfg.deviceMappings;
-      view.physnets = Object.keys(cfg.deviceMappings);
-      view.devices = [...new Set(Object.values(cfg.deviceMappings).flat())];
-    } catch (e) {
-      if (!(e instanceof AgentConfigError)) throw e;
-      view.error = e;
-    }
+    Object.assign(view, agentReading(section));
     return view;
   }
 
@@ -256,54 +282,141 @@ export class HostView {
     ] as const;
     const present = names.filter(([s, o]) => this.hasOption(NOVA_CONF, s, o));
     if (present.length === 0) return null;
-    const [section, option] = present.at(-1)!;
-    const lines = present
-      .flatMap(([s, o]) => this.option(NOVA_CONF, s, o))
-      .map(iniValue)
-      .filter((l) => l.trim() !== '');
-    if (lines.length === 0) return null;
+    const written = present.map(([s, o]) => [s, o, this.option(NOVA_CONF, s, o)] as const);
     const placement = this.option(NOVA_CONF, 'pci', 'report_in_placement').at(-1);
-    let reportInPlacement = false;
-    try {
-      reportInPlacement = placement === undefined ? false : boolFromString(iniValue(placement), true);
-    } catch {
-      reportInPlacement = false;
-    }
-    const entries: DevspecEntry[] = [];
-    lines.forEach((text, line) => {
-      let v: unknown;
-      try {
-        v = jsonLoads(text);
-      } catch {
-        return;
-      }
-      const items = Array.isArray(v) ? v : [v];
-      for (const item of items) {
-        if (item && typeof item === 'object' && !Array.isArray(item))
-          entries.push({ line, raw: item as Record<string, unknown> });
-      }
-    });
+    const text = DEVSPEC_TEXTS.get(JSON.stringify([written, placement ?? null]), () =>
+      readDevspecText(written, placement),
+    );
+    if (text === null) return null;
     const view: DevspecView = {
-      option,
-      section,
-      lines,
-      varName: this.optionVar(NOVA_CONF, section, option),
-      entries,
+      option: text.option,
+      section: text.section,
+      lines: text.lines,
+      varName: this.optionVar(NOVA_CONF, text.section, text.option),
+      entries: text.entries,
       specs: null,
       error: null,
       errorNeedsFacts: false,
-      reportInPlacement,
+      reportInPlacement: text.reportInPlacement,
     };
-    const host = this.facts ? novaHostFromFacts(this.facts) : NO_HOST;
-    try {
-      view.specs = parseDeviceSpecs(lines, host, { reportInPlacement });
-    } catch (e) {
-      if (!(e instanceof NovaError)) throw e;
-      view.error = e;
-      view.errorNeedsFacts = !this.facts && HOST_DEPENDENT_ERRORS.has(e.errorClass);
-    }
+    const parsed = parsedSpecs(text, this.facts ? novaHostFromFacts(this.facts) : NO_HOST);
+    view.specs = parsed.specs;
+    view.error = parsed.error;
+    if (parsed.error)
+      view.errorNeedsFacts = !this.facts && HOST_DEPENDENT_ERRORS.has(parsed.error.errorClass);
     return view;
   }
+}
+
+/** What a device_spec's rendered text says before Nova reads it against a host. */
+type DevspecText = Pick<DevspecView, 'option' | 'section' | 'lines' | 'entries' | 'reportInPlacement'>;
+
+/** The texts of a fleet's device_spec options, read once each (frozen: hosts share them). */
+const DEVSPEC_TEXTS = new ContentMemo<DevspecText | null>(10_000);
+
+function readDevspecText(
+  written: ReadonlyArray<readonly [DevspecView['section'], DevspecView['option'], string[]]>,
+  placement: string | undefined,
+): DevspecText | null {
+  const [section, option] = written.at(-1)!;
+  const lines = written
+    .flatMap(([, , v]) => v)
+    .map(iniValue)
+    .filter((l) => l.trim() !== '');
+  if (lines.length === 0) return null;
+  let reportInPlacement = false;
+  try {
+    reportInPlacement = placement === undefined ? false : boolFromString(iniValue(placement), true);
+  } catch {
+    reportInPlacement = false;
+  }
+  const entries: DevspecEntry[] = [];
+  lines.forEach((text, line) => {
+    let v: unknown;
+    try {
+      v = jsonLoads(text);
+    } catch {
+      return;
+    }
+    const items = Array.isArray(v) ? v : [v];
+    for (const item of items) {
+      if (item && typeof item === 'object' && !Array.isArray(item))
+        entries.push(Object.freeze({ line, raw: deepFreeze(item as Record<string, unknown>) }));
+    }
+  });
+  return Object.freeze({
+    option,
+    section,
+    lines: frozen(lines),
+    entries: frozen(entries),
+    reportInPlacement,
+  });
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
+/** Nova's reading of a device_spec on one host: its specs, or the error it stops at. */
+interface SpecsReading {
+  specs: DeviceSpec[] | null;
+  error: NovaError | null;
+}
+
+/** A reading, with the questions Nova asked the host on the way and their answers (as JSON). */
+interface SharedReading extends SpecsReading {
+  asked: Array<[keyof NovaHost, string, string]>;
+}
+
+/**
+ * Readings of a text that hosts may share: Nova's reading depends on the text and on the
+ * host's answers to the questions it asks (is this address a PF, the PF's VF device id), so a
+ * host that gives the same answers to the same questions gets the same specs. Only readings
+ * whose specs never ask the host again are shared (a devname is looked up at every match).
+ */
+const SPEC_READINGS = new WeakMap<DevspecText, SharedReading[]>();
+
+function parsedSpecs(text: DevspecText, host: NovaHost): SpecsReading {
+  let known = SPEC_READINGS.get(text);
+  if (!known) {
+    known = [];
+    SPEC_READINGS.set(text, known);
+  }
+  for (const r of known)
+    if (r.asked.every(([q, arg, answer]) => JSON.stringify(host[q](arg)) === answer)) return r;
+  const asked: SharedReading['asked'] = [];
+  const reading: SharedReading = { specs: null, error: null, asked };
+  try {
+    reading.specs = parseDeviceSpecs(text.lines, recording(host, asked), {
+      reportInPlacement: text.reportInPlacement,
+    });
+  } catch (e) {
+    if (!(e instanceof NovaError)) throw e;
+    reading.error = e;
+  }
+  if (!reading.specs?.some((s) => s.devname !== null) && known.length < 16) known.push(reading);
+  return reading;
+}
+
+/** The host, noting each question asked of it and the answer. */
+function recording(host: NovaHost, asked: SharedReading['asked']): NovaHost {
+  const ask =
+    <Q extends keyof NovaHost>(q: Q) =>
+    (arg: string) => {
+      const answer = (host[q] as (a: string) => ReturnType<NovaHost[Q]>)(arg);
+      asked.push([q, arg, JSON.stringify(answer)]);
+      return answer;
+    };
+  return {
+    isPhysicalFunction: ask('isPhysicalFunction'),
+    functionByIfname: ask('functionByIfname'),
+    vfProductIdOfPf: ask('vfProductIdOfPf'),
+    pciIds: ask('pciIds'),
+  };
 }
 
 export interface FactsForHost {

@@ -519,17 +519,21 @@ function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): Device
   return memoFor(`list\u0000${specListKey(view, specs)}`);
 }
 
-const LIST_KEYS = new WeakMap<DevspecView, string>();
+/** By the view's spec list, which hosts with the same text and answers share (context.ts). */
+const LIST_KEYS = new WeakMap<object, string>();
 
 /**
  * What decides how a host's parsed spec list matches devices: the rendered values, and what
  * the host says of the addresses they name (a devname's address, whether an address is a PF).
  */
 export function specListKey(view: DevspecView, specs: readonly DeviceSpec[]): string {
-  let key = LIST_KEYS.get(view);
+  // Hosts that read the same text with the same answers share one list (context.ts), and its
+  // key; a list with a devname, resolved against its host at each match, is its host's own.
+  const owner = view.specs ?? view;
+  let key = LIST_KEYS.get(owner);
   if (key === undefined) {
     key = `${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${specs.map(whereKey).join('\u0000')}`;
-    LIST_KEYS.set(view, key);
+    LIST_KEYS.set(owner, key);
   }
   return key;
 }
