@@ -18,3 +18,35 @@ export class ContentMemo<V> {
     return v;
   }
 }
+
+/**
+ * The same by a pair of keys, kept apart: callers pass strings they keep (a spec list's key, a
+ * PF's key), whose hashes V8 caches, instead of a new joined string hashed at every call.
+ */
+export class PairMemo<V> {
+  private readonly answers = new Map<string, Map<string, V>>();
+  private size = 0;
+
+  constructor(private readonly limit: number) {}
+
+  get(first: string, second: string, compute: () => V): V {
+    let inner = this.answers.get(first);
+    if (inner !== undefined) {
+      const known = inner.get(second);
+      if (known !== undefined || inner.has(second)) return known as V;
+    }
+    const v = compute();
+    if (this.size >= this.limit) {
+      this.answers.clear();
+      this.size = 0;
+      inner = undefined;
+    }
+    if (inner === undefined) {
+      inner = new Map();
+      this.answers.set(first, inner);
+    }
+    inner.set(second, v);
+    this.size++;
+    return v;
+  }
+}

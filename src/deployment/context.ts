@@ -11,14 +11,9 @@ import {
   parseListOpt,
   readAgentConfig,
 } from '../openstack/neutron-agent-config.js';
-import {
-  type DeviceSpec,
-  NO_HOST,
-  NovaError,
-  type NovaHost,
-  parseDeviceSpecs,
-} from '../openstack/nova-devspec.js';
+import { type DeviceSpec, NO_HOST, type NovaError } from '../openstack/nova-devspec.js';
 import { novaHostFromFacts } from '../openstack/nova-host.js';
+import { readDeviceSpecs } from '../openstack/nova-specs-shared.js';
 import type { VarDef } from '../osa/inventory.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { type Loc, nodeAt, toPlain } from '../osa/pyyaml.js';
@@ -299,7 +294,9 @@ export class HostView {
       errorNeedsFacts: false,
       reportInPlacement: text.reportInPlacement,
     };
-    const parsed = parsedSpecs(text, this.facts ? novaHostFromFacts(this.facts) : NO_HOST);
+    const parsed = readDeviceSpecs(text.lines, this.facts ? novaHostFromFacts(this.facts) : NO_HOST, {
+      reportInPlacement: text.reportInPlacement,
+    });
     view.specs = parsed.specs;
     view.error = parsed.error;
     if (parsed.error)
@@ -359,64 +356,6 @@ function deepFreeze<T>(v: T): T {
     for (const x of Object.values(v)) deepFreeze(x);
   }
   return v;
-}
-
-/** Nova's reading of a device_spec on one host: its specs, or the error it stops at. */
-interface SpecsReading {
-  specs: DeviceSpec[] | null;
-  error: NovaError | null;
-}
-
-/** A reading, with the questions Nova asked the host on the way and their answers (as JSON). */
-interface SharedReading extends SpecsReading {
-  asked: Array<[keyof NovaHost, string, string]>;
-}
-
-/**
- * Readings of a text that hosts may share: Nova's reading depends on the text and on the
- * host's answers to the questions it asks (is this address a PF, the PF's VF device id), so a
- * host that gives the same answers to the same questions gets the same specs. Only readings
- * whose specs never ask the host again are shared (a devname is looked up at every match).
- */
-const SPEC_READINGS = new WeakMap<DevspecText, SharedReading[]>();
-
-function parsedSpecs(text: DevspecText, host: NovaHost): SpecsReading {
-  let known = SPEC_READINGS.get(text);
-  if (!known) {
-    known = [];
-    SPEC_READINGS.set(text, known);
-  }
-  for (const r of known)
-    if (r.asked.every(([q, arg, answer]) => JSON.stringify(host[q](arg)) === answer)) return r;
-  const asked: SharedReading['asked'] = [];
-  const reading: SharedReading = { specs: null, error: null, asked };
-  try {
-    reading.specs = parseDeviceSpecs(text.lines, recording(host, asked), {
-      reportInPlacement: text.reportInPlacement,
-    });
-  } catch (e) {
-    if (!(e instanceof NovaError)) throw e;
-    reading.error = e;
-  }
-  if (!reading.specs?.some((s) => s.devname !== null) && known.length < 16) known.push(reading);
-  return reading;
-}
-
-/** The host, noting each question asked of it and the answer. */
-function recording(host: NovaHost, asked: SharedReading['asked']): NovaHost {
-  const ask =
-    <Q extends keyof NovaHost>(q: Q) =>
-    (arg: string) => {
-      const answer = (host[q] as (a: string) => ReturnType<NovaHost[Q]>)(arg);
-      asked.push([q, arg, JSON.stringify(answer)]);
-      return answer;
-    };
-  return {
-    isPhysicalFunction: ask('isPhysicalFunction'),
-    functionByIfname: ask('functionByIfname'),
-    vfProductIdOfPf: ask('vfProductIdOfPf'),
-    pciIds: ask('pciIds'),
-  };
 }
 
 export interface FactsForHost {

@@ -11,13 +11,12 @@ import {
   parseListOpt,
   parseMultiMappings,
 } from '../openstack/neutron-agent-config.js';
-import type { NovaDevice } from '../openstack/nova-devspec.js';
-import { pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
+import { pfSelection } from '../openstack/nova-specs-shared.js';
 import type { Release } from '../osa/releases.js';
 import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
-import { matchingDevices, specListKey } from './devspec-helpers.js';
+import { specListKey } from './devspec-helpers.js';
 
 export { pfLabel };
 
@@ -111,35 +110,11 @@ export interface DevspecSelection {
 export function devspecSelection(h: HostView, pf: Pf): DevspecSelection {
   const spec = h.isCompute ? h.devspec() : null;
   if (!spec?.specs || spec.specs.length !== spec.entries.length) return { pf: [], vfs: [] };
-  const specs = spec.specs;
-  const vfAddrs = vfAddresses(pf);
   // The same spec list (as the host resolves it) and the same PF and VF ids and addresses
   // select the same entries: computed once per distinct pair in a fleet.
-  const key = `${specListKey(spec, specs)}\u0000${pf.pciAddress} ${pf.vendorId} ${pf.deviceId} ${pf.vfDeviceId ?? pf.sriovCapability?.vfDeviceId ?? null} ${vfAddrs.join(',')}`;
-  let picked = SELECTION.get(key);
-  if (!picked) {
-    picked = { pf: [], vfs: [] };
-    const pfDev = pfDevice(pf);
-    const vfDevs = vfAddrs.map((a) => vfDevice(pf, a)).filter((d): d is NovaDevice => d !== null);
-    for (let i = 0; i < specs.length; i++) {
-      const s = specs[i]!;
-      let pfMatch = false;
-      try {
-        pfMatch = pfDev !== null && s.match(pfDev);
-      } catch {
-        pfMatch = false;
-      }
-      if (pfMatch) picked.pf.push(i);
-      if (matchingDevices(s, vfDevs).length > 0) picked.vfs.push(i);
-    }
-    if (SELECTION.size >= 10_000) SELECTION.clear();
-    SELECTION.set(key, picked);
-  }
+  const picked = pfSelection(specListKey(spec, spec.specs), spec.specs, pf);
   return { pf: picked.pf.map((i) => spec.entries[i]!), vfs: picked.vfs.map((i) => spec.entries[i]!) };
 }
-
-/** devspecSelection's answers, as indexes into the spec list, by spec list and PF. */
-const SELECTION = new Map<string, { pf: number[]; vfs: number[] }>();
 
 /** A PF that matters on an SR-IOV compute host. */
 export interface HostPf {

@@ -7,8 +7,8 @@ import {
   parsePhysicalDeviceMappings,
 } from '../openstack/neutron-agent-config.js';
 import { guestHold } from '../openstack/neutron-eswitch.js';
-import { type NovaDevice, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
-import { novaHostFromFacts, pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
+import { novaHostFromFacts } from '../openstack/nova-host.js';
+import { pfSelection, readDeviceSpecs, specListKey } from '../openstack/nova-specs-shared.js';
 import { persistenceFix } from '../vf-persistence.js';
 import type { HostFacts, Pf, Vf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
@@ -165,21 +165,14 @@ function pfsInUse(f: HostFacts): Set<Pf> | null {
     .map(iniValue)
     .filter((l) => l.trim() !== '');
   if (lines.length > 0) {
-    try {
-      const specs = parseDeviceSpecs(lines, novaHostFromFacts(f));
-      const matches = (d: NovaDevice | null) =>
-        d !== null &&
-        specs.some((s) => {
-          try {
-            return s.match(d);
-          } catch {
-            return false;
-          }
-        });
-      for (const pf of f.pfs)
-        if (matches(pfDevice(pf)) || vfAddresses(pf).some((a) => matches(vfDevice(pf, a)))) used.add(pf);
-    } catch (e) {
-      if (!(e instanceof NovaError)) throw e;
+    // Hosts that run the same list and answer Nova alike share its reading and selections.
+    const { specs } = readDeviceSpecs(lines, novaHostFromFacts(f));
+    if (specs) {
+      const key = specListKey(lines, false, specs);
+      for (const pf of f.pfs) {
+        const picked = pfSelection(key, specs, pf);
+        if (picked.pf.length > 0 || picked.vfs.length > 0) used.add(pf);
+      }
     }
   }
   return used;
