@@ -4,7 +4,14 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, OtherNic, PersistenceEvidence, Pf, Vf } from '../facts/host-facts.js';
-import { assessReadiness, pfLabel, type Readiness, type Verdict } from '../facts/readiness.js';
+import {
+  hostVerdicts,
+  type PfVerdictInputs,
+  pfLabel,
+  pfVerdictInputs,
+  pfVerdicts,
+  type Verdict,
+} from '../facts/readiness.js';
 import {
   AgentConfigError,
   iniValue,
@@ -24,22 +31,47 @@ export { pfLabel };
 export const VIF_TIMEOUT =
   'nova-compute waits for network-vif-plugged until vif_plugging_timeout (300 s), logs "Timeout waiting for [(\'network-vif-plugged\', …)]" and "Virtual Interface creation failed", and the instance ends in ERROR with "Build of instance … aborted: Failed to allocate the network(s), not rescheduling."';
 
-const READINESS = new WeakMap<HostFacts, Readiness>();
-
-/** facts/readiness.ts's verdicts for the host (computed once per facts object). */
-export function readiness(f: HostFacts): Readiness {
-  let r = READINESS.get(f);
-  if (!r) {
-    r = assessReadiness(f);
-    READINESS.set(f, r);
+/**
+ * The readiness verdict with this code about this PF (or about the host when pf is null): the
+ * first of assessReadiness(f).verdicts with that code and subject, found among the verdicts about the
+ * host, or about the PFs with that label, each judged once (not the whole host's readiness).
+ */
+export function verdict(f: HostFacts, pf: Pf | null, code: string): Verdict | undefined {
+  if (pf === null) return hostVerdictsOf(f).find((v) => v.code === code);
+  const subject = pfLabel(pf);
+  for (const p of f.pfs) {
+    if (pfLabel(p) !== subject) continue;
+    const found = pfVerdictsOf(f, p).find((v) => v.code === code);
+    if (found) return found;
   }
-  return r;
+  return undefined;
 }
 
-/** The readiness verdict with this code about this PF (or about the host when pf is null). */
-export function verdict(f: HostFacts, pf: Pf | null, code: string): Verdict | undefined {
-  const subject = pf ? pfLabel(pf) : null;
-  return readiness(f).verdicts.find((v) => v.code === code && v.subject === subject);
+const HOST_VERDICTS = new WeakMap<HostFacts, Verdict[]>();
+const PF_INPUTS = new WeakMap<HostFacts, PfVerdictInputs>();
+const PF_VERDICTS = new WeakMap<Pf, Verdict[]>();
+
+function hostVerdictsOf(f: HostFacts): Verdict[] {
+  let v = HOST_VERDICTS.get(f);
+  if (!v) {
+    v = hostVerdicts(f);
+    HOST_VERDICTS.set(f, v);
+  }
+  return v;
+}
+
+function pfVerdictsOf(f: HostFacts, pf: Pf): Verdict[] {
+  let v = PF_VERDICTS.get(pf);
+  if (!v) {
+    let inputs = PF_INPUTS.get(f);
+    if (!inputs) {
+      inputs = pfVerdictInputs(f);
+      PF_INPUTS.set(f, inputs);
+    }
+    v = pfVerdicts(pf, inputs);
+    PF_VERDICTS.set(pf, v);
+  }
+  return v;
 }
 
 /** One line saying where the facts came from, for evidence. */
@@ -54,13 +86,24 @@ export function agentMappings(h: HostView): Record<string, string[]> {
   return h.agent()?.mappings ?? {};
 }
 
-/** Mapped netdev → the physnets mapping it, in the agent's order. */
-export function mappedDevices(h: HostView): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [physnet, devs] of Object.entries(agentMappings(h)))
-    for (const d of devs) out.set(d, [...(out.get(d) ?? []), physnet]);
+/** Mapped netdev → the physnets mapping it, in the agent's order (read only: hosts share it). */
+export function mappedDevices(h: HostView): ReadonlyMap<string, readonly string[]> {
+  const mappings = h.agent()?.mappings;
+  if (!mappings) return NO_DEVICES;
+  // The agent's reading is shared by the hosts that render the same section (context.ts).
+  let out = MAPPED.get(mappings);
+  if (!out) {
+    const m = new Map<string, string[]>();
+    for (const [physnet, devs] of Object.entries(mappings))
+      for (const d of devs) m.set(d, [...(m.get(d) ?? []), physnet]);
+    out = m;
+    MAPPED.set(mappings, out);
+  }
   return out;
 }
+
+const MAPPED = new WeakMap<Record<string, string[]>, ReadonlyMap<string, readonly string[]>>();
+const NO_DEVICES: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** A compute host where SR-IOV is configured (agent mappings or a device_spec) and facts exist. */
 export function isSriovCompute(h: HostView): boolean {
@@ -146,7 +189,7 @@ function computeHostPfs(h: HostView): HostPf[] {
     const physnets = pf.netdev ? (mapped.get(pf.netdev) ?? []) : [];
     const devspec = devspecSelection(h, pf);
     if (physnets.length === 0 && devspec.pf.length === 0 && devspec.vfs.length === 0) continue;
-    out.push({ pf, mappedAs: physnets.length > 0 ? pf.netdev : null, physnets, devspec });
+    out.push({ pf, mappedAs: physnets.length > 0 ? pf.netdev : null, physnets: [...physnets], devspec });
   }
   return out;
 }

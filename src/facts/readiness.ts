@@ -178,7 +178,29 @@ function pfsInUse(f: HostFacts): Set<Pf> | null {
   return used;
 }
 
-function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): Verdict[] {
+/**
+ * What a PF's verdicts read besides the PF: whether anything re-creates VFs at boot, and the PFs
+ * the host's deployed settings use (pfsInUse, computed only when a verdict needs it).
+ */
+export interface PfVerdictInputs {
+  persisted: boolean | null;
+  inUse: () => Set<Pf> | null;
+}
+
+export function pfVerdictInputs(f: HostFacts): PfVerdictInputs {
+  const evidence = f.persistence?.evidence ?? [];
+  let inUse: Set<Pf> | null | undefined;
+  return {
+    persisted: f.persistence === null ? null : evidence.length > 0,
+    inUse: () => {
+      if (inUse === undefined) inUse = pfsInUse(f);
+      return inUse;
+    },
+  };
+}
+
+/** The verdicts about one PF (subject pfLabel(pf)), in assessReadiness's order. */
+export function pfVerdicts(pf: Pf, { persisted, inUse: usedPfs }: PfVerdictInputs): Verdict[] {
   const out: Verdict[] = [];
   const who = pfLabel(pf);
   const sysfs = pf.netdev
@@ -202,6 +224,7 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
     });
   }
   // A PF nothing uses for SR-IOV (often the management or storage NIC) needs no VFs.
+  const inUse = pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0 ? usedPfs() : null;
   if (pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0 && (inUse === null || inUse.has(pf))) {
     out.push(
       inUse === null
@@ -288,8 +311,12 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
   return out;
 }
 
-/** Judges a host's SR-IOV readiness. */
-export function assessReadiness(f: HostFacts): Readiness {
+/** The verdicts about the host itself (subject null), in assessReadiness's order. */
+export function hostVerdicts(f: HostFacts): Verdict[] {
+  return [...hostVerdictsBefore(f), ...hostVerdictsAfter(f)];
+}
+
+function hostVerdictsBefore(f: HostFacts): Verdict[] {
   const verdicts: Verdict[] = [];
   if (f.source.kind === 'snapshot') verdicts.push(...cpuVerdicts(f), ...iommuVerdicts(f));
   if (f.pfs.length === 0) {
@@ -302,19 +329,29 @@ export function assessReadiness(f: HostFacts): Readiness {
       fix: null,
     });
   }
+  return verdicts;
+}
+
+function hostVerdictsAfter(f: HostFacts): Verdict[] {
   const evidence = f.persistence?.evidence ?? [];
-  const persisted = f.persistence === null ? null : evidence.length > 0;
-  const inUse = pfsInUse(f);
-  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, persisted, inUse));
-  if (f.persistence !== null && evidence.length > 0) {
-    verdicts.push({
+  if (f.persistence === null || evidence.length === 0) return [];
+  return [
+    {
       level: 'ok',
       code: 'host.vfs-persistent',
       subject: null,
       message: `VF persistence: ${evidence.map((e) => `${e.file}:${e.line}`).join(', ')}`,
       fix: null,
-    });
-  }
+    },
+  ];
+}
+
+/** Judges a host's SR-IOV readiness. */
+export function assessReadiness(f: HostFacts): Readiness {
+  const verdicts: Verdict[] = hostVerdictsBefore(f);
+  const inputs = pfVerdictInputs(f);
+  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, inputs));
+  verdicts.push(...hostVerdictsAfter(f));
   const guestDrivers = f.pfs.map((pf) => ({
     pf: pfLabel(pf),
     pfDriver: pf.driver,

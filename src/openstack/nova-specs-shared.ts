@@ -153,22 +153,15 @@ const PF_KEYS = new WeakMap<Pf, string>();
 
 /**
  * Everything of a PF that Nova's matching can read: its address and ids, its VFs' addresses,
- * and the SR-IOV capability that places VF 0 when none exist (JSON: no two differ in one key).
+ * and the SR-IOV capability that places VF 0 when none exist. Space-separated: each field is
+ * a PCI address, a hex id, an integer or null (host-facts.ts), so no two PFs share a key.
  */
 export function pfKey(pf: Pf): string {
   let key = PF_KEYS.get(pf);
   if (key === undefined) {
     const cap = pf.sriovCapability;
-    key = JSON.stringify([
-      pf.pciAddress,
-      pf.vendorId,
-      pf.deviceId,
-      pf.vfDeviceId,
-      cap?.vfDeviceId ?? null,
-      cap?.vfOffset ?? null,
-      cap?.vfStride ?? null,
-      pf.vfs.map((v) => v.pciAddress),
-    ]);
+    key = `${pf.pciAddress} ${pf.vendorId} ${pf.deviceId} ${pf.vfDeviceId} ${cap?.vfDeviceId ?? null} ${cap?.vfOffset ?? null} ${cap?.vfStride ?? null} VFs`;
+    for (const vf of pf.vfs) key += ` ${vf.pciAddress}`;
     PF_KEYS.set(pf, key);
   }
   return key;
