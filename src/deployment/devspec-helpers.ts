@@ -304,6 +304,46 @@ function devicesOf(facts: HostFacts): HostDevices {
 /** hostDevices' lists, to their runs (a list given to matchingDevices may be one). */
 const RUNS = new WeakMap<readonly NovaDevice[], HostDevices>();
 
+/**
+ * A VF as libvirt reports it (vendor from the PF, product its sriov_vf_device, parent the PF):
+ * its fields read from the facts rather than copied, since a fleet has hundreds of thousands.
+ */
+class VfDevice implements HostDevice {
+  constructor(
+    readonly pf: Pf,
+    readonly vf: Vf,
+    readonly index: number,
+  ) {}
+
+  get vendor_id(): string {
+    return this.pf.vendorId ?? '';
+  }
+
+  get product_id(): string {
+    return this.pf.vfDeviceId ?? '';
+  }
+
+  get address(): string {
+    return this.vf.pciAddress!;
+  }
+
+  get parent_addr(): string | null {
+    return this.pf.pciAddress;
+  }
+
+  get dev_type(): 'type-VF' {
+    return 'type-VF';
+  }
+
+  get netdev(): string | null {
+    return this.vf.netdev;
+  }
+
+  get idsKnown(): boolean {
+    return this.pf.vendorId !== null && this.pf.vfDeviceId !== null;
+  }
+}
+
 function computeHostDevices(facts: HostFacts): HostDevices {
   const out: HostDevice[] = [];
   const pfRuns: HostDevices['pfRuns'] = [];
@@ -337,18 +377,7 @@ function computeHostDevices(facts: HostFacts): HostDevices {
         vf: null,
       }),
     );
-    for (const vf of pf.vfs) {
-      if (!vf.pciAddress) continue;
-      out.push(
-        dev(vf.pciAddress, pf.vendorId, pf.vfDeviceId, {
-          parent_addr: pf.pciAddress,
-          dev_type: 'type-VF',
-          netdev: vf.netdev,
-          pf,
-          vf,
-        }),
-      );
-    }
+    for (const vf of pf.vfs) if (vf.pciAddress) out.push(new VfDevice(pf, vf, out.length));
     pfRuns.push({ pf, start, end: out.length });
   }
   for (const nic of facts.otherNics) {
