@@ -12,6 +12,7 @@ import {
   pfVerdicts,
   type Verdict,
 } from '../facts/readiness.js';
+import { PairMemo } from '../memo.js';
 import {
   AgentConfigError,
   iniValue,
@@ -321,13 +322,39 @@ function lineCovers(e: PersistenceEvidence, pf: Pf, f: HostFacts): boolean | nul
 
 export function persistenceFor(f: HostFacts, pf: Pf): PersistenceForPf | null {
   if (f.persistence === null) return null;
+  const evidence = f.persistence.evidence;
+  const at = f.pfs.indexOf(pf);
+  // What lineCovers reads (the lines, every PF's names and driver) is the same on most hosts
+  // of a fleet: judged once per distinct host content and PF.
+  const answers =
+    at < 0
+      ? evidence.map((e) => lineCovers(e, pf, f))
+      : COVERS.get(persistenceKey(f), String(at), () =>
+          Object.freeze(evidence.map((e) => lineCovers(e, pf, f))),
+        );
   const out: PersistenceForPf = { covering: [], unattributed: [] };
-  for (const e of f.persistence.evidence) {
-    const c = lineCovers(e, pf, f);
+  evidence.forEach((e, i) => {
+    const c = answers[i];
     if (c === true) out.covering.push(e);
     else if (c === null) out.unattributed.push(e);
-  }
+  });
   return out;
+}
+
+/** lineCovers of each evidence line, by the host's persistenceKey and the PF's place in it. */
+const COVERS = new PairMemo<ReadonlyArray<boolean | null>>(10_000);
+const PERSISTENCE_KEYS = new WeakMap<HostFacts, string>();
+
+function persistenceKey(f: HostFacts): string {
+  let key = PERSISTENCE_KEYS.get(f);
+  if (key === undefined) {
+    key = JSON.stringify([
+      (f.persistence?.evidence ?? []).map((e) => [e.kind, e.file, e.text]),
+      f.pfs.map((p) => [p.netdev, p.altnames, p.pciAddress, p.driver]),
+    ]);
+    PERSISTENCE_KEYS.set(f, key);
+  }
+  return key;
 }
 
 export const evidenceLine = (e: PersistenceEvidence) => `${e.kind} ${e.file}:${e.line}: ${e.text}`;

@@ -54,7 +54,19 @@ export function pnList(h: HostView): PnList | null {
   const r = h.variable('provider_networks');
   const def = r?.winner ?? null;
   if (!def || r?.template || def.node?.kind !== 'seq') return null;
-  const entries = def.node.items.map((item, index): PnEntry => {
+  // The hosts that share a definition share its entries (read only).
+  let list = PN_LISTS.get(def);
+  if (!list) {
+    list = readPnList(def, def.node);
+    PN_LISTS.set(def, list);
+  }
+  return list;
+}
+
+const PN_LISTS = new WeakMap<VarDef, PnList>();
+
+function readPnList(def: VarDef, node: YNode & { kind: 'seq' }): PnList {
+  const entries = node.items.map((item, index): PnEntry => {
     const plain = toPlain(item);
     const value = isDict(plain) && 'network' in plain ? (plain.network as PyValue) : undefined;
     const name = isDict(value) ? value.net_name : undefined;
@@ -66,7 +78,7 @@ export function pnList(h: HostView): PnList | null {
       netName: name === undefined || name === null ? null : pyStr(name),
     };
   });
-  return { def, id: defId(def), entries };
+  return Object.freeze({ def, id: defId(def), entries: Object.freeze(entries) as PnEntry[] });
 }
 
 /** "entry 2 (net_name physnet1)" for messages. */
