@@ -160,8 +160,18 @@ export function pfKey(pf: Pf): string {
   let key = PF_KEYS.get(pf);
   if (key === undefined) {
     const cap = pf.sriovCapability;
-    key = `${pf.pciAddress} ${pf.vendorId} ${pf.deviceId} ${pf.vfDeviceId} ${cap?.vfDeviceId ?? null} ${cap?.vfOffset ?? null} ${cap?.vfStride ?? null} VFs`;
-    for (const vf of pf.vfs) key += ` ${vf.pciAddress}`;
+    // One flat string (joined, not appended piece by piece): it is hashed as a memo key.
+    key = [
+      pf.pciAddress,
+      pf.vendorId,
+      pf.deviceId,
+      pf.vfDeviceId,
+      cap?.vfDeviceId ?? null,
+      cap?.vfOffset ?? null,
+      cap?.vfStride ?? null,
+      'VFs',
+      ...pf.vfs.map((v) => v.pciAddress),
+    ].join(' ');
     PF_KEYS.set(pf, key);
   }
   return key;

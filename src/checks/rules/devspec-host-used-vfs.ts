@@ -19,7 +19,10 @@ import type { HostFinding, Rule } from '../rule.js';
  */
 const hostOwnUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !isMacvtapUpper(u));
 /** hostOwnUppers(d).length > 0, without building the list (asked of every VF of a fleet). */
-const hasHostOwnUpper = (d: HostDevice) => d.vf?.uppers.some((u) => !isMacvtapUpper(u)) ?? false;
+function hasHostOwnUpper(d: HostDevice): boolean {
+  for (const u of d.vf?.uppers ?? []) if (!isMacvtapUpper(u)) return true;
+  return false;
+}
 
 export const rule: Rule = {
   id: 'SRIOV-DEVSPEC-009',
