@@ -97,7 +97,8 @@ const HOST_DEPENDENT_ERRORS = new Set([
 
 function varNameOf(source: string | undefined): string | null {
   if (!source) return null;
-  const name = source.split(' (')[0]!;
+  const cut = source.indexOf(' (');
+  const name = cut < 0 ? source : source.slice(0, cut);
   return name === '' ? null : name;
 }
 

@@ -436,10 +436,10 @@ export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices:
       for (let i = start; i < end; i++) if (answers[i - start]) hit.push(devices[i]!);
       done = end;
     }
-    const known = memoFor(key);
+    const known = done < devices.length ? memoFor(key) : null;
     for (let i = done; i < devices.length; i++) {
       const d = devices[i]!;
-      if (known.get(d, () => selects(d)) !== null) hit.push(d);
+      if (known!.get(d, () => selects(d)) !== null) hit.push(d);
     }
     return hit;
   }
@@ -609,10 +609,10 @@ function computeMatchHost(h: HostView): MatchedHost | null {
     done = end;
   }
   // Other NICs, each its own: by device.
-  const known = memoFor(`list\u0000${listKey}`);
+  const known = done < devices.length ? memoFor(`list\u0000${listKey}`) : null;
   for (let i = done; i < devices.length; i++) {
     const d = devices[i]!;
-    byIndex[i] = known.get(d, () => first(d));
+    byIndex[i] = known!.get(d, () => first(d));
   }
   return { pairs, devices, first: new FirstMatches(devices, byIndex) };
 }

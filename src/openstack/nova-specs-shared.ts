@@ -159,6 +159,13 @@ const PF_KEYS = new WeakMap<Pf, string>();
 export function pfKey(pf: Pf): string {
   let key = PF_KEYS.get(pf);
   if (key === undefined) {
+    // The same PF on another host (compared field by field, without building a string) gives
+    // its key, the same string object: the memos then find it by its kept hash.
+    const seen = LAST_KEYS.get(pf.pciAddress);
+    if (seen && samePf(seen.pf, pf)) {
+      PF_KEYS.set(pf, seen.key);
+      return seen.key;
+    }
     const cap = pf.sriovCapability;
     // One flat string (joined, not appended piece by piece): it is hashed as a memo key.
     key = [
@@ -173,6 +180,30 @@ export function pfKey(pf: Pf): string {
       ...pf.vfs.map((v) => v.pciAddress),
     ].join(' ');
     PF_KEYS.set(pf, key);
+    if (LAST_KEYS.size >= 10_000) LAST_KEYS.clear();
+    LAST_KEYS.set(pf.pciAddress, { pf, key });
   }
   return key;
+}
+
+/** The last PF seen at each address, with its key. */
+const LAST_KEYS = new Map<string | null, { pf: Pf; key: string }>();
+
+/** Whether two PFs agree on everything pfKey holds. */
+function samePf(a: Pf, b: Pf): boolean {
+  const ca = a.sriovCapability;
+  const cb = b.sriovCapability;
+  if (
+    a.pciAddress !== b.pciAddress ||
+    a.vendorId !== b.vendorId ||
+    a.deviceId !== b.deviceId ||
+    a.vfDeviceId !== b.vfDeviceId ||
+    (ca?.vfDeviceId ?? null) !== (cb?.vfDeviceId ?? null) ||
+    (ca?.vfOffset ?? null) !== (cb?.vfOffset ?? null) ||
+    (ca?.vfStride ?? null) !== (cb?.vfStride ?? null) ||
+    a.vfs.length !== b.vfs.length
+  )
+    return false;
+  for (let i = 0; i < a.vfs.length; i++) if (a.vfs[i]!.pciAddress !== b.vfs[i]!.pciAddress) return false;
+  return true;
 }
