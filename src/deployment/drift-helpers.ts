@@ -214,33 +214,28 @@ export function fileDrift(
     const section = deployed.sections[setting.section] ?? {};
     const rendered: Record<string, string[]> = {};
     for (const o of setting.options) rendered[o] = renderedValues(h, file, setting.section, o);
-    const d = values(section, setting.options);
-    const r = values(rendered, setting.options);
-    if (setting.onlyWhenRendered && r.length === 0) continue;
-    const meaning = (v: string[]) =>
-      v.length === 0 && setting.unset === null
-        ? null
-        : optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset ?? ''] : v);
-    if (meaning(d) === meaning(r)) continue;
+    // Whether the values differ, and their lines, depend only on the values: once per
+    // distinct pair in a fleet.
+    const diff = FILE_DIFFS.get(
+      JSON.stringify([setting, setting.options.map((o) => section[o] ?? null), rendered]),
+      () => fileSettingDiff(setting, section, rendered),
+    );
+    if (diff === null) continue;
     const renderVar = setting.options.flatMap((o) => renderedVars(h, file, setting.section, o)).at(0) ?? null;
     // A value of the provider_networks module is located at the entry of the physnet that
     // differs, when the render has that physnet (a physnet only the host lists has no entry).
     const fromEntries =
       setting.providerNetworkKey !== undefined &&
       (renderVar === 'provider_networks' || renderVar === 'neutron_provider_networks');
-    const physnet = fromEntries ? firstDifferingPhysnet(r.at(-1) ?? '', d.at(-1) ?? '') : undefined;
-    const entry =
-      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*'
-        ? physnet
-        : undefined;
+    const entry = fromEntries ? diff.entry : undefined;
     out.push({
       setting,
       // Named as OSA writes it ([FDB]): the *_overrides keys must match the template's spelling.
       section:
         Object.keys(h.render.ini[file] ?? {}).find((s) => groupName(s) === setting.section) ??
         setting.section,
-      deployed: lines(section, setting.options),
-      rendered: lines(rendered, setting.options),
+      deployed: diff.deployed,
+      rendered: diff.rendered,
       renderVar,
       location: entry
         ? h.providerNetworkLocation(entry, setting.providerNetworkKey)
@@ -251,6 +246,43 @@ export function fileDrift(
     });
   }
   return out;
+}
+
+/** A setting whose deployed and rendered values differ in meaning, with their lines. */
+interface FileSettingDifference {
+  deployed: string[];
+  rendered: string[];
+  /** The physnet whose items differ, when the rendered value has it (for a provider_networks value). */
+  entry: string | undefined;
+}
+
+const FILE_DIFFS = new ContentMemo<FileSettingDifference | null>(10_000);
+
+function fileSettingDiff(
+  setting: FileSetting,
+  section: Readonly<Record<string, readonly string[]>>,
+  rendered: Readonly<Record<string, readonly string[]>>,
+): FileSettingDifference | null {
+  const d = values(section, setting.options);
+  const r = values(rendered, setting.options);
+  if (setting.onlyWhenRendered && r.length === 0) return null;
+  const meaning = (v: string[]) =>
+    v.length === 0 && setting.unset === null
+      ? null
+      : optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset ?? ''] : v);
+  if (meaning(d) === meaning(r)) return null;
+  const physnet =
+    setting.providerNetworkKey !== undefined
+      ? firstDifferingPhysnet(r.at(-1) ?? '', d.at(-1) ?? '')
+      : undefined;
+  return Object.freeze({
+    deployed: Object.freeze(lines(section, setting.options)) as string[],
+    rendered: Object.freeze(lines(rendered, setting.options)) as string[],
+    entry:
+      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*'
+        ? physnet
+        : undefined,
+  });
 }
 
 /** The facts describe this host's own files: a physical host (a container's facts are its host's). */

@@ -2,13 +2,13 @@
 // entries of a host's provider_networks as YAML nodes (for locations), which entries the
 // provider_networks module applies to a host in a release (the same tests the module makes),
 // and where each [sriov_nic] option of the agent came from.
-import { relative } from 'node:path';
 import type { FindingLocation } from '../checks/finding.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type ProviderNetworksBehaviour, providerNetworksBehaviour } from '../osa/provider-networks.js';
 import { toPlain, type YNode } from '../osa/pyyaml.js';
 import { isDict, type PyValue, pySet, pyStr } from '../python.js';
 import { AGENT_INI, type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
+import { deployRelative } from './vars-helpers.js';
 
 export { neutronPlaybook } from './playbooks.js';
 
@@ -144,7 +144,7 @@ export function moduleFailureText(pyType: string, detail: string): string {
 
 /** A deploy-dir file as the operator knows it: /etc/openstack_deploy/<path>. */
 export function deployPath(ctx: CheckContext, file: string): string {
-  const rel = relative(ctx.model.deploy.dir, file);
+  const rel = deployRelative(ctx, file);
   return rel.startsWith('..') ? file : `${DEPLOY}/${rel}`;
 }
 
