@@ -43,7 +43,7 @@ export function readDeviceSpecs(
   host: NovaHost,
   conf: DevspecConf = {},
 ): SpecsReading {
-  const known = READINGS.get(JSON.stringify([lines, conf.reportInPlacement === true]), () => []);
+  const known = READINGS.get(readingKey(lines, conf.reportInPlacement === true), () => []);
   for (const r of known)
     if (r.asked.every(([q, arg, answer]) => JSON.stringify(host[q](arg)) === answer)) return r;
   const asked: SharedReading['asked'] = [];
@@ -56,6 +56,24 @@ export function readDeviceSpecs(
   }
   if (!reading.specs?.some((s) => s.devname !== null) && known.length < 16) known.push(reading);
   return reading;
+}
+
+/** By lines array: hosts that share a rendered text (context.ts) share its array and key. */
+const READING_KEYS = new WeakMap<readonly string[], { false?: string; true?: string }>();
+
+function readingKey(lines: readonly string[], reportInPlacement: boolean): string {
+  let keys = READING_KEYS.get(lines);
+  if (!keys) {
+    keys = {};
+    READING_KEYS.set(lines, keys);
+  }
+  const flag = reportInPlacement ? 'true' : 'false';
+  let key = keys[flag];
+  if (key === undefined) {
+    key = JSON.stringify([lines, reportInPlacement]);
+    keys[flag] = key;
+  }
+  return key;
 }
 
 /** The host, noting each question asked of it and the answer. */
