@@ -20,7 +20,10 @@ import type { HostFinding, Rule } from '../rule.js';
 const hostOwnUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !isMacvtapUpper(u));
 /** hostOwnUppers(d).length > 0, without building the list (asked of every VF of a fleet). */
 function hasHostOwnUpper(d: HostDevice): boolean {
-  for (const u of d.vf?.uppers ?? []) if (!isMacvtapUpper(u)) return true;
+  const uppers = d.vf?.uppers ?? [];
+  // By index: it runs for every VF of a fleet, and for-of here allocated an iterator result
+  // per step (V8, Node 20; measured with a heap profile).
+  for (let i = 0; i < uppers.length; i++) if (!isMacvtapUpper(uppers[i]!)) return true;
   return false;
 }
 
