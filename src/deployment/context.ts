@@ -4,14 +4,16 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts } from '../facts/host-facts.js';
+import { ContentMemo } from '../memo.js';
 import {
   AgentConfigError,
   iniValue,
   parseListOpt,
   readAgentConfig,
 } from '../openstack/neutron-agent-config.js';
-import { type DeviceSpec, NO_HOST, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
+import { type DeviceSpec, NO_HOST, type NovaError } from '../openstack/nova-devspec.js';
 import { novaHostFromFacts } from '../openstack/nova-host.js';
+import { readDeviceSpecs } from '../openstack/nova-specs-shared.js';
 import type { VarDef } from '../osa/inventory.js';
 import type { DeploymentModel } from '../osa/model.js';
 import { type Loc, nodeAt, toPlain } from '../osa/pyyaml.js';
@@ -95,13 +97,41 @@ const HOST_DEPENDENT_ERRORS = new Set([
 
 function varNameOf(source: string | undefined): string | null {
   if (!source) return null;
-  const name = source.split(' (')[0]!;
+  const cut = source.indexOf(' (');
+  const name = cut < 0 ? source : source.slice(0, cut);
   return name === '' ? null : name;
 }
 
 function values(v: IniValue | undefined): string[] {
   if (v === undefined) return [];
   return Array.isArray(v) ? v : [v];
+}
+
+/** A shared array, frozen so that no reader can change it for the other hosts. */
+const frozen = <T>(a: T[]): T[] => Object.freeze(a) as T[];
+
+type AgentReading = Pick<AgentView, 'mappings' | 'error' | 'physnets' | 'devices'>;
+
+/** The agent's reading of a [sriov_nic] section, once per distinct section (frozen: hosts share it). */
+const AGENT_READINGS = new ContentMemo<AgentReading>(10_000);
+
+function agentReading(section: Readonly<Record<string, string | undefined>>): AgentReading {
+  return AGENT_READINGS.get(JSON.stringify(section), () => {
+    try {
+      const cfg = readAgentConfig(section);
+      const mappings = cfg.deviceMappings;
+      for (const devs of Object.values(mappings)) frozen(devs);
+      return Object.freeze({
+        mappings: Object.freeze(mappings),
+        error: null,
+        physnets: frozen(Object.keys(mappings)),
+        devices: frozen([...new Set(Object.values(mappings).flat())]),
+      });
+    } catch (e) {
+      if (!(e instanceof AgentConfigError)) throw e;
+      return Object.freeze({ mappings: null, error: e, physnets: frozen([]), devices: frozen([]) });
+    }
+  });
 }
 
 export class HostView {
@@ -228,15 +258,7 @@ export class HostView {
       mappingsVar: this.optionVar(AGENT_INI, 'sriov_nic', 'physical_device_mappings'),
       excludeVar: this.optionVar(AGENT_INI, 'sriov_nic', 'exclude_devices'),
     };
-    try {
-      const cfg = readAgentConfig(section);
-      view.mappings = cfg.deviceMappings;
-      view.physnets = Object.keys(cfg.deviceMappings);
-      view.devices = [...new Set(Object.values(cfg.deviceMappings).flat())];
-    } catch (e) {
-      if (!(e instanceof AgentConfigError)) throw e;
-      view.error = e;
-    }
+    Object.assign(view, agentReading(section));
     return view;
   }
 
@@ -256,54 +278,85 @@ export class HostView {
     ] as const;
     const present = names.filter(([s, o]) => this.hasOption(NOVA_CONF, s, o));
     if (present.length === 0) return null;
-    const [section, option] = present.at(-1)!;
-    const lines = present
-      .flatMap(([s, o]) => this.option(NOVA_CONF, s, o))
-      .map(iniValue)
-      .filter((l) => l.trim() !== '');
-    if (lines.length === 0) return null;
+    const written = present.map(([s, o]) => [s, o, this.option(NOVA_CONF, s, o)] as const);
     const placement = this.option(NOVA_CONF, 'pci', 'report_in_placement').at(-1);
-    let reportInPlacement = false;
-    try {
-      reportInPlacement = placement === undefined ? false : boolFromString(iniValue(placement), true);
-    } catch {
-      reportInPlacement = false;
-    }
-    const entries: DevspecEntry[] = [];
-    lines.forEach((text, line) => {
-      let v: unknown;
-      try {
-        v = jsonLoads(text);
-      } catch {
-        return;
-      }
-      const items = Array.isArray(v) ? v : [v];
-      for (const item of items) {
-        if (item && typeof item === 'object' && !Array.isArray(item))
-          entries.push({ line, raw: item as Record<string, unknown> });
-      }
-    });
+    const text = DEVSPEC_TEXTS.get(JSON.stringify([written, placement ?? null]), () =>
+      readDevspecText(written, placement),
+    );
+    if (text === null) return null;
     const view: DevspecView = {
-      option,
-      section,
-      lines,
-      varName: this.optionVar(NOVA_CONF, section, option),
-      entries,
+      option: text.option,
+      section: text.section,
+      lines: text.lines,
+      varName: this.optionVar(NOVA_CONF, text.section, text.option),
+      entries: text.entries,
       specs: null,
       error: null,
       errorNeedsFacts: false,
-      reportInPlacement,
+      reportInPlacement: text.reportInPlacement,
     };
-    const host = this.facts ? novaHostFromFacts(this.facts) : NO_HOST;
-    try {
-      view.specs = parseDeviceSpecs(lines, host, { reportInPlacement });
-    } catch (e) {
-      if (!(e instanceof NovaError)) throw e;
-      view.error = e;
-      view.errorNeedsFacts = !this.facts && HOST_DEPENDENT_ERRORS.has(e.errorClass);
-    }
+    const parsed = readDeviceSpecs(text.lines, this.facts ? novaHostFromFacts(this.facts) : NO_HOST, {
+      reportInPlacement: text.reportInPlacement,
+    });
+    view.specs = parsed.specs;
+    view.error = parsed.error;
+    if (parsed.error)
+      view.errorNeedsFacts = !this.facts && HOST_DEPENDENT_ERRORS.has(parsed.error.errorClass);
     return view;
   }
+}
+
+/** What a device_spec's rendered text says before Nova reads it against a host. */
+type DevspecText = Pick<DevspecView, 'option' | 'section' | 'lines' | 'entries' | 'reportInPlacement'>;
+
+/** The texts of a fleet's device_spec options, read once each (frozen: hosts share them). */
+const DEVSPEC_TEXTS = new ContentMemo<DevspecText | null>(10_000);
+
+function readDevspecText(
+  written: ReadonlyArray<readonly [DevspecView['section'], DevspecView['option'], string[]]>,
+  placement: string | undefined,
+): DevspecText | null {
+  const [section, option] = written.at(-1)!;
+  const lines = written
+    .flatMap(([, , v]) => v)
+    .map(iniValue)
+    .filter((l) => l.trim() !== '');
+  if (lines.length === 0) return null;
+  let reportInPlacement = false;
+  try {
+    reportInPlacement = placement === undefined ? false : boolFromString(iniValue(placement), true);
+  } catch {
+    reportInPlacement = false;
+  }
+  const entries: DevspecEntry[] = [];
+  lines.forEach((text, line) => {
+    let v: unknown;
+    try {
+      v = jsonLoads(text);
+    } catch {
+      return;
+    }
+    const items = Array.isArray(v) ? v : [v];
+    for (const item of items) {
+      if (item && typeof item === 'object' && !Array.isArray(item))
+        entries.push(Object.freeze({ line, raw: deepFreeze(item as Record<string, unknown>) }));
+    }
+  });
+  return Object.freeze({
+    option,
+    section,
+    lines: frozen(lines),
+    entries: frozen(entries),
+    reportInPlacement,
+  });
+}
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
 }
 
 export interface FactsForHost {

@@ -5,13 +5,14 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, Pf, Vf } from '../facts/host-facts.js';
+import { ContentMemo, PairMemo } from '../memo.js';
 import {
   DeviceMatcher,
   type DeviceSpec,
   type NovaDevice,
   type NovaError,
-  type WhitelistAddress,
 } from '../openstack/nova-devspec.js';
+import { pfKey, specListKey as sharedListKey, whereKey } from '../openstack/nova-specs-shared.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type Loc, toPlain, type YNode } from '../osa/pyyaml.js';
 import type { Release } from '../osa/releases.js';
@@ -76,15 +77,47 @@ function canon(v: unknown): string {
 
 /** Whether a YAML value (a mapping, or a JSON string of a mapping or list) holds this spec. */
 function holdsSpec(item: unknown, raw: Record<string, unknown>): boolean {
-  const want = canon(raw);
-  if (isDict(item)) return canon(item) === want;
-  if (typeof item !== 'string') return false;
-  try {
-    const v = jsonLoads(item) as unknown;
-    return Array.isArray(v) ? v.some((x) => canon(x) === want) : canon(v) === want;
-  } catch {
-    return false;
+  return heldSpecs(item).includes(rawCanon(raw));
+}
+
+/** canon() of the values a YAML value holds as specs (a mapping, or a JSON string of some). */
+function heldSpecs(item: unknown): readonly string[] {
+  if (isDict(item)) return [canon(item)];
+  if (typeof item !== 'string') return [];
+  return HELD_IN_TEXT.get(item, () => {
+    try {
+      const v = jsonLoads(item) as unknown;
+      return Object.freeze(Array.isArray(v) ? v.map(canon) : [canon(v)]);
+    } catch {
+      return Object.freeze([]);
+    }
+  });
+}
+
+const HELD_IN_TEXT = new ContentMemo<readonly string[]>(10_000);
+
+/** heldSpecs of a YAML node: the hosts that share a definition share its nodes. */
+const HELD_IN_NODE = new WeakMap<YNode, readonly string[]>();
+
+function nodeHolds(node: YNode, raw: Record<string, unknown>): boolean {
+  let held = HELD_IN_NODE.get(node);
+  if (held === undefined) {
+    held = heldSpecs(toPlain(node));
+    HELD_IN_NODE.set(node, held);
   }
+  return held.includes(rawCanon(raw));
+}
+
+/** canon() of a device_spec entry's object (entries are frozen, and shared by hosts: context.ts). */
+const RAW_CANON = new WeakMap<Record<string, unknown>, string>();
+
+function rawCanon(raw: Record<string, unknown>): string {
+  let c = RAW_CANON.get(raw);
+  if (c === undefined) {
+    c = canon(raw);
+    RAW_CANON.set(raw, c);
+  }
+  return c;
 }
 
 /** Where the device_spec value is written: its variable, or the old name behind nova_device_spec's default. */
@@ -122,7 +155,7 @@ export function entryNode(h: HostView, entry: DevspecEntry): { node: YNode | nul
     return { node: null, keyLoc: e?.keyLoc ?? null };
   }
   if (base.kind === 'seq')
-    return { node: base.items.find((i) => holdsSpec(toPlain(i), entry.raw)) ?? null, keyLoc: null };
+    return { node: base.items.find((i) => nodeHolds(i, entry.raw)) ?? null, keyLoc: null };
   if (base.kind === 'map') return { node: base, keyLoc: null };
   return { node: null, keyLoc: null };
 }
@@ -237,6 +270,8 @@ export interface HostDevice extends NovaDevice {
   vf: Vf | null;
   /** Both ids are known (pasted lspci -vvv has none): an unknown id is "" and matches only "*". */
   idsKnown: boolean;
+  /** Its place in hostDevices() of its facts. */
+  index: number;
 }
 
 /**
@@ -246,21 +281,77 @@ export interface HostDevice extends NovaDevice {
  * Ids the facts do not know are "" (idsKnown false): rules must not conclude from them.
  */
 export function hostDevices(facts: HostFacts): HostDevice[] {
+  return devicesOf(facts).devices;
+}
+
+/** A host's devices, and the runs of them that a PF and its VFs make. */
+interface HostDevices {
+  devices: HostDevice[];
+  /** A PF and its VFs: devices[start] is the PF, then its VFs up to `end` (excluded). */
+  pfRuns: Array<{ pf: Pf; start: number; end: number }>;
+}
+
+function devicesOf(facts: HostFacts): HostDevices {
   let cached = DEVICES.get(facts);
   if (!cached) {
     cached = computeHostDevices(facts);
     DEVICES.set(facts, cached);
+    RUNS.set(cached.devices, cached);
   }
   return cached;
 }
 
-function computeHostDevices(facts: HostFacts): HostDevice[] {
+/** hostDevices' lists, to their runs (a list given to matchingDevices may be one). */
+const RUNS = new WeakMap<readonly NovaDevice[], HostDevices>();
+
+/**
+ * A VF as libvirt reports it (vendor from the PF, product its sriov_vf_device, parent the PF):
+ * its fields read from the facts rather than copied, since a fleet has hundreds of thousands.
+ */
+class VfDevice implements HostDevice {
+  constructor(
+    readonly pf: Pf,
+    readonly vf: Vf,
+    readonly index: number,
+  ) {}
+
+  get vendor_id(): string {
+    return this.pf.vendorId ?? '';
+  }
+
+  get product_id(): string {
+    return this.pf.vfDeviceId ?? '';
+  }
+
+  get address(): string {
+    return this.vf.pciAddress!;
+  }
+
+  get parent_addr(): string | null {
+    return this.pf.pciAddress;
+  }
+
+  get dev_type(): 'type-VF' {
+    return 'type-VF';
+  }
+
+  get netdev(): string | null {
+    return this.vf.netdev;
+  }
+
+  get idsKnown(): boolean {
+    return this.pf.vendorId !== null && this.pf.vfDeviceId !== null;
+  }
+}
+
+function computeHostDevices(facts: HostFacts): HostDevices {
   const out: HostDevice[] = [];
+  const pfRuns: HostDevices['pfRuns'] = [];
   const dev = (
     address: string,
     vendor: string | null,
     product: string | null,
-    rest: Omit<HostDevice, 'vendor_id' | 'product_id' | 'address' | 'idsKnown'>,
+    rest: Omit<HostDevice, 'vendor_id' | 'product_id' | 'address' | 'idsKnown' | 'index'>,
   ): HostDevice => ({
     vendor_id: vendor ?? '',
     product_id: product ?? '',
@@ -272,9 +363,11 @@ function computeHostDevices(facts: HostFacts): HostDevice[] {
     netdev: rest.netdev,
     pf: rest.pf,
     vf: rest.vf,
+    index: out.length,
   });
   for (const pf of facts.pfs) {
     if (!pf.pciAddress) continue;
+    const start = out.length;
     out.push(
       dev(pf.pciAddress, pf.vendorId, pf.deviceId, {
         parent_addr: null,
@@ -284,18 +377,8 @@ function computeHostDevices(facts: HostFacts): HostDevice[] {
         vf: null,
       }),
     );
-    for (const vf of pf.vfs) {
-      if (!vf.pciAddress) continue;
-      out.push(
-        dev(vf.pciAddress, pf.vendorId, pf.vfDeviceId, {
-          parent_addr: pf.pciAddress,
-          dev_type: 'type-VF',
-          netdev: vf.netdev,
-          pf,
-          vf,
-        }),
-      );
-    }
+    for (const vf of pf.vfs) if (vf.pciAddress) out.push(new VfDevice(pf, vf, out.length));
+    pfRuns.push({ pf, start, end: out.length });
   }
   for (const nic of facts.otherNics) {
     out.push(
@@ -308,7 +391,9 @@ function computeHostDevices(facts: HostFacts): HostDevice[] {
       }),
     );
   }
-  return out;
+  // Shared by the rules of a run and found again by matchingDevices (RUNS): never changed. Not
+  // frozen: V8 (Node 20) iterates a frozen array through its slow path, one result per element.
+  return { devices: out, pfRuns };
 }
 
 export function describeDevice(d: HostDevice): string {
@@ -331,17 +416,50 @@ export function matches(spec: DeviceSpec, dev: NovaDevice): boolean {
 /** The devices a spec matches (the same decision as matches(), address parsed once per device). */
 export function matchingDevices<D extends NovaDevice>(spec: DeviceSpec, devices: readonly D[]): D[] {
   const one = new DeviceMatcher([spec]);
-  const known = memoFor(`one\u0000${JSON.stringify(spec.normalized())}\u0000${whereKey(spec)}`);
-  return devices.filter(
-    (d) =>
-      known.get(d, () => {
-        try {
-          return one.match(d);
-        } catch {
-          return null;
-        }
-      }) !== null,
-  );
+  const key = oneSpecKey(spec);
+  const selects = (d: NovaDevice) => {
+    try {
+      return one.match(d);
+    } catch {
+      return null;
+    }
+  };
+  // A host's device list (hostDevices): one answer per PF and its VFs for every host alike.
+  const runs = RUNS.get(devices as readonly NovaDevice[]);
+  if (runs) {
+    const hit: D[] = [];
+    let done = 0;
+    for (const { pf, start, end } of runs.pfRuns) {
+      const answers = PF_SELECTS.get(key, pfKey(pf), () =>
+        Object.freeze(devices.slice(start, end).map((d) => selects(d) !== null)),
+      );
+      for (let i = start; i < end; i++) if (answers[i - start]) hit.push(devices[i]!);
+      done = end;
+    }
+    const known = done < devices.length ? memoFor(key) : null;
+    for (let i = done; i < devices.length; i++) {
+      const d = devices[i]!;
+      if (known!.get(d, () => selects(d)) !== null) hit.push(d);
+    }
+    return hit;
+  }
+  const known = memoFor(key);
+  return devices.filter((d) => known.get(d, () => selects(d)) !== null);
+}
+
+/** Whether one spec selects each device of a PF and its VFs, by spec and PF content. */
+const PF_SELECTS = new PairMemo<readonly boolean[]>(10_000);
+
+const ONE_SPEC_KEYS = new WeakMap<DeviceSpec, string>();
+
+/** What decides the devices one spec matches: its normalized form and its address on the host. */
+function oneSpecKey(spec: DeviceSpec): string {
+  let key = ONE_SPEC_KEYS.get(spec);
+  if (key === undefined) {
+    key = `one\u0000${JSON.stringify(spec.normalized())}\u0000${whereKey(spec)}`;
+    ONE_SPEC_KEYS.set(spec, key);
+  }
+  return key;
 }
 
 /** Whitelist.get_devspec: the index of the first spec that matches, or null. */
@@ -436,12 +554,24 @@ export interface MatchedHost {
   pairs: SpecEntry[];
   devices: HostDevice[];
   /** Index into pairs of the spec Nova applies to each device, or null when none matches. */
-  first: Map<HostDevice, number | null>;
+  first: FirstMatches;
+}
+
+/** The first match of each of a host's devices (undefined for a device of another host). */
+export class FirstMatches {
+  constructor(
+    private readonly devices: readonly HostDevice[],
+    private readonly byIndex: ReadonlyArray<number | null>,
+  ) {}
+
+  get(d: HostDevice): number | null | undefined {
+    return this.devices[d.index] === d ? this.byIndex[d.index] : undefined;
+  }
 }
 
 // Several rules read the same matching; hosts and facts are immutable during a run.
 const MATCHED = new WeakMap<HostView, MatchedHost | null>();
-const DEVICES = new WeakMap<HostFacts, HostDevice[]>();
+const DEVICES = new WeakMap<HostFacts, HostDevices>();
 
 export function matchHost(h: HostView): MatchedHost | null {
   if (MATCHED.has(h)) return MATCHED.get(h)!;
@@ -452,10 +582,11 @@ export function matchHost(h: HostView): MatchedHost | null {
 
 function computeMatchHost(h: HostView): MatchedHost | null {
   if (!h.facts) return null;
-  const pairs = pairedSpecs(h.devspec());
+  const view = h.devspec()!;
+  const pairs = pairedSpecs(view);
   if (pairs.length === 0) return null;
   const specs = pairs.map((p) => p.spec);
-  const devices = hostDevices(h.facts);
+  const { devices, pfRuns } = devicesOf(h.facts);
   const matcher = new DeviceMatcher(specs);
   const first = (d: HostDevice) => {
     try {
@@ -464,15 +595,30 @@ function computeMatchHost(h: HostView): MatchedHost | null {
       return firstMatching(specs, d);
     }
   };
-  const known = firstMatchMemo(h.devspec()!, specs);
-  const firstOf = new Map<HostDevice, number | null>();
-  for (const d of devices)
-    firstOf.set(
-      d,
-      known.get(d, () => first(d)),
+  const listKey = specListKey(view, specs);
+  const byIndex: Array<number | null> = new Array(devices.length).fill(null);
+  // A PF and its VFs: one answer per distinct spec list and PF (its address, ids and VFs'
+  // addresses are all its devices' fields), the matching then grows with a fleet's distinct
+  // configurations, not with its hosts.
+  let done = 0;
+  for (const { pf, start, end } of pfRuns) {
+    const answers = PF_FIRST.get(listKey, pfKey(pf), () =>
+      Object.freeze(devices.slice(start, end).map(first)),
     );
-  return { pairs, devices, first: firstOf };
+    for (let i = start; i < end; i++) byIndex[i] = answers[i - start]!;
+    done = end;
+  }
+  // Other NICs, each its own: by device.
+  const known = done < devices.length ? memoFor(`list\u0000${listKey}`) : null;
+  for (let i = done; i < devices.length; i++) {
+    const d = devices[i]!;
+    byIndex[i] = known!.get(d, () => first(d));
+  }
+  return { pairs, devices, first: new FirstMatches(devices, byIndex) };
 }
+
+/** First matches of a PF's devices (the PF, then its VFs) by spec list and PF content. */
+const PF_FIRST = new PairMemo<ReadonlyArray<number | null>>(10_000);
 
 /**
  * Nova's first match depends on the device's ids and addresses and on the spec list: the
@@ -515,23 +661,12 @@ function step(m: Nested, k: string): Nested {
   return next;
 }
 
-function firstMatchMemo(view: DevspecView, specs: readonly DeviceSpec[]): DeviceMemo {
-  return memoFor(`list\u0000${specListKey(view, specs)}`);
-}
-
-const LIST_KEYS = new WeakMap<DevspecView, string>();
-
 /**
- * What decides how a host's parsed spec list matches devices: the rendered values, and what
- * the host says of the addresses they name (a devname's address, whether an address is a PF).
+ * What decides how a host's parsed spec list matches devices (nova-specs-shared.ts): hosts
+ * that read the same text with the same answers share one list, and its key.
  */
 export function specListKey(view: DevspecView, specs: readonly DeviceSpec[]): string {
-  let key = LIST_KEYS.get(view);
-  if (key === undefined) {
-    key = `${view.lines.join('\n')}\u0000${view.reportInPlacement}\u0000${specs.map(whereKey).join('\u0000')}`;
-    LIST_KEYS.set(view, key);
-  }
-  return key;
+  return sharedListKey(view.lines, view.reportInPlacement, view.specs ?? specs);
 }
 
 function memoFor(key: string): DeviceMemo {
@@ -542,17 +677,6 @@ function memoFor(key: string): DeviceMemo {
     FIRST_MATCH.set(key, known);
   }
   return known;
-}
-
-/** What the host says of a spec's address: the address it resolves to, and whether a PF. */
-function whereKey(s: DeviceSpec): string {
-  let a: WhitelistAddress | null;
-  try {
-    a = s.addressObject();
-  } catch {
-    return '!';
-  }
-  return a === null ? '-' : `${a.kind} ${a.toString()} ${a.isPhysicalFunction}`;
 }
 
 /** A spec meant for Neutron SR-IOV ports: it has a physical_network key (even null) or a devname. */
@@ -584,7 +708,10 @@ export function idsSelect(spec: DeviceSpec, dev: NovaDevice): boolean {
  */
 export function pfIdInsteadOfVfId(spec: DeviceSpec, devices: readonly HostDevice[]): HostDevice[] {
   if (spec.productId === '*') return [];
-  return devices.filter(
+  // A host's device list: its type-PF devices are the first of its PF runs (others are not PFs).
+  const runs = RUNS.get(devices);
+  const candidates = runs ? runs.pfRuns.map((r) => devices[r.start]!) : devices;
+  return candidates.filter(
     (d) =>
       d.dev_type === 'type-PF' &&
       d.pf?.vfDeviceId &&

@@ -3,8 +3,10 @@
 
 import type { FindingLocation, RuleFinding, Severity } from '../checks/finding.js';
 import type { IniFile } from '../facts/host-facts.js';
+import { ContentMemo } from '../memo.js';
 import { groupName, optionMeaning } from '../openstack/config-meaning.js';
 import { iniValue, parseListOpt } from '../openstack/neutron-agent-config.js';
+import type { IniValue } from '../osa/render.js';
 import { type CheckContext, type HostView, toLocation } from './context.js';
 import { EXTRA_VARS, mappingPhysnets, shortFile, where } from './vars-helpers.js';
 
@@ -50,39 +52,79 @@ export function sectionDrift(
   deployed: Readonly<Record<string, readonly string[]>>,
   settings: readonly DriftSetting[] = [],
 ): Drift[] {
-  const renderedSection: Record<string, string[]> = {};
-  for (const o of Object.keys(h.render.ini[file]?.[section] ?? {}))
-    renderedSection[o] = h.option(file, section, o);
-  const grouped = new Set(settings.flatMap((s) => s.options));
-  const singles = [...new Set([...Object.keys(renderedSection), ...Object.keys(deployed)])]
-    .filter((o) => !grouped.has(o))
-    .sort()
-    .map((o) => ({ label: o, options: [o] }));
-  const out: Drift[] = [];
-  if (renderFails(h, file)) return out;
-  for (const setting of [...settings, ...singles]) {
-    const d = values(deployed, setting.options);
-    const r = values(renderedSection, setting.options);
-    if (d.length === 0 && r.length === 0) continue;
-    const meaning = (v: string[]) => (v.length === 0 ? null : optionMeaning(section, setting.label, v));
-    if (meaning(d) === meaning(r)) continue;
+  if (renderFails(h, file)) return [];
+  const rendered = h.render.ini[file]?.[section] ?? {};
+  // Which settings differ, and their lines, depend only on the two sections: compared once
+  // per distinct pair in a fleet.
+  const differing = SECTION_DIFFS.get(JSON.stringify([section, settings, rendered, deployed]), () =>
+    sectionDiff(section, rendered, deployed, settings),
+  );
+  return differing.map((x) => {
     const renderVar =
-      setting.options.map((o) => h.optionVar(file, section, o)).find((v): v is string => v !== null) ?? null;
+      x.setting.options.map((o) => h.optionVar(file, section, o)).find((v): v is string => v !== null) ??
+      null;
     // A mapping from the provider_networks module is located at its entry (sriov_host_interfaces).
     const physnet =
-      renderVar === 'provider_networks' ? mappingPhysnets(iniValue(r.at(-1) ?? ''))[0] : undefined;
-    out.push({
-      setting,
+      renderVar === 'provider_networks' ? mappingPhysnets(iniValue(x.lastRendered ?? ''))[0] : undefined;
+    return {
+      setting: x.setting,
       section,
-      deployed: lines(deployed, setting.options),
-      rendered: lines(renderedSection, setting.options),
+      deployed: x.deployed,
+      rendered: x.rendered,
       renderVar,
       location: physnet
         ? h.providerNetworkLocation(physnet)
         : renderVar
           ? h.varLocation(renderVar)
           : undefined,
-    });
+    };
+  });
+}
+
+/** A setting that differs between a rendered and a deployed section, with both sides' lines. */
+interface SectionDifference {
+  setting: DriftSetting;
+  deployed: string[];
+  rendered: string[];
+  /** The last rendered value (where a provider_networks mapping is located). */
+  lastRendered: string | undefined;
+}
+
+const SECTION_DIFFS = new ContentMemo<readonly SectionDifference[]>(10_000);
+
+/**
+ * The settings of one section that differ between the host's file and the render. Options not
+ * named in `settings` are compared one by one; every option either side sets is looked at.
+ */
+function sectionDiff(
+  section: string,
+  rendered: Readonly<Record<string, IniValue>>,
+  deployed: Readonly<Record<string, readonly string[]>>,
+  settings: readonly DriftSetting[],
+): SectionDifference[] {
+  const renderedSection: Record<string, string[]> = {};
+  for (const [o, v] of Object.entries(rendered))
+    renderedSection[o] = v === undefined ? [] : typeof v === 'string' ? [v] : [...v];
+  const grouped = new Set(settings.flatMap((s) => s.options));
+  const singles = [...new Set([...Object.keys(renderedSection), ...Object.keys(deployed)])]
+    .filter((o) => !grouped.has(o))
+    .sort()
+    .map((o) => ({ label: o, options: [o] }));
+  const out: SectionDifference[] = [];
+  for (const setting of [...settings, ...singles]) {
+    const d = values(deployed, setting.options);
+    const r = values(renderedSection, setting.options);
+    if (d.length === 0 && r.length === 0) continue;
+    const meaning = (v: string[]) => (v.length === 0 ? null : optionMeaning(section, setting.label, v));
+    if (meaning(d) === meaning(r)) continue;
+    out.push(
+      Object.freeze({
+        setting,
+        deployed: Object.freeze(lines(deployed, setting.options)) as string[],
+        rendered: Object.freeze(lines(renderedSection, setting.options)) as string[],
+        lastRendered: r.at(-1),
+      }),
+    );
   }
   return out;
 }
@@ -172,33 +214,28 @@ export function fileDrift(
     const section = deployed.sections[setting.section] ?? {};
     const rendered: Record<string, string[]> = {};
     for (const o of setting.options) rendered[o] = renderedValues(h, file, setting.section, o);
-    const d = values(section, setting.options);
-    const r = values(rendered, setting.options);
-    if (setting.onlyWhenRendered && r.length === 0) continue;
-    const meaning = (v: string[]) =>
-      v.length === 0 && setting.unset === null
-        ? null
-        : optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset ?? ''] : v);
-    if (meaning(d) === meaning(r)) continue;
+    // Whether the values differ, and their lines, depend only on the values: once per
+    // distinct pair in a fleet.
+    const diff = FILE_DIFFS.get(
+      JSON.stringify([setting, setting.options.map((o) => section[o] ?? null), rendered]),
+      () => fileSettingDiff(setting, section, rendered),
+    );
+    if (diff === null) continue;
     const renderVar = setting.options.flatMap((o) => renderedVars(h, file, setting.section, o)).at(0) ?? null;
     // A value of the provider_networks module is located at the entry of the physnet that
     // differs, when the render has that physnet (a physnet only the host lists has no entry).
     const fromEntries =
       setting.providerNetworkKey !== undefined &&
       (renderVar === 'provider_networks' || renderVar === 'neutron_provider_networks');
-    const physnet = fromEntries ? firstDifferingPhysnet(r.at(-1) ?? '', d.at(-1) ?? '') : undefined;
-    const entry =
-      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*'
-        ? physnet
-        : undefined;
+    const entry = fromEntries ? diff.entry : undefined;
     out.push({
       setting,
       // Named as OSA writes it ([FDB]): the *_overrides keys must match the template's spelling.
       section:
         Object.keys(h.render.ini[file] ?? {}).find((s) => groupName(s) === setting.section) ??
         setting.section,
-      deployed: lines(section, setting.options),
-      rendered: lines(rendered, setting.options),
+      deployed: diff.deployed,
+      rendered: diff.rendered,
       renderVar,
       location: entry
         ? h.providerNetworkLocation(entry, setting.providerNetworkKey)
@@ -209,6 +246,43 @@ export function fileDrift(
     });
   }
   return out;
+}
+
+/** A setting whose deployed and rendered values differ in meaning, with their lines. */
+interface FileSettingDifference {
+  deployed: string[];
+  rendered: string[];
+  /** The physnet whose items differ, when the rendered value has it (for a provider_networks value). */
+  entry: string | undefined;
+}
+
+const FILE_DIFFS = new ContentMemo<FileSettingDifference | null>(10_000);
+
+function fileSettingDiff(
+  setting: FileSetting,
+  section: Readonly<Record<string, readonly string[]>>,
+  rendered: Readonly<Record<string, readonly string[]>>,
+): FileSettingDifference | null {
+  const d = values(section, setting.options);
+  const r = values(rendered, setting.options);
+  if (setting.onlyWhenRendered && r.length === 0) return null;
+  const meaning = (v: string[]) =>
+    v.length === 0 && setting.unset === null
+      ? null
+      : optionMeaning(setting.section, setting.label, v.length === 0 ? [setting.unset ?? ''] : v);
+  if (meaning(d) === meaning(r)) return null;
+  const physnet =
+    setting.providerNetworkKey !== undefined
+      ? firstDifferingPhysnet(r.at(-1) ?? '', d.at(-1) ?? '')
+      : undefined;
+  return Object.freeze({
+    deployed: Object.freeze(lines(section, setting.options)) as string[],
+    rendered: Object.freeze(lines(rendered, setting.options)) as string[],
+    entry:
+      physnet !== undefined && byPhysnet(r.at(-1) ?? '').has(physnet) && physnet !== '*'
+        ? physnet
+        : undefined,
+  });
 }
 
 /** The facts describe this host's own files: a physical host (a container's facts are its host's). */

@@ -4,20 +4,27 @@
 
 import type { FindingLocation } from '../checks/finding.js';
 import type { HostFacts, OtherNic, PersistenceEvidence, Pf, Vf } from '../facts/host-facts.js';
-import { assessReadiness, pfLabel, type Readiness, type Verdict } from '../facts/readiness.js';
+import {
+  hostVerdicts,
+  type PfVerdictInputs,
+  pfLabel,
+  pfVerdictInputs,
+  pfVerdicts,
+  type Verdict,
+} from '../facts/readiness.js';
+import { PairMemo } from '../memo.js';
 import {
   AgentConfigError,
   iniValue,
   parseListOpt,
   parseMultiMappings,
 } from '../openstack/neutron-agent-config.js';
-import type { NovaDevice } from '../openstack/nova-devspec.js';
-import { pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
+import { pfSelection } from '../openstack/nova-specs-shared.js';
 import type { Release } from '../osa/releases.js';
 import { pciTemplate } from '../osa/render.js';
 import { isDict, type PyValue, pyStr } from '../python.js';
 import type { DevspecEntry, HostView } from './context.js';
-import { matchingDevices, specListKey } from './devspec-helpers.js';
+import { specListKey } from './devspec-helpers.js';
 
 export { pfLabel };
 
@@ -25,22 +32,47 @@ export { pfLabel };
 export const VIF_TIMEOUT =
   'nova-compute waits for network-vif-plugged until vif_plugging_timeout (300 s), logs "Timeout waiting for [(\'network-vif-plugged\', …)]" and "Virtual Interface creation failed", and the instance ends in ERROR with "Build of instance … aborted: Failed to allocate the network(s), not rescheduling."';
 
-const READINESS = new WeakMap<HostFacts, Readiness>();
-
-/** facts/readiness.ts's verdicts for the host (computed once per facts object). */
-export function readiness(f: HostFacts): Readiness {
-  let r = READINESS.get(f);
-  if (!r) {
-    r = assessReadiness(f);
-    READINESS.set(f, r);
+/**
+ * The readiness verdict with this code about this PF (or about the host when pf is null): the
+ * first of assessReadiness(f).verdicts with that code and subject, found among the verdicts about the
+ * host, or about the PFs with that label, each judged once (not the whole host's readiness).
+ */
+export function verdict(f: HostFacts, pf: Pf | null, code: string): Verdict | undefined {
+  if (pf === null) return hostVerdictsOf(f).find((v) => v.code === code);
+  const subject = pfLabel(pf);
+  for (const p of f.pfs) {
+    if (pfLabel(p) !== subject) continue;
+    const found = pfVerdictsOf(f, p).find((v) => v.code === code);
+    if (found) return found;
   }
-  return r;
+  return undefined;
 }
 
-/** The readiness verdict with this code about this PF (or about the host when pf is null). */
-export function verdict(f: HostFacts, pf: Pf | null, code: string): Verdict | undefined {
-  const subject = pf ? pfLabel(pf) : null;
-  return readiness(f).verdicts.find((v) => v.code === code && v.subject === subject);
+const HOST_VERDICTS = new WeakMap<HostFacts, Verdict[]>();
+const PF_INPUTS = new WeakMap<HostFacts, PfVerdictInputs>();
+const PF_VERDICTS = new WeakMap<Pf, Verdict[]>();
+
+function hostVerdictsOf(f: HostFacts): Verdict[] {
+  let v = HOST_VERDICTS.get(f);
+  if (!v) {
+    v = hostVerdicts(f);
+    HOST_VERDICTS.set(f, v);
+  }
+  return v;
+}
+
+function pfVerdictsOf(f: HostFacts, pf: Pf): Verdict[] {
+  let v = PF_VERDICTS.get(pf);
+  if (!v) {
+    let inputs = PF_INPUTS.get(f);
+    if (!inputs) {
+      inputs = pfVerdictInputs(f);
+      PF_INPUTS.set(f, inputs);
+    }
+    v = pfVerdicts(pf, inputs);
+    PF_VERDICTS.set(pf, v);
+  }
+  return v;
 }
 
 /** One line saying where the facts came from, for evidence. */
@@ -55,13 +87,24 @@ export function agentMappings(h: HostView): Record<string, string[]> {
   return h.agent()?.mappings ?? {};
 }
 
-/** Mapped netdev → the physnets mapping it, in the agent's order. */
-export function mappedDevices(h: HostView): Map<string, string[]> {
-  const out = new Map<string, string[]>();
-  for (const [physnet, devs] of Object.entries(agentMappings(h)))
-    for (const d of devs) out.set(d, [...(out.get(d) ?? []), physnet]);
+/** Mapped netdev → the physnets mapping it, in the agent's order (read only: hosts share it). */
+export function mappedDevices(h: HostView): ReadonlyMap<string, readonly string[]> {
+  const mappings = h.agent()?.mappings;
+  if (!mappings) return NO_DEVICES;
+  // The agent's reading is shared by the hosts that render the same section (context.ts).
+  let out = MAPPED.get(mappings);
+  if (!out) {
+    const m = new Map<string, string[]>();
+    for (const [physnet, devs] of Object.entries(mappings))
+      for (const d of devs) m.set(d, [...(m.get(d) ?? []), physnet]);
+    out = m;
+    MAPPED.set(mappings, out);
+  }
   return out;
 }
+
+const MAPPED = new WeakMap<Record<string, string[]>, ReadonlyMap<string, readonly string[]>>();
+const NO_DEVICES: ReadonlyMap<string, readonly string[]> = new Map();
 
 /** A compute host where SR-IOV is configured (agent mappings or a device_spec) and facts exist. */
 export function isSriovCompute(h: HostView): boolean {
@@ -111,35 +154,11 @@ export interface DevspecSelection {
 export function devspecSelection(h: HostView, pf: Pf): DevspecSelection {
   const spec = h.isCompute ? h.devspec() : null;
   if (!spec?.specs || spec.specs.length !== spec.entries.length) return { pf: [], vfs: [] };
-  const specs = spec.specs;
-  const vfAddrs = vfAddresses(pf);
   // The same spec list (as the host resolves it) and the same PF and VF ids and addresses
   // select the same entries: computed once per distinct pair in a fleet.
-  const key = `${specListKey(spec, specs)}\u0000${pf.pciAddress} ${pf.vendorId} ${pf.deviceId} ${pf.vfDeviceId ?? pf.sriovCapability?.vfDeviceId ?? null} ${vfAddrs.join(',')}`;
-  let picked = SELECTION.get(key);
-  if (!picked) {
-    picked = { pf: [], vfs: [] };
-    const pfDev = pfDevice(pf);
-    const vfDevs = vfAddrs.map((a) => vfDevice(pf, a)).filter((d): d is NovaDevice => d !== null);
-    for (let i = 0; i < specs.length; i++) {
-      const s = specs[i]!;
-      let pfMatch = false;
-      try {
-        pfMatch = pfDev !== null && s.match(pfDev);
-      } catch {
-        pfMatch = false;
-      }
-      if (pfMatch) picked.pf.push(i);
-      if (matchingDevices(s, vfDevs).length > 0) picked.vfs.push(i);
-    }
-    if (SELECTION.size >= 10_000) SELECTION.clear();
-    SELECTION.set(key, picked);
-  }
+  const picked = pfSelection(specListKey(spec, spec.specs), spec.specs, pf);
   return { pf: picked.pf.map((i) => spec.entries[i]!), vfs: picked.vfs.map((i) => spec.entries[i]!) };
 }
-
-/** devspecSelection's answers, as indexes into the spec list, by spec list and PF. */
-const SELECTION = new Map<string, { pf: number[]; vfs: number[] }>();
 
 /** A PF that matters on an SR-IOV compute host. */
 export interface HostPf {
@@ -171,7 +190,7 @@ function computeHostPfs(h: HostView): HostPf[] {
     const physnets = pf.netdev ? (mapped.get(pf.netdev) ?? []) : [];
     const devspec = devspecSelection(h, pf);
     if (physnets.length === 0 && devspec.pf.length === 0 && devspec.vfs.length === 0) continue;
-    out.push({ pf, mappedAs: physnets.length > 0 ? pf.netdev : null, physnets, devspec });
+    out.push({ pf, mappedAs: physnets.length > 0 ? pf.netdev : null, physnets: [...physnets], devspec });
   }
   return out;
 }
@@ -303,13 +322,39 @@ function lineCovers(e: PersistenceEvidence, pf: Pf, f: HostFacts): boolean | nul
 
 export function persistenceFor(f: HostFacts, pf: Pf): PersistenceForPf | null {
   if (f.persistence === null) return null;
+  const evidence = f.persistence.evidence;
+  const at = f.pfs.indexOf(pf);
+  // What lineCovers reads (the lines, every PF's names and driver) is the same on most hosts
+  // of a fleet: judged once per distinct host content and PF.
+  const answers =
+    at < 0
+      ? evidence.map((e) => lineCovers(e, pf, f))
+      : COVERS.get(persistenceKey(f), String(at), () =>
+          Object.freeze(evidence.map((e) => lineCovers(e, pf, f))),
+        );
   const out: PersistenceForPf = { covering: [], unattributed: [] };
-  for (const e of f.persistence.evidence) {
-    const c = lineCovers(e, pf, f);
+  evidence.forEach((e, i) => {
+    const c = answers[i];
     if (c === true) out.covering.push(e);
     else if (c === null) out.unattributed.push(e);
-  }
+  });
   return out;
+}
+
+/** lineCovers of each evidence line, by the host's persistenceKey and the PF's place in it. */
+const COVERS = new PairMemo<ReadonlyArray<boolean | null>>(10_000);
+const PERSISTENCE_KEYS = new WeakMap<HostFacts, string>();
+
+function persistenceKey(f: HostFacts): string {
+  let key = PERSISTENCE_KEYS.get(f);
+  if (key === undefined) {
+    key = JSON.stringify([
+      (f.persistence?.evidence ?? []).map((e) => [e.kind, e.file, e.text]),
+      f.pfs.map((p) => [p.netdev, p.altnames, p.pciAddress, p.driver]),
+    ]);
+    PERSISTENCE_KEYS.set(f, key);
+  }
+  return key;
 }
 
 export const evidenceLine = (e: PersistenceEvidence) => `${e.kind} ${e.file}:${e.line}: ${e.text}`;

@@ -2,13 +2,13 @@
 // entries of a host's provider_networks as YAML nodes (for locations), which entries the
 // provider_networks module applies to a host in a release (the same tests the module makes),
 // and where each [sriov_nic] option of the agent came from.
-import { relative } from 'node:path';
 import type { FindingLocation } from '../checks/finding.js';
 import type { VarDef } from '../osa/inventory.js';
 import { type ProviderNetworksBehaviour, providerNetworksBehaviour } from '../osa/provider-networks.js';
 import { toPlain, type YNode } from '../osa/pyyaml.js';
 import { isDict, type PyValue, pySet, pyStr } from '../python.js';
 import { AGENT_INI, type CheckContext, type HostView, nodeAt, toLocation } from './context.js';
+import { deployRelative } from './vars-helpers.js';
 
 export { neutronPlaybook } from './playbooks.js';
 
@@ -54,7 +54,19 @@ export function pnList(h: HostView): PnList | null {
   const r = h.variable('provider_networks');
   const def = r?.winner ?? null;
   if (!def || r?.template || def.node?.kind !== 'seq') return null;
-  const entries = def.node.items.map((item, index): PnEntry => {
+  // The hosts that share a definition share its entries (read only).
+  let list = PN_LISTS.get(def);
+  if (!list) {
+    list = readPnList(def, def.node);
+    PN_LISTS.set(def, list);
+  }
+  return list;
+}
+
+const PN_LISTS = new WeakMap<VarDef, PnList>();
+
+function readPnList(def: VarDef, node: YNode & { kind: 'seq' }): PnList {
+  const entries = node.items.map((item, index): PnEntry => {
     const plain = toPlain(item);
     const value = isDict(plain) && 'network' in plain ? (plain.network as PyValue) : undefined;
     const name = isDict(value) ? value.net_name : undefined;
@@ -66,7 +78,7 @@ export function pnList(h: HostView): PnList | null {
       netName: name === undefined || name === null ? null : pyStr(name),
     };
   });
-  return { def, id: defId(def), entries };
+  return Object.freeze({ def, id: defId(def), entries: Object.freeze(entries) as PnEntry[] });
 }
 
 /** "entry 2 (net_name physnet1)" for messages. */
@@ -132,7 +144,7 @@ export function moduleFailureText(pyType: string, detail: string): string {
 
 /** A deploy-dir file as the operator knows it: /etc/openstack_deploy/<path>. */
 export function deployPath(ctx: CheckContext, file: string): string {
-  const rel = relative(ctx.model.deploy.dir, file);
+  const rel = deployRelative(ctx, file);
   return rel.startsWith('..') ? file : `${DEPLOY}/${rel}`;
 }
 

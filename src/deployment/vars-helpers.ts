@@ -45,9 +45,24 @@ export function varMatters(ctx: CheckContext, h: HostView, name: string): boolea
   return g.has('neutron_all');
 }
 
+/** path.relative from the deploy dir, once per file in a run (findings name the same few files). */
+export function deployRelative(ctx: CheckContext, file: string): string {
+  const known = ctx.once(relativePaths);
+  let rel = known.get(file);
+  if (rel === undefined) {
+    rel = relative(ctx.model.deploy.dir, file);
+    known.set(file, rel);
+  }
+  return rel;
+}
+
+function relativePaths(): Map<string, string> {
+  return new Map();
+}
+
 /** A deploy-dir path relative to the deploy dir ("user_variables.yml", "host_vars/c1.yml"). */
 export function shortFile(ctx: CheckContext, file: string): string {
-  const rel = relative(ctx.model.deploy.dir, file);
+  const rel = deployRelative(ctx, file);
   return rel === '' || rel.startsWith('..') ? file : rel;
 }
 

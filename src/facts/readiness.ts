@@ -7,8 +7,8 @@ import {
   parsePhysicalDeviceMappings,
 } from '../openstack/neutron-agent-config.js';
 import { guestHold } from '../openstack/neutron-eswitch.js';
-import { type NovaDevice, NovaError, parseDeviceSpecs } from '../openstack/nova-devspec.js';
-import { novaHostFromFacts, pfDevice, vfAddresses, vfDevice } from '../openstack/nova-host.js';
+import { novaHostFromFacts } from '../openstack/nova-host.js';
+import { pfSelection, readDeviceSpecs, specListKey } from '../openstack/nova-specs-shared.js';
 import { persistenceFix } from '../vf-persistence.js';
 import type { HostFacts, Pf, Vf } from './host-facts.js';
 import { guestVfDriver } from './vf-drivers.js';
@@ -165,27 +165,42 @@ function pfsInUse(f: HostFacts): Set<Pf> | null {
     .map(iniValue)
     .filter((l) => l.trim() !== '');
   if (lines.length > 0) {
-    try {
-      const specs = parseDeviceSpecs(lines, novaHostFromFacts(f));
-      const matches = (d: NovaDevice | null) =>
-        d !== null &&
-        specs.some((s) => {
-          try {
-            return s.match(d);
-          } catch {
-            return false;
-          }
-        });
-      for (const pf of f.pfs)
-        if (matches(pfDevice(pf)) || vfAddresses(pf).some((a) => matches(vfDevice(pf, a)))) used.add(pf);
-    } catch (e) {
-      if (!(e instanceof NovaError)) throw e;
+    // Hosts that run the same list and answer Nova alike share its reading and selections.
+    const { specs } = readDeviceSpecs(lines, novaHostFromFacts(f));
+    if (specs) {
+      const key = specListKey(lines, false, specs);
+      for (const pf of f.pfs) {
+        const picked = pfSelection(key, specs, pf);
+        if (picked.pf.length > 0 || picked.vfs.length > 0) used.add(pf);
+      }
     }
   }
   return used;
 }
 
-function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): Verdict[] {
+/**
+ * What a PF's verdicts read besides the PF: whether anything re-creates VFs at boot, and the PFs
+ * the host's deployed settings use (pfsInUse, computed only when a verdict needs it).
+ */
+export interface PfVerdictInputs {
+  persisted: boolean | null;
+  inUse: () => Set<Pf> | null;
+}
+
+export function pfVerdictInputs(f: HostFacts): PfVerdictInputs {
+  const evidence = f.persistence?.evidence ?? [];
+  let inUse: Set<Pf> | null | undefined;
+  return {
+    persisted: f.persistence === null ? null : evidence.length > 0,
+    inUse: () => {
+      if (inUse === undefined) inUse = pfsInUse(f);
+      return inUse;
+    },
+  };
+}
+
+/** The verdicts about one PF (subject pfLabel(pf)), in assessReadiness's order. */
+export function pfVerdicts(pf: Pf, { persisted, inUse: usedPfs }: PfVerdictInputs): Verdict[] {
   const out: Verdict[] = [];
   const who = pfLabel(pf);
   const sysfs = pf.netdev
@@ -209,6 +224,7 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
     });
   }
   // A PF nothing uses for SR-IOV (often the management or storage NIC) needs no VFs.
+  const inUse = pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0 ? usedPfs() : null;
   if (pf.totalVfs !== null && pf.totalVfs > 0 && pf.numVfs === 0 && (inUse === null || inUse.has(pf))) {
     out.push(
       inUse === null
@@ -295,8 +311,12 @@ function pfVerdicts(pf: Pf, persisted: boolean | null, inUse: Set<Pf> | null): V
   return out;
 }
 
-/** Judges a host's SR-IOV readiness. */
-export function assessReadiness(f: HostFacts): Readiness {
+/** The verdicts about the host itself (subject null), in assessReadiness's order. */
+export function hostVerdicts(f: HostFacts): Verdict[] {
+  return [...hostVerdictsBefore(f), ...hostVerdictsAfter(f)];
+}
+
+function hostVerdictsBefore(f: HostFacts): Verdict[] {
   const verdicts: Verdict[] = [];
   if (f.source.kind === 'snapshot') verdicts.push(...cpuVerdicts(f), ...iommuVerdicts(f));
   if (f.pfs.length === 0) {
@@ -309,19 +329,29 @@ export function assessReadiness(f: HostFacts): Readiness {
       fix: null,
     });
   }
+  return verdicts;
+}
+
+function hostVerdictsAfter(f: HostFacts): Verdict[] {
   const evidence = f.persistence?.evidence ?? [];
-  const persisted = f.persistence === null ? null : evidence.length > 0;
-  const inUse = pfsInUse(f);
-  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, persisted, inUse));
-  if (f.persistence !== null && evidence.length > 0) {
-    verdicts.push({
+  if (f.persistence === null || evidence.length === 0) return [];
+  return [
+    {
       level: 'ok',
       code: 'host.vfs-persistent',
       subject: null,
       message: `VF persistence: ${evidence.map((e) => `${e.file}:${e.line}`).join(', ')}`,
       fix: null,
-    });
-  }
+    },
+  ];
+}
+
+/** Judges a host's SR-IOV readiness. */
+export function assessReadiness(f: HostFacts): Readiness {
+  const verdicts: Verdict[] = hostVerdictsBefore(f);
+  const inputs = pfVerdictInputs(f);
+  for (const pf of f.pfs) verdicts.push(...pfVerdicts(pf, inputs));
+  verdicts.push(...hostVerdictsAfter(f));
   const guestDrivers = f.pfs.map((pf) => ({
     pf: pfLabel(pf),
     pfDriver: pf.driver,

@@ -2,6 +2,7 @@
 // values mean the same when their canonical forms are equal. Used to compare the configuration a
 // host runs with the one OSA renders without reporting key order, quoting, spacing, or a list
 // written as one value (../shared/spec/nova-neutron.md §1, §3.1).
+import { PairMemo } from '../memo.js';
 import { boolFromString } from '../python.js';
 import {
   AgentConfigError,
@@ -166,6 +167,19 @@ export function groupName(section: string): string {
  * repeated option (oslo.config), except Nova's MultiStrOpts, which keep every line.
  */
 export function optionMeaning(section: string, option: string, values: readonly string[]): string {
+  // Every host of a fleet compares the same few values: read each distinct one once. The keys
+  // are unambiguous: the section's length and the number of values lead the first, and a lone
+  // value (the usual case) is the second key as it is, so that its string's hash is reused.
+  return MEANINGS.get(
+    `${values.length} ${section.length} ${section}${option}`,
+    values.length === 1 ? values[0]! : values.map((v) => `${v.length} ${v}`).join(''),
+    () => computeMeaning(section, option, values),
+  );
+}
+
+const MEANINGS = new PairMemo<string>(10_000);
+
+function computeMeaning(section: string, option: string, values: readonly string[]): string {
   if (
     section === 'pci' &&
     (option === 'device_spec' || option === 'passthrough_whitelist' || option === 'alias')

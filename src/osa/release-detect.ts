@@ -73,7 +73,9 @@ export function releasesOfHosts(
     const r = hostRelease(host, f.facts);
     if (!r) continue;
     const key = releaseLabel(r.release);
-    out.set(key, [...(out.get(key) ?? []), r]);
+    const g = out.get(key);
+    if (g) g.push(r);
+    else out.set(key, [r]);
   }
   return out;
 }

@@ -18,6 +18,14 @@ import type { HostFinding, Rule } from '../rule.js';
  * question, src/openstack/neutron-eswitch.ts, whose macvtap test this shares).
  */
 const hostOwnUppers = (d: HostDevice) => (d.vf?.uppers ?? []).filter((u) => !isMacvtapUpper(u));
+/** hostOwnUppers(d).length > 0, without building the list (asked of every VF of a fleet). */
+function hasHostOwnUpper(d: HostDevice): boolean {
+  const uppers = d.vf?.uppers ?? [];
+  // By index: it runs for every VF of a fleet, and for-of here allocated an iterator result
+  // per step (V8, Node 20; measured with a heap profile).
+  for (let i = 0; i < uppers.length; i++) if (!isMacvtapUpper(uppers[i]!)) return true;
+  return false;
+}
 
 export const rule: Rule = {
   id: 'SRIOV-DEVSPEC-009',
@@ -34,21 +42,26 @@ export const rule: Rule = {
     const byEntry = new Map<number, HostDevice[]>();
     for (const d of m.devices) {
       const i = m.first.get(d);
-      if (d.dev_type !== 'type-VF' || i === null || i === undefined || hostOwnUppers(d).length === 0)
-        continue;
-      byEntry.set(i, [...(byEntry.get(i) ?? []), d]);
+      if (d.dev_type !== 'type-VF' || i === null || i === undefined || !hasHostOwnUpper(d)) continue;
+      const g = byEntry.get(i);
+      if (g) g.push(d);
+      else byEntry.set(i, [d]);
     }
     for (const [i, used] of byEntry) {
       const p = m.pairs[i]!;
       const label = entryLabel(i, m.pairs.length);
       const free = m.devices.filter(
-        (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && hostOwnUppers(d).length === 0,
+        (d) => d.dev_type === 'type-VF' && m.first.get(d) === i && !hasHostOwnUpper(d),
       );
       const location = entryLocation(h, p.entry, p.spec.devname ? 'devname' : 'address');
       // The agent's exclude_devices format: <pf netdev>:<vf address>;<vf address>,…
       const perPf = new Map<string, string[]>();
       for (const d of used)
-        if (d.pf?.netdev) perPf.set(d.pf.netdev, [...(perPf.get(d.pf.netdev) ?? []), d.address]);
+        if (d.pf?.netdev) {
+          const g = perPf.get(d.pf.netdev);
+          if (g) g.push(d.address);
+          else perPf.set(d.pf.netdev, [d.address]);
+        }
       const excluded = [...perPf].map(([pf, vfs]) => `${pf}:${vfs.join(';')}`).join(',');
       out.push({
         severity: 'warning',

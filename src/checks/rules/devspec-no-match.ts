@@ -118,8 +118,8 @@ export const rule: Rule = {
       const evidence = [`${label} (Nova's order): ${specText(p.entry.raw)}`];
       const hit = matchingDevices(p.spec, m.devices);
       // Devices at the spec's address whose ids the facts lack could match: no conclusion.
-      const unknown = m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
-      if (hit.length === 0 && unknown && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
+      const unknown = () => m.devices.some((d) => !d.idsKnown && addressSelects(p.spec, d));
+      if (hit.length === 0 && unknown() && (p.spec.vendorId !== '*' || p.spec.productId !== '*')) continue;
       if (hit.length === 0) {
         // A group-wide list may name devices other hosts have: harmless while another entry
         // serves the same physnet here (Nova ignores a spec that matches nothing).

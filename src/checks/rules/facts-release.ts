@@ -19,7 +19,11 @@ export const rule: Rule = {
       .filter((r) => r !== null);
     if (seen.length === 0) return [];
     const byLabel = new Map<string, typeof seen>();
-    for (const r of seen) byLabel.set(r.text, [...(byLabel.get(r.text) ?? []), r]);
+    for (const r of seen) {
+      const g = byLabel.get(r.text);
+      if (g) g.push(r);
+      else byLabel.set(r.text, [r]);
+    }
     const groups = [...byLabel.entries()].map(
       ([, rs]) => `${releaseLabel(rs[0]!.release)} on ${rs.map((r) => r.host).join(', ')}`,
     );

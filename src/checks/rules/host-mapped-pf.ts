@@ -28,7 +28,7 @@ function novaPfsOn(h: HostView, physnet: string): Pf[] {
 }
 
 /** The PFs other than `dev` whose VFs Nova offers on these physnets here. */
-function offeredElsewhere(h: HostView, dev: string, physnets: string[]): Pf[] {
+function offeredElsewhere(h: HostView, dev: string, physnets: readonly string[]): Pf[] {
   // PFs the agent itself maps on these physnets are managed: their ports do go ACTIVE.
   const served = new Set(servedBy(h, dev, physnets).map((pf) => pf.netdev));
   return [...new Set(physnets.flatMap((p) => novaPfsOn(h, p)))].filter(
@@ -37,7 +37,7 @@ function offeredElsewhere(h: HostView, dev: string, physnets: string[]): Pf[] {
 }
 
 /** Other PFs of this host that the agent maps on the same physnets (they keep them working). */
-function servedBy(h: HostView, dev: string, physnets: string[]): Pf[] {
+function servedBy(h: HostView, dev: string, physnets: readonly string[]): Pf[] {
   const mappings = h.agent()?.mappings ?? {};
   const names = new Set(physnets.flatMap((p) => mappings[p] ?? []).filter((n) => n !== dev));
   return (h.facts?.pfs ?? []).filter(
@@ -46,7 +46,7 @@ function servedBy(h: HostView, dev: string, physnets: string[]): Pf[] {
 }
 
 /** What happens to instances when the agent manages no VF for these physnets on this host. */
-function consequence(h: HostView, dev: string, physnets: string[]): string {
+function consequence(h: HostView, dev: string, physnets: readonly string[]): string {
   const offered = offeredElsewhere(h, dev, physnets);
   const nets = physnets.join(', ');
   if (offered.length > 0) {
@@ -60,7 +60,7 @@ function consequence(h: HostView, dev: string, physnets: string[]): string {
 }
 
 /** The PF the mapping most likely meant: the one the device_spec offers on the physnet, when only one is. */
-function likelyPf(h: HostView, dev: string, physnets: string[]): Pf | null {
+function likelyPf(h: HostView, dev: string, physnets: readonly string[]): Pf | null {
   const mapped = new Set(Object.values(h.agent()?.mappings ?? {}).flat());
   const offered = offeredElsewhere(h, dev, physnets).filter((pf) => !pf.netdev || !mapped.has(pf.netdev));
   return offered.length === 1 ? offered[0]! : null;
@@ -85,7 +85,7 @@ interface Problem {
   evidence: string[];
 }
 
-function problemFor(h: HostView, dev: string, physnets: string[], r: Resolved): Problem | null {
+function problemFor(h: HostView, dev: string, physnets: readonly string[], r: Resolved): Problem | null {
   const physnet = physnets[0]!;
   const subj = `${dev} (mapped to ${physnets.join(', ')})`;
   const skipped = `the SR-IOV agent manages no VF under ${dev} (it looks for /sys/class/net/${dev}/device and its virtfn* links)`;
@@ -169,7 +169,13 @@ function problemFor(h: HostView, dev: string, physnets: string[], r: Resolved): 
   }
 }
 
-function pfProblem(h: HostView, dev: string, subj: string, physnets: string[], pf: Pf): Problem | null {
+function pfProblem(
+  h: HostView,
+  dev: string,
+  subj: string,
+  physnets: readonly string[],
+  pf: Pf,
+): Problem | null {
   const who = pf.pciAddress ? `${subj}, PF ${pf.pciAddress},` : subj;
   if (pf.totalVfs === 0) {
     return {

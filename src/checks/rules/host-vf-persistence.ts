@@ -33,11 +33,11 @@ export const rule: Rule = {
       // No VFs now: SRIOV-HOST-003 says so. Only the PF itself used: nothing to persist.
       if (n === 0 || (hp.physnets.length === 0 && hp.devspec.vfs.length === 0)) continue;
       const p = persistenceFor(f, pf)!;
+      // rc.local runs after network.target with no ordering against the agent or nova-compute.
+      if (p.covering.length > 0 && !p.covering.every((e) => RC_LOCAL.test(e.file))) continue;
       const who = pfLabel(pf);
       const loc = pfLocation(h, hp);
       if (p.covering.length > 0) {
-        // rc.local runs after network.target with no ordering against the agent or nova-compute.
-        if (!p.covering.every((e) => RC_LOCAL.test(e.file))) continue;
         out.push({
           severity: 'info',
           message: `the ${n} VFs of ${who} are re-created by rc.local, which systemd starts after network.target with no ordering against neutron-sriov-nic-agent or nova-compute: when the agent polls ${pf.netdev ?? who} twice before rc.local has run, it logs "Device ${pf.netdev ?? who} has 0 VFs configured" and keeps the PF without VFs until it is restarted`,

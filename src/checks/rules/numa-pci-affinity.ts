@@ -83,7 +83,9 @@ export const rule: Rule = {
     for (const a of analyses)
       for (const c of a.cases) {
         const k = `${c.physnet}\u0000${c.flavor.flavor.name}`;
-        groups.set(k, [...(groups.get(k) ?? []), { a, c }]);
+        const g = groups.get(k);
+        if (g) g.push({ a, c });
+        else groups.set(k, [{ a, c }]);
       }
     for (const g of groups.values()) {
       const confined = g.every(

@@ -50,20 +50,52 @@ function ownedElsewhere(e: PyException): boolean {
  * Runs the module as OSA would on the host and, after each exception, repairs what it tripped
  * on and runs it again: every failure the operator would meet one playbook run after another.
  */
-function moduleFailures(ctx: CheckContext, h: HostView): Failure[] {
+function moduleFailures(ctx: CheckContext, h: HostView): readonly Failure[] {
   const nets = h.variable('provider_networks');
   if (nets?.value === undefined || (nets.template && !nets.template.evaluated)) return [];
-  let value = structuredClone(nets.value) as PyValue;
   const prefix = h.variable('provider_network_bind_prefix')?.value;
+  const bindPrefix = prefix === undefined || prefix === null || prefix === '' ? null : pyStr(prefix);
+  const netsValue = nets.value;
+  const run = () => computeModuleFailures(ctx, netsValue, bindPrefix, h.render.isMetal, h.render.groups);
+  // Hosts that share the definition share its value: the module runs once per distinct input.
+  if (typeof netsValue !== 'object' || netsValue === null) return run();
+  const byValue = ctx.once(failuresByValue);
+  let known = byValue.get(netsValue);
+  if (!known) {
+    known = new Map();
+    byValue.set(netsValue, known);
+  }
+  const key = JSON.stringify([bindPrefix, h.render.isMetal, h.render.groups]);
+  let failures = known.get(key);
+  if (!failures) {
+    failures = run();
+    known.set(key, failures);
+  }
+  return failures;
+}
+
+/** moduleFailures' answers in one run (one release), by provider_networks value and the rest of its input. */
+function failuresByValue(): WeakMap<object, Map<string, readonly Failure[]>> {
+  return new WeakMap();
+}
+
+function computeModuleFailures(
+  ctx: CheckContext,
+  netsValue: PyValue,
+  bindPrefix: string | null,
+  isMetal: boolean,
+  groupNames: readonly string[],
+): Failure[] {
+  let value = structuredClone(netsValue) as PyValue;
   const b = behaviourOf(ctx);
   const out: Failure[] = [];
   for (let round = 0; round < 200; round++) {
     const r = computeProviderNetworks(
       {
         providerNetworks: value,
-        isMetal: h.render.isMetal,
-        bindPrefix: prefix === undefined || prefix === null || prefix === '' ? null : pyStr(prefix),
-        groupNames: h.render.groups,
+        isMetal,
+        bindPrefix,
+        groupNames,
       },
       b,
     );

@@ -39,7 +39,8 @@ export const rule: Rule = {
       if (!mapsOn(e, h, b)) continue;
       const v = field(e, 'sriov_host_interfaces');
       if (v === undefined) continue;
-      const where = defWhere(ctx, list.def);
+      // Only for a finding: a path to resolve, on every host.
+      const where = () => defWhere(ctx, list.def);
       if (typeof v !== 'string') {
         const t = pyType(v);
         const shape =
@@ -55,7 +56,7 @@ export const rule: Rule = {
           message: `${entryName(e)}: sriov_host_interfaces is ${shape}, not a string: the provider_networks module calls .split(',') on it and fails: ${moduleFailureText('AttributeError', `'${t}' object has no attribute 'split'`)}. No neutron configuration is written on the hosts bound to this entry`,
           ...(loc ? { location: loc } : {}),
           evidence: [`sriov_host_interfaces = ${pyRepr(v)} (${t})`],
-          fix: `write one comma-separated string without spaces in ${where}: sriov_host_interfaces: ${wanted}; then run ${neutronPlaybook(ctx.release)}`,
+          fix: `write one comma-separated string without spaces in ${where()}: sriov_host_interfaces: ${wanted}; then run ${neutronPlaybook(ctx.release)}`,
         });
         continue;
       }
@@ -82,7 +83,7 @@ export const rule: Rule = {
             .map((i) => JSON.stringify(`${physnet}:${i}`))
             .join(', ')}`,
         ],
-        fix: `separate the PF names with commas only, in ${where}: sriov_host_interfaces: "${suggestion}"; then run ${neutronPlaybook(ctx.release)}`,
+        fix: `separate the PF names with commas only, in ${where()}: sriov_host_interfaces: "${suggestion}"; then run ${neutronPlaybook(ctx.release)}`,
       });
     }
     return out;

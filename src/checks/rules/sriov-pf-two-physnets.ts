@@ -34,11 +34,11 @@ export const rule: Rule = {
     const byDevice = new Map<string, string[]>();
     for (const [physnet, devices] of Object.entries(agent.mappings))
       for (const d of devices) byDevice.set(d, [...(byDevice.get(d) ?? []), physnet]);
-    const from = agentOptionVar(h, 'physical_device_mappings');
-    const list = pnList(h);
-    const where = list ? defWhere(ctx, list.def) : 'openstack_user_config.yml';
     for (const [pf, physnets] of byDevice) {
       if (physnets.length < 2) continue;
+      const from = agentOptionVar(h, 'physical_device_mappings');
+      const pnEntries = pnList(h);
+      const where = pnEntries ? defWhere(ctx, pnEntries.def) : 'openstack_user_config.yml';
       const loc = sriovMappingLocation(h, physnets.at(-1)!, pf, b);
       const list = physnets.join(' and ');
       out.push({
