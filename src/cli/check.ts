@@ -1,7 +1,7 @@
 import { type Command, Option } from 'commander';
 import { atLeastSeverity, type Severity } from '../checks/finding.js';
 import { runChecks, selectRules } from '../checks/run.js';
-import { matchFacts } from '../deployment/facts-match.js';
+import { type FactsFile, matchFacts } from '../deployment/facts-match.js';
 import { buildInventory } from '../osa/inventory.js';
 import { buildModel } from '../osa/model.js';
 import { NEWEST_RELEASE, releaseLabel } from '../osa/releases.js';
@@ -21,7 +21,7 @@ import {
   requireHosts,
 } from './deploy-input.js';
 import { UserError } from './errors.js';
-import { FACTS_CACHE_ENV, factsCacheDir } from './facts-cache.js';
+import { FACTS_CACHE_ENV, factsCacheDir, waitForCacheSaves } from './facts-cache.js';
 import { startFactsPaths } from './facts-input.js';
 import { addColorOption, type ColorMode, emitReport, jsonText, printErr, reportColor } from './output.js';
 import { readRuleDocs } from './rules.js';
@@ -76,7 +76,17 @@ export function check(dir: string, opts: CheckOptions, cli: CliRun): number {
   const finishFacts = startFactsPaths(opts.facts ?? [], {
     cacheDir: factsCacheDir(cli.env, opts.factsCache !== false),
     env: cli.env,
+    backgroundSave: true,
   });
+  try {
+    return checkWith(dir, opts, cli, finishFacts);
+  } finally {
+    // The caches are written while the rules run; the run ends with them on disk.
+    waitForCacheSaves();
+  }
+}
+
+function checkWith(dir: string, opts: CheckOptions, cli: CliRun, finishFacts: () => FactsFile[]): number {
   let deploy: ReturnType<typeof readDeployDir> | undefined;
   let newest: ReturnType<typeof buildInventory> | undefined;
   let deployError: unknown = null;

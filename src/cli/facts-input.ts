@@ -20,6 +20,8 @@ export interface FactsReadOptions {
   cacheDir?: string | null;
   /** The environment that sets the number of parse workers (src/cli/facts-pool.ts); none without it. */
   env?: NodeJS.ProcessEnv;
+  /** Write the caches in a background thread (DirFactsCache.save); the caller waits with waitForCacheSaves. */
+  backgroundSave?: boolean;
 }
 
 /** The facts of files and directories of them. */
@@ -93,17 +95,13 @@ export function startFactsPaths(paths: readonly string[], opts: FactsReadOptions
       return { name: n, ...f, job: f.cached === null ? jobs.push(join(p, n)) - 1 : -1 };
     });
     steps.push(() => {
-      // The main thread's share of the workers' files first, while they parse theirs; a file
-      // that fails is parsed again below, in order, where its error is thrown.
-      const early = new Map<number, HostFacts>();
-      for (const { name, job } of found)
-        if (job >= 0 && pool?.mine(job))
-          try {
-            early.set(job, parseFactsFile(join(p, name)));
-          } catch {}
+      // The main thread takes its part of the new files (of every directory) from the workers'
+      // queue first, while they parse theirs; a file that fails is parsed again below, in
+      // order, where its error is thrown.
+      pool?.parseOwn((i) => parseFactsFile(jobs[i]!));
       const out = found.map(({ name, key, cached, job }): FactsFile => {
         const file = join(p, name);
-        const mine = early.get(job);
+        const mine = job >= 0 ? pool?.ownFacts(job) : undefined;
         const line = cached ?? (job >= 0 && pool !== null ? pool.line(job) : null);
         const facts: HostFacts =
           (mine && cache.parsed(name, key, mine)) ||
@@ -111,7 +109,7 @@ export function startFactsPaths(paths: readonly string[], opts: FactsReadOptions
           cache.parsed(name, key, parseFactsFile(file));
         return { file, stem: name.replace(FACTS_FILE, ''), facts };
       });
-      cache.save();
+      cache.save(opts.backgroundSave === true);
       return out;
     });
   }

@@ -1,7 +1,7 @@
 // The cold path of the facts cache (docs/check.md "Facts cache"): the new or changed facts
 // files of the --facts directories are parsed by worker threads (src/cli/facts-worker.ts), one
 // per core but one, while the main thread loads the deploy dir and then parses a share too.
-// Each worker returns cache lines (the encoded facts, bytes), which the main thread decodes as
+// The threads take files from one shared queue. Each worker returns cache lines (the encoded facts, bytes), which the main thread decodes as
 // it decodes a warm cache's: shipping
 // HostFacts objects between threads costs more than parsing them (issue 17), bytes do not.
 // Waiting is synchronous (Atomics.wait), so `check` stays one synchronous run. A file a worker
@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { MessageChannel, receiveMessageOnPort, Worker } from 'node:worker_threads';
+import type { HostFacts } from '../facts/host-facts.js';
 
 /** Environment variable: how many parse workers (0: none, every file parsed in the main thread). */
 export const FACTS_WORKERS_ENV = 'OSA_SRIOV_FACTS_WORKERS';
@@ -50,79 +51,96 @@ interface Share {
   worker: Worker;
   port: import('node:worker_threads').MessagePort;
   flag: Int32Array;
-  /** Indexes of the files of this worker, in order. */
-  files: number[];
-  /** Once received: each file's line, or null (parse it in the main thread). */
-  lines: Array<Buffer | null> | null;
 }
 
 /**
- * Parse workers over FILES (paths), started at once; line(i) waits for file i's. The main thread
- * has a share too (mine(i)), which it parses itself once it has loaded the deploy dir, rather
- * than wait idle: the threads outnumber the cores by one, and finish together.
+ * Parse workers over FILES (paths), started at once. The threads take files from one shared
+ * queue, the main thread too (parseOwn) once it has loaded the deploy dir, so that they finish
+ * together however fast each one is (a worker compiles its code first; files differ in size).
+ * line(i) waits for the workers and gives file i's line.
  */
 export class ParsePool {
   private readonly shares: Share[] = [];
-  /** Workers and the main thread: file i is share i % parts's. */
-  private readonly parts: number;
+  /** The index of the next file to take (Atomics.add), shared with the workers. */
+  private readonly next: Int32Array;
+  private readonly count: number;
+  /** The facts of the files the main thread took (a file that failed is absent). */
+  private readonly own = new Map<number, HostFacts>();
+  /** Once received: each worker-parsed file's line, by index. */
+  private lines: Map<number, Buffer> | null = null;
 
   constructor(files: readonly string[], workers: number) {
     const code = starter();
-    this.parts = workers + 1;
+    this.count = files.length;
+    const queue = new SharedArrayBuffer(4);
+    this.next = new Int32Array(queue);
     for (let w = 0; w < workers; w++) {
-      const mine: number[] = [];
-      // Interleaved: neighbouring files (often alike in size) spread over the threads.
-      for (let i = w; i < files.length; i += this.parts) mine.push(i);
       const { port1, port2 } = new MessageChannel();
       const signal = new SharedArrayBuffer(4);
       const worker = new Worker(code, {
         eval: true,
-        workerData: { files: mine.map((i) => files[i]), port: port2, signal },
+        workerData: { files, port: port2, signal, queue },
         transferList: [port2],
       });
       // A worker never keeps the process alive; its errors surface as a failed share.
       worker.unref();
       worker.on('error', () => {});
-      this.shares.push({ worker, port: port1, flag: new Int32Array(signal), files: mine, lines: null });
+      this.shares.push({ worker, port: port1, flag: new Int32Array(signal) });
     }
-  }
-
-  /** Whether file I is the main thread's to parse. */
-  mine(i: number): boolean {
-    return i % this.parts === this.shares.length;
   }
 
   /**
-   * The cache line of file I, or null when the main thread must parse it (its own share, a file
+   * Takes files from the queue until it is empty and parses them with PARSE in this thread; a
+   * file that fails is left to be parsed again in order, where its error is thrown.
+   */
+  parseOwn(parse: (i: number) => HostFacts): void {
+    for (let i = Atomics.add(this.next, 0, 1); i < this.count; i = Atomics.add(this.next, 0, 1)) {
+      try {
+        this.own.set(i, parse(i));
+      } catch {}
+    }
+  }
+
+  /** The facts of file I when this thread parsed it. */
+  ownFacts(i: number): HostFacts | undefined {
+    return this.own.get(i);
+  }
+
+  /**
+   * The cache line of file I, or null when the main thread must parse it (a file it took, a file
    * that failed, or the files of a worker that failed).
    */
   line(i: number): Buffer | null {
-    if (this.mine(i)) return null;
-    const share = this.shares[i % this.parts]!;
-    if (share.lines === null) share.lines = this.receive(share);
-    return share.lines[Math.floor(i / this.parts)] ?? null;
+    if (this.own.has(i)) return null;
+    if (this.lines === null) {
+      this.lines = new Map();
+      for (const share of this.shares) this.receive(share, this.lines);
+    }
+    return this.lines.get(i) ?? null;
   }
 
-  private receive(share: Share): Array<Buffer | null> {
+  private receive(share: Share, into: Map<number, Buffer>): void {
     for (;;) {
       const state = Atomics.load(share.flag, 0);
-      if (state === 2) return share.files.map(() => null);
+      if (state === 2) break;
       if (state === 1) break;
       Atomics.wait(share.flag, 0, 0);
     }
-    const msg = receiveMessageOnPort(share.port)?.message as
-      | { buffer: ArrayBuffer; offset: number; ends: Float64Array }
-      | undefined;
+    const msg =
+      Atomics.load(share.flag, 0) === 1
+        ? (receiveMessageOnPort(share.port)?.message as
+            | { buffer: ArrayBuffer; offset: number; indexes: Int32Array; ends: Float64Array }
+            | undefined)
+        : undefined;
     share.port.close();
     void share.worker.terminate();
-    if (msg === undefined) return share.files.map(() => null);
+    if (msg === undefined) return;
     const all = Buffer.from(msg.buffer, msg.offset);
     let start = 0;
-    return Array.from(msg.ends, (end) => {
-      if (end < 0) return null;
-      const line = all.subarray(start, end);
+    msg.indexes.forEach((index, k) => {
+      const end = msg.ends[k]!;
+      into.set(index, all.subarray(start, end));
       start = end;
-      return line;
     });
   }
 }

@@ -310,20 +310,37 @@ describe('parse workers', () => {
     );
     const bad = join(root, 'bad.snapshot');
     writeFileSync(bad, 'osa-sriov-snapshot 1\nq what is this\n');
-    // Two workers and the main thread: files 0, 1, 3, 4 are the workers', 2 and 5 the main thread's.
+    // Two workers take every file from the queue (the main thread takes none here).
     const pool = new ParsePool([...files, bad, join(root, 'missing.snapshot')], 2);
-    assert.deepEqual(
-      [0, 1, 2, 3, 4, 5].map((i) => pool.mine(i)),
-      [false, false, true, false, false, true],
-    );
-    for (const i of [0, 1, 3]) {
+    for (const i of [0, 1, 2, 3]) {
       const line = pool.line(i);
       assert.ok(line !== null, files[i]);
       assert.equal(line.toString('utf8'), encodeFacts(readHostFacts(readFileSync(files[i]!))));
     }
-    assert.equal(pool.line(2), null, "the main thread's");
     assert.equal(pool.line(4), null, 'a file that fails');
-    assert.equal(pool.line(5), null);
+    assert.equal(pool.line(5), null, 'a missing file');
+  });
+
+  test('the main thread and the workers share one queue: each file is taken once', () => {
+    const files = Array.from({ length: 40 }, (_, i) => join(facts, `compute${(i % 4) + 1}.snapshot`));
+    const pool = new ParsePool(files, 1);
+    const taken: number[] = [];
+    pool.parseOwn((i) => {
+      taken.push(i);
+      return readHostFacts(readFileSync(files[i]!));
+    });
+    for (let i = 0; i < files.length; i++) {
+      const own = pool.ownFacts(i);
+      const line = pool.line(i);
+      assert.ok((own === undefined) !== (line === null), `file ${i}: taken by exactly one thread`);
+      const facts = own ?? decodeFacts(line!.toString('utf8'));
+      assert.equal(JSON.stringify(facts), JSON.stringify(readHostFacts(readFileSync(files[i]!))));
+    }
+    assert.deepEqual(
+      taken,
+      [...taken].sort((a, b) => a - b),
+      'taken in queue order',
+    );
   });
 
   test('how many workers: $OSA_SRIOV_FACTS_WORKERS, else one per core but one from 64 new files', () => {
