@@ -574,16 +574,7 @@ function scan(buf: Latin1Buffer, out: Buffer, inPlace: boolean): void {
       continue;
     }
     if (blobOpen) {
-      if (rec.length < (nRec + 1) * R_SIZE) rec = scratchRec = grown(rec);
-      const o = nRec++ * R_SIZE;
-      rec[o + R_KIND] = K_B;
-      rec[o + R_NAME] = blobName;
-      rec[o + R_NAME_END] = blobNameEnd;
-      rec[o + R_HASH] = blobHash;
-      rec[o + R_A] = blobStart;
-      rec[o + R_B] = w;
-      rec[o + R_C] = blobStatus;
-      rec[o + R_D] = blobStatusEnd;
+      rec = blobRecord(rec, nRec++, blobName, blobNameEnd, blobHash, blobStart, w, blobStatus, blobStatusEnd);
       blobOpen = false;
     }
     if (kind !== K_V && kind !== K_B && kind !== K_L && kind !== K_M && kind !== K_N) {
@@ -675,22 +666,42 @@ function scan(buf: Latin1Buffer, out: Buffer, inPlace: boolean): void {
     rec[o + R_B] = end;
   }
   if (blobOpen) {
-    if (rec.length < (nRec + 1) * R_SIZE) rec = scratchRec = grown(rec);
-    const o = nRec++ * R_SIZE;
-    rec[o + R_KIND] = K_B;
-    rec[o + R_NAME] = blobName;
-    rec[o + R_NAME_END] = blobNameEnd;
-    rec[o + R_HASH] = blobHash;
-    rec[o + R_A] = blobStart;
-    rec[o + R_B] = w;
-    rec[o + R_C] = blobStatus;
-    rec[o + R_D] = blobStatusEnd;
+    rec = blobRecord(rec, nRec++, blobName, blobNameEnd, blobHash, blobStart, w, blobStatus, blobStatusEnd);
   }
   if (!ended) {
     throw new SnapshotError('the snapshot is truncated (no "end" line): collect it again', lineNo);
   }
   scannedRecords = nRec;
   scannedEntries = nEnt;
+}
+
+/**
+ * Writes record N, a blob (name, its hash, its decoded bytes START..END of the output, its
+ * status), growing the table when full; the table, which scan keeps using.
+ */
+function blobRecord(
+  table: Int32Array,
+  n: number,
+  name: number,
+  nameEnd: number,
+  hash: number,
+  start: number,
+  end: number,
+  status: number,
+  statusEnd: number,
+): Int32Array {
+  let rec = table;
+  if (rec.length < (n + 1) * R_SIZE) rec = scratchRec = grown(rec);
+  const o = n * R_SIZE;
+  rec[o + R_KIND] = K_B;
+  rec[o + R_NAME] = name;
+  rec[o + R_NAME_END] = nameEnd;
+  rec[o + R_HASH] = hash;
+  rec[o + R_A] = start;
+  rec[o + R_B] = end;
+  rec[o + R_C] = status;
+  rec[o + R_D] = statusEnd;
+  return rec;
 }
 
 function sameName(d: Buffer, s1: number, e1: number, s2: number, e2: number): boolean {
