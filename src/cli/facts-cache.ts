@@ -10,11 +10,8 @@
 // is parsed again. Written atomically (a temporary file, then a rename); a cache that cannot be
 // written is no error.
 import * as crypto from 'node:crypto';
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { decodeFacts, encodeFacts, VF_KEYS } from '../facts/facts-codec.js';
@@ -35,9 +32,9 @@ export function factsCacheDir(env: NodeJS.ProcessEnv, enabled = true): string | 
   if (['off', '0', 'no', 'false'].includes(setting)) return null;
   const xdg = env.XDG_CACHE_HOME;
   // The XDG spec: a relative XDG_CACHE_HOME is invalid and ignored.
-  if (xdg?.startsWith('/')) return join(xdg, 'osa-sriov');
+  if (xdg?.startsWith('/')) return path.join(xdg, 'osa-sriov');
   const home = env.HOME;
-  return home?.startsWith('/') ? join(home, '.cache', 'osa-sriov') : null;
+  return home?.startsWith('/') ? path.join(home, '.cache', 'osa-sriov') : null;
 }
 
 let stampMemo: string | null = null;
@@ -49,11 +46,11 @@ let stampMemo: string | null = null;
  */
 export function toolStamp(): string {
   if (stampMemo !== null) return stampMemo;
-  const h = createHash('sha256').update(TOOL_VERSION);
+  const h = crypto.createHash('sha256').update(TOOL_VERSION);
   try {
     const dir = fileURLToPath(new URL('../facts/', import.meta.url));
-    for (const f of readdirSync(dir).sort())
-      if (/\.(js|ts)$/.test(f)) h.update(f).update(readFileSync(join(dir, f)));
+    for (const f of fs.readdirSync(dir).sort())
+      if (/\.(js|ts)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(dir, f)));
   } catch {
     // No facts modules beside the code (an unusual install): the version alone keys the cache.
     h.update('no facts modules');
@@ -78,8 +75,8 @@ interface Entry {
 }
 
 /** A file's identity: a change of content changes at least one of these. */
-function fileKey(path: string): string | null {
-  const st = statSync(path, { bigint: true, throwIfNoEntry: false });
+function fileKey(file: string): string | null {
+  const st = fs.statSync(file, { bigint: true, throwIfNoEntry: false });
   if (!st?.isFile()) return null;
   return `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
@@ -95,8 +92,11 @@ export class DirFactsCache {
   hits = 0;
 
   constructor(cacheDir: string, factsDir: string) {
-    this.dir = realpathSync(factsDir);
-    this.file = join(cacheDir, `${createHash('sha256').update(this.dir).digest('hex').slice(0, 32)}.facts`);
+    this.dir = fs.realpathSync(factsDir);
+    this.file = path.join(
+      cacheDir,
+      `${crypto.createHash('sha256').update(this.dir).digest('hex').slice(0, 32)}.facts`,
+    );
     try {
       this.load();
     } catch {
@@ -106,9 +106,9 @@ export class DirFactsCache {
   }
 
   private load(): void {
-    const st = statSync(this.file, { throwIfNoEntry: false });
+    const st = fs.statSync(this.file, { throwIfNoEntry: false });
     if (!st?.isFile() || st.size > MAX_CACHE_BYTES) return;
-    const buf = readFileSync(this.file);
+    const buf = fs.readFileSync(this.file);
     const nl = buf.indexOf(10);
     if (nl < 0) throw new Error('no header');
     const h = JSON.parse(buf.toString('utf8', 0, nl)) as Header;
@@ -122,7 +122,7 @@ export class DirFactsCache {
     )
       throw new Error('another cache');
     const body = buf.subarray(nl + 1);
-    if (createHash('sha256').update(body).digest('hex') !== h.sha256) throw new Error('corrupt');
+    if (crypto.createHash('sha256').update(body).digest('hex') !== h.sha256) throw new Error('corrupt');
     let pos = 0;
     while (pos < body.length) {
       let end = body.indexOf(10, pos);
@@ -151,7 +151,7 @@ export class DirFactsCache {
 
   /** NAME's key now (null: not a regular file), and its cached line when the key is unchanged. */
   lookup(name: string): { key: string | null; cached: Buffer | null } {
-    const key = fileKey(join(this.dir, name));
+    const key = fileKey(path.join(this.dir, name));
     const old = this.old.get(name);
     return { key, cached: key !== null && old?.key === key ? old.line : null };
   }
@@ -199,6 +199,7 @@ export class DirFactsCache {
       vfKeys: VF_KEYS.join(','),
       entries: this.now.size,
     };
+    removeAbandoned(this.file);
     const tmp = `${this.file}.${process.pid}.tmp`;
     if (!background) {
       writeCache(MODULES, this.file, tmp, header, Buffer.concat(parts));
@@ -223,6 +224,39 @@ Atomics.store(w.done, 0, 1); Atomics.notify(w.done, 0);`,
     } catch {
       writeCache(MODULES, this.file, tmp, header, body);
     }
+  }
+}
+
+/**
+ * Removes the temporary files of FILE that a run killed while writing it left behind (their
+ * process is gone): at 5,000 hosts each is ~75 MiB. A live run's file is left alone.
+ */
+function removeAbandoned(file: string): void {
+  const base = path.basename(file);
+  let names: string[];
+  try {
+    names = fs.readdirSync(path.dirname(file));
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    const m = n.startsWith(`${base}.`) ? /^\.(\d+)\.tmp$/.exec(n.slice(base.length)) : null;
+    if (m === null || Number(m[1]) === process.pid || processAlive(Number(m[1]))) continue;
+    try {
+      fs.rmSync(path.join(path.dirname(file), n), { force: true });
+    } catch {
+      // Not ours to remove, or gone already.
+    }
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it exists, as another user's.
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

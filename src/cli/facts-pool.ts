@@ -1,9 +1,9 @@
 // The cold path of the facts cache (docs/check.md "Facts cache"): the new or changed facts
 // files of the --facts directories are parsed by worker threads (src/cli/facts-worker.ts), one
-// per core but one, while the main thread loads the deploy dir and then parses a share too.
-// The threads take files from one shared queue. Each worker returns cache lines (the encoded facts, bytes), which the main thread decodes as
-// it decodes a warm cache's: shipping
-// HostFacts objects between threads costs more than parsing them (issue 17), bytes do not.
+// per core but one, while the main thread loads the deploy dir and then takes its part too; all
+// take files from one shared queue. Each worker returns cache lines (the encoded facts, bytes),
+// which the main thread decodes as it decodes a warm cache's: shipping HostFacts objects
+// between threads costs more than parsing them (issue 17), bytes do not.
 // Waiting is synchronous (Atomics.wait), so `check` stays one synchronous run. A file a worker
 // could not parse, or the files of a worker that failed, are parsed on the main thread, whose
 // error is then the plain run's.
@@ -121,9 +121,7 @@ export class ParsePool {
 
   private receive(share: Share, into: Map<number, Buffer>): void {
     for (;;) {
-      const state = Atomics.load(share.flag, 0);
-      if (state === 2) break;
-      if (state === 1) break;
+      if (Atomics.load(share.flag, 0) !== 0) break;
       Atomics.wait(share.flag, 0, 0);
     }
     const msg =

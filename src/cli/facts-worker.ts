@@ -1,7 +1,8 @@
 // A parse worker of the facts cache's cold path (src/cli/facts-pool.ts): parses new or changed
-// facts files, taken one at a time from the queue it shares with the other threads, and sends back each one's cache line (encoded facts), all in one
-// buffer that moves to the main thread without a copy. A file that fails to parse is sent back
-// as failed (-1): the main thread parses it again, so that its error is the one a plain run gives.
+// facts files, taken one at a time from the queue it shares with the other threads, and sends
+// back each one's cache line (encoded facts), all in one buffer that moves to the main thread
+// without a copy. A file that fails to parse is not sent: the main thread parses it again, so
+// that its error is the one a plain run gives.
 import { type MessagePort, workerData } from 'node:worker_threads';
 import { encodeFacts } from '../facts/facts-codec.js';
 import { parseFactsFile } from './facts-file.js';

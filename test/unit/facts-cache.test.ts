@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   appendFileSync,
   chmodSync,
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -266,6 +267,23 @@ describe('facts cache: never trusted', () => {
         writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), b.subarray(nl + 1)]));
       });
     }
+  });
+
+  test("a killed run's temporary file is removed by the next write; a live run's is kept", () => {
+    const home = newCacheHome();
+    assert.equal(check(home, 'json').status, 1);
+    const [cacheFile] = cacheFiles(home).filter((f) => f.endsWith('.facts'));
+    assert.ok(cacheFile);
+    // A pid that is not running: one above the kernel's highest.
+    const dead = `${cacheFile}.4194305.tmp`;
+    const live = `${cacheFile}.${process.ppid}.tmp`;
+    writeFileSync(dead, 'partial');
+    writeFileSync(live, 'partial');
+    rmSync(cacheFile);
+    assert.equal(check(home, 'json').status, 1);
+    assert.ok(!existsSync(dead), "the dead run's file is gone");
+    assert.ok(existsSync(live), "a live run's file is kept");
+    assert.ok(existsSync(cacheFile), 'the cache is written again');
   });
 
   test('an unwritable cache directory is no error', () => {
