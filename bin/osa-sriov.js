@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import v8 from 'node:v8';
 import { Script } from 'node:vm';
 
 const bundle = fileURLToPath(new URL('../dist/cli/osa-sriov.cjs', import.meta.url));
@@ -90,6 +91,24 @@ function load(argv) {
   return { cli: module.createRequire(import.meta.url)(bundle), save: () => {} };
 }
 
+/** The commands that read a fleet's deploy dir and host facts (thousands of hosts). */
+const FLEET_COMMANDS = new Set(['check', 'render', 'plan', 'vf-map', 'capacity', 'fit']);
+
+/**
+ * For those, the optimising compiler inlines less than its default (920 bytes of bytecode per
+ * function, here 100): a `check` of 5,000 hosts optimises ~700 functions in two threads (~2 s
+ * of CPU, the snapshot builder ~140 ms each time) and code that inlines less runs as fast
+ * (`npm run bench`, 2 cores: cold check -0.5 s, warm -0.3 s, facts_from_collector_snapshot_ms
+ * unchanged). Not for the others: with the flag set, `--help` measured 10-15 ms slower to
+ * start. Set before any code of ours is compiled, and by command, so that each command's code
+ * cache (loadCached) is made and read under the same flags.
+ */
+function fleetTuning(argv) {
+  if (FLEET_COMMANDS.has(argv.find((a) => !a.startsWith('-')) ?? '')) {
+    v8.setFlagsFromString('--max-inlined-bytecode-size-cumulative=100');
+  }
+}
+
 if (!existsSync(bundle)) {
   process.stderr.write(
     'osa-sriov: not built yet; run `npm install` (or `npm run build`) in the project folder.\n',
@@ -105,6 +124,7 @@ for (const stream of [process.stdout, process.stderr])
     process.exit(e.code === 'EPIPE' ? 141 : 2);
   });
 const argv = process.argv.slice(2);
+fleetTuning(argv);
 const { cli, save } = load(argv);
 // The CLI is a function of its arguments and I/O (this process's by default) to an exit status.
 process.exitCode = await cli.main(argv);
