@@ -1,6 +1,6 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -9,6 +9,7 @@ import {
   buildModel,
   factsFromSnapshot,
   loadDeployDir,
+  matchFacts,
   novaDevspec,
   parseRelease,
   parseSnapshot,
