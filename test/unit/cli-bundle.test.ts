@@ -5,7 +5,7 @@
 // cloud, HTTP and plan code (each command that needs it imports it when it runs).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -101,6 +101,28 @@ describe('the bundled CLI', { skip: needsBuild }, () => {
     const off = tempDir();
     assert.deepEqual(run(BIN, ['rules'], { XDG_CACHE_HOME: off, NODE_DISABLE_COMPILE_CACHE: '1' }), want);
     assert.deepEqual(readdirSync(off), []);
+  });
+
+  test('the cache of a fleet command, made under its compiler flags, is read back as it is', () => {
+    // bin/osa-sriov.js lowers V8's inlining budget for check (and the other fleet commands)
+    // before loading the bundle: V8 refuses cached code made under other flags, and the bin
+    // then writes the cache again (a new file) on every run, compiling everything anew.
+    const home = tempDir();
+    const env = { XDG_CACHE_HOME: home };
+    for (const args of [BLOG_LAB, ['rules']]) {
+      const first = run(BIN, args, env);
+      const command = args[0]!;
+      const file = join(
+        home,
+        'osa-sriov',
+        readdirSync(join(home, 'osa-sriov')).find((f) => f.endsWith(`-${command}.bin`))!,
+      );
+      const made = statSync(file);
+      assert.deepEqual(run(BIN, args, env), first, args.join(' '));
+      const after = statSync(file);
+      assert.equal(after.ino, made.ino, `${command}: the cache was not written again`);
+      assert.equal(after.mtimeMs, made.mtimeMs, command);
+    }
   });
 
   test('an internal error: a message only, and with OSA_SRIOV_DEBUG=1 a stack in src/', () => {
