@@ -1,7 +1,7 @@
 // Benchmarks, one "name: value" line per figure. Run with `npm run bench` (builds first).
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -371,6 +371,10 @@ function runCase(name) {
     benchFleetCheck();
     return;
   }
+  if (name !== 'osa' && name !== 'osa-per-host') {
+    console.error(`bench: no case "${name}"; the cases: ${CASES.join(', ')}`);
+    process.exit(2);
+  }
   const perHost = name === 'osa-per-host';
   const dir = syntheticDeploy(5000, perHost);
   const label = perHost ? 'osa_5000_computes_host_vars' : 'osa_5000_computes';
@@ -383,19 +387,18 @@ function runCase(name) {
   console.log(`${label}_peak_rss_mib: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)}`);
 }
 
+/** Each case, in the order `npm run bench` runs them; `node scripts/bench.js CASE` runs one. */
+const CASES = ['snapshot', 'osa', 'osa-per-host', 'devspec', 'check', ...HTML_CASES, 'collector', 'startup'];
 const only = process.argv[2];
 if (only) runCase(only);
 else {
-  for (const c of [
-    'snapshot',
-    'osa',
-    'osa-per-host',
-    'devspec',
-    'check',
-    ...HTML_CASES,
-    'collector',
-    'startup',
-  ]) {
+  // Every figure depends on the machine: two machines of the same kind have differed by 1.7x in
+  // one session's figures. This line and facts_from_collector_snapshot_ms (CPU per snapshot)
+  // say which machine a run's figures come from.
+  console.log(
+    `bench_machine: ${availableParallelism()} cores, ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, node ${process.version}`,
+  );
+  for (const c of CASES) {
     const r = spawnSync(process.execPath, [fileURLToPath(import.meta.url), c], { stdio: 'inherit' });
     if (r.status !== 0) process.exit(r.status ?? 1);
   }
