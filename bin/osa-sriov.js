@@ -3,7 +3,7 @@
 // `npm run build`), its compiled code cached per user, so that a run starts in about half the
 // time of loading dist/cli/main.js module by module (`npm run bench`: startup-help-ms,
 // check-bloglab-ms). Nothing here changes what the CLI does: main() is the same function.
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import module from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -39,6 +39,7 @@ function loadCached(dir, argv) {
   const file = join(dir, `v8-code-${hash(bundle)}-${command}.bin`);
   let cachedData;
   try {
+    if (!ours(dir) || !ours(file)) throw new Error('not ours');
     const held = readFileSync(file);
     if (held.subarray(0, key.length).toString('latin1') === key) cachedData = held.subarray(key.length);
   } catch {
@@ -61,6 +62,7 @@ function loadCached(dir, argv) {
     // cannot be written (read-only home, full disk) costs speed only: never an error.
     try {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
+      if (!ours(dir)) return;
       const part = `${file}.${process.pid}.part`;
       writeFileSync(part, Buffer.concat([Buffer.from(key, 'latin1'), script.createCachedData()]), {
         mode: 0o600,
@@ -69,6 +71,18 @@ function loadCached(dir, argv) {
     } catch {}
   };
   return { cli: cjs.exports, save };
+}
+
+/**
+ * Whether P is this user's and writable by no one else: compiled code from a directory another
+ * user owns or can write (a shared XDG_CACHE_HOME, `sudo -E`) would run as us.
+ */
+function ours(p) {
+  const st = lstatSync(p);
+  const uid = process.getuid?.();
+  return (
+    (st.isFile() || st.isDirectory()) && (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0
+  );
 }
 
 /** FNV-1a: one cache file per installed copy of the bundle, without loading node:crypto. */

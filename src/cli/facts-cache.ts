@@ -4,7 +4,7 @@
 // that a run after the first parses only the files that are new or changed.
 //
 // It is never trusted: a cache is read only when its header names this directory, this build
-// of the tool (a digest of the facts code) and the VF layout, and a SHA-256 of its content
+// of the tool (a digest of all its code) and the VF layout, and a SHA-256 of its content
 // matches; anything else (corrupt, truncated, foreign, older) is ignored whole and rebuilt.
 // It holds only facts that passed the schema when they were parsed; a file whose key changed
 // is parsed again. Written atomically (a temporary file, then a rename); a cache that cannot be
@@ -40,23 +40,52 @@ export function factsCacheDir(env: NodeJS.ProcessEnv, enabled = true): string | 
 let stampMemo: string | null = null;
 
 /**
- * This build of the tool: its version and a digest of the code that turns files into facts
- * (the facts modules beside this one, or this file itself when the tool is one bundle). A
- * cache written by another build is not read, even of the same version.
+ * The files of the code that runs: the bundle (dist/cli/osa-sriov.cjs, every module of the tool
+ * and its dependencies in one file) and the parse worker's bundle beside it; or, module by
+ * module (dist/cli/main.js, or src/ in the tests), every module of the tool.
+ */
+function codeFiles(): string[] {
+  const self = fileURLToPath(import.meta.url);
+  if (self.endsWith('.cjs')) return [self, path.join(path.dirname(self), 'facts-worker.js')];
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const out: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(js|cjs|ts)$/.test(e.name) && !e.name.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  walk(root);
+  return out;
+}
+
+/**
+ * This build of the tool: its version and a digest of all of its code (not only the facts
+ * modules: what a facts file must be is also decided by the name rules, the input readers and
+ * the schema library). A cache written by another build is not read, even of the same version.
  */
 export function toolStamp(): string {
   if (stampMemo !== null) return stampMemo;
   const h = crypto.createHash('sha256').update(TOOL_VERSION);
   try {
-    const dir = fileURLToPath(new URL('../facts/', import.meta.url));
-    for (const f of fs.readdirSync(dir).sort())
-      if (/\.(js|ts)$/.test(f)) h.update(f).update(fs.readFileSync(path.join(dir, f)));
+    for (const f of codeFiles()) h.update(path.basename(f)).update(fs.readFileSync(f));
   } catch {
-    // No facts modules beside the code (an unusual install): the version alone keys the cache.
-    h.update('no facts modules');
+    // The code cannot be read back (an unusual install): no cache is read or written.
+    h.update(`unreadable ${process.pid} ${Date.now()} ${Math.random()}`);
   }
   stampMemo = `${TOOL_VERSION}+${h.digest('hex').slice(0, 16)}`;
   return stampMemo;
+}
+
+/**
+ * Whether a cache directory or file at P may be read: ours (this user's) and writable by no one
+ * else. Another user's cache (a shared XDG_CACHE_HOME, `sudo -E`) could hold facts we never
+ * parsed; it is ignored, and not written into.
+ */
+export function ownedByUs(st: fs.Stats): boolean {
+  const uid = process.getuid?.();
+  return (uid === undefined || st.uid === uid) && (st.mode & 0o022) === 0;
 }
 
 interface Header {
@@ -106,8 +135,10 @@ export class DirFactsCache {
   }
 
   private load(): void {
-    const st = fs.statSync(this.file, { throwIfNoEntry: false });
-    if (!st?.isFile() || st.size > MAX_CACHE_BYTES) return;
+    const dirSt = fs.lstatSync(path.dirname(this.file), { throwIfNoEntry: false });
+    if (!dirSt?.isDirectory() || !ownedByUs(dirSt)) return;
+    const st = fs.lstatSync(this.file, { throwIfNoEntry: false });
+    if (!st?.isFile() || st.size > MAX_CACHE_BYTES || !ownedByUs(st)) return;
     const buf = fs.readFileSync(this.file);
     const nl = buf.indexOf(10);
     if (nl < 0) throw new Error('no header');
@@ -199,6 +230,9 @@ export class DirFactsCache {
       vfKeys: VF_KEYS.join(','),
       entries: this.now.size,
     };
+    // Not into another user's directory (see ownedByUs); ours or none (then created, 0700).
+    const dirSt = fs.lstatSync(path.dirname(this.file), { throwIfNoEntry: false });
+    if (dirSt !== undefined && (!dirSt.isDirectory() || !ownedByUs(dirSt))) return;
     removeAbandoned(this.file);
     const tmp = `${this.file}.${process.pid}.tmp`;
     if (!background) {

@@ -5,7 +5,19 @@
 // cloud, HTTP and plan code (each command that needs it imports it when it runs).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -103,6 +115,61 @@ describe('the bundled CLI', { skip: needsBuild }, () => {
     assert.deepEqual(readdirSync(off), []);
   });
 
+  test('a code cache in a directory others can write is neither read nor written', () => {
+    // Compiled code from a place another user can write would run as us.
+    const home = tempDir();
+    const env = { XDG_CACHE_HOME: home };
+    const want = run(BIN, ['rules'], env);
+    const dir = join(home, 'osa-sriov');
+    const file = join(dir, readdirSync(dir).find((f) => f.endsWith('-rules.bin'))!);
+    const good = readFileSync(file);
+    // This build's key with data that is not V8's: read, it would be refused and written again.
+    const bad = Buffer.concat([good.subarray(0, good.indexOf(0x0a) + 1), Buffer.alloc(4096, 0x5a)]);
+    writeFileSync(file, bad);
+    chmodSync(dir, 0o777);
+    assert.deepEqual(run(BIN, ['rules'], env), want);
+    assert.deepEqual(readFileSync(file), bad, 'not written into a directory others can write');
+    chmodSync(dir, 0o700);
+    assert.deepEqual(run(BIN, ['rules'], env), want);
+    assert.ok(readFileSync(file).length > bad.length, 'ours: read, refused by V8, written again');
+    // A file others can write is not read; it is replaced by one of ours.
+    chmodSync(file, 0o666);
+    assert.deepEqual(run(BIN, ['rules'], env), want);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+  });
+
+  test("the facts cache is keyed by the whole bundle: another build's cache is not read", () => {
+    // Which files are facts is decided by more than the facts modules (the name rules, the
+    // input readers, the schema library): every byte of the bundle and of the parse worker's.
+    const pkg = tempDir();
+    mkdirSync(join(pkg, 'bin'));
+    mkdirSync(join(pkg, 'dist/cli'), { recursive: true });
+    copyFileSync(BIN, join(pkg, 'bin/osa-sriov.js'));
+    copyFileSync(join(REPO, 'package.json'), join(pkg, 'package.json'));
+    for (const f of ['osa-sriov.cjs', 'facts-worker.js'])
+      copyFileSync(join(REPO, 'dist/cli', f), join(pkg, 'dist/cli', f));
+    const home = tempDir();
+    const env = { XDG_CACHE_HOME: home };
+    const stamp = () => {
+      const dir = join(home, 'osa-sriov');
+      const file = join(dir, readdirSync(dir).find((f) => f.endsWith('.facts'))!);
+      const text = readFileSync(file, 'utf8');
+      return (JSON.parse(text.slice(0, text.indexOf('\n'))) as { stamp: string }).stamp;
+    };
+    const bin = join(pkg, 'bin/osa-sriov.js');
+    const first = run(bin, BLOG_LAB, env);
+    assert.equal(first.status, 1, first.stderr);
+    const built = stamp();
+    assert.deepEqual(run(bin, BLOG_LAB, env), first);
+    assert.equal(stamp(), built, 'the same build reads its cache and leaves it');
+    for (const f of ['osa-sriov.cjs', 'facts-worker.js']) {
+      appendFileSync(join(pkg, 'dist/cli', f), `\n// another build of ${f}\n`);
+      const before = stamp();
+      assert.deepEqual(run(bin, BLOG_LAB, env), first);
+      assert.notEqual(stamp(), before, `${f} changed: the cache is another build's, written anew`);
+    }
+  });
+
   test('the cache of a fleet command, made under its compiler flags, is read back as it is', () => {
     // bin/osa-sriov.js lowers V8's inlining budget for check (and the other fleet commands)
     // before loading the bundle: V8 refuses cached code made under other flags, and the bin
@@ -163,6 +230,9 @@ describe('paths beside the code', () => {
         const rel = /new URL\(\s*'([^'$]+)',\s*$/.exec(before)?.[1];
         // main.ts compares its own URL with the program's (false in the bundle: bin is the program).
         if (rel === undefined && file === 'src/cli/main.ts' && before.endsWith('new URL(')) continue;
+        // The facts cache digests the file its code is in: the bundle itself, in the bundle.
+        if (rel === undefined && file === 'src/cli/facts-cache.ts' && before.endsWith('fileURLToPath('))
+          continue;
         seen++;
         const own = new URL(rel ?? '.', `file://${join(REPO, file)}`).pathname;
         const bundled = new URL(rel ?? '.', `file://${join(REPO, 'src/cli/osa-sriov.cjs')}`).pathname;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import {
   appendFileSync,
   chmodSync,
+  chownSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -266,6 +267,44 @@ describe('facts cache: never trusted', () => {
         header[key] = value;
         writeFileSync(file, Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), b.subarray(nl + 1)]));
       });
+    }
+  });
+
+  test("a cache others can write, or another user's, is neither read nor written", () => {
+    // A shared XDG_CACHE_HOME, `sudo -E`: such a cache could hold facts this user never parsed.
+    const home = newCacheHome();
+    const plain = check(null, 'json');
+    check(home, 'json');
+    const dir = join(home, 'osa-sriov');
+    const [file] = cacheFiles(home).filter((f) => f.endsWith('.facts'));
+    const hits = () => {
+      const cache = new DirFactsCache(dir, facts);
+      for (const n of readdirSync(facts).sort())
+        cache.read(n, () => readHostFacts(readFileSync(join(facts, n))));
+      return cache.hits;
+    };
+    assert.equal(hits(), 39, 'ours: read');
+    const unchanged = (why: string) => {
+      const before = statSync(file!);
+      assert.deepEqual(check(home, 'json'), plain, why);
+      assert.equal(hits(), 0, why);
+      const after = statSync(file!);
+      assert.equal(after.ino, before.ino, `${why}: not written`);
+      assert.equal(after.mtimeMs, before.mtimeMs, `${why}: not written`);
+    };
+    chmodSync(dir, 0o777);
+    unchanged('a directory others can write');
+    chmodSync(dir, 0o700);
+    chmodSync(file!, 0o620);
+    assert.equal(hits(), 0, 'a file its group can write');
+    chmodSync(file!, 0o600);
+    assert.equal(hits(), 39);
+    if (process.getuid?.() === 0) {
+      chownSync(dir, 65534, 65534);
+      unchanged("another user's directory");
+      chownSync(dir, 0, 0);
+      chownSync(file!, 65534, 65534);
+      assert.equal(hits(), 0, "another user's file");
     }
   });
 
