@@ -75,7 +75,9 @@ function loadCached(dir, argv) {
 
 /**
  * Whether P is this user's and writable by no one else: compiled code from a directory another
- * user owns or can write (a shared XDG_CACHE_HOME, `sudo -E`) would run as us.
+ * user owns or can write (a shared XDG_CACHE_HOME, `sudo -E`) would run as us. The facts
+ * cache asks the same (ownedByUs in src/cli/facts-cache.ts); this file runs before the bundle
+ * is loaded, so it cannot share that code.
  */
 function ours(p) {
   const st = lstatSync(p);

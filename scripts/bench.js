@@ -210,6 +210,9 @@ const fmt = (runs, k) => runs.map((r) => r[k].toFixed(2)).join(' ');
  * Each run is the CLI in its own process with JSON output to a file; every report must be the
  * same bytes. Also `render` of the 5,000-host deploy dir (3 runs, the median).
  */
+/** Waits until what the bench (or the run before) wrote is on disk: its write-back is no run's cost. */
+const flushToDisk = () => spawnSync('sync', [], { stdio: 'ignore' });
+
 function benchFleetCheck() {
   const root = mkdtempSync(join(tmpdir(), 'osa-sriov-bench-fleet-'));
   try {
@@ -226,7 +229,7 @@ function benchFleetCheck() {
       cliRun(['check', deploy, ...facts.flatMap((f) => ['--facts', f]), '--format', 'json', '-o', o], env);
     // The 0.9 GiB just written is flushed to disk first, so that its write-back does not take
     // CPU from the cold run.
-    spawnSync('sync', [], { stdio: 'ignore' });
+    flushToDisk();
     // Cold 3 times, the median as for warm runs (single cold runs here spread 7.2-7.8 s): each
     // with the whole cache directory removed, the compiled-code cache of the CLI included.
     const colds = [1, 2, 3].map((i) => {
@@ -236,7 +239,7 @@ function benchFleetCheck() {
     const cold = [...colds].sort((x, y) => x.wall - y.wall)[1];
     // Warm runs come after the cache is on disk, as the next CI run of a fleet does: the write-back
     // of the ~77 MB per 5,000 hosts that the run before wrote is not theirs to pay for.
-    spawnSync('sync', [], { stdio: 'ignore' });
+    flushToDisk();
     const warm = [1, 2, 3].map((i) => check(d5, [a], out(`warm${i}`)));
     const coldReport = readFileSync(out('cold1'));
     for (const o of ['cold2', 'cold3', 'warm1', 'warm2', 'warm3'])
@@ -245,9 +248,9 @@ function benchFleetCheck() {
     // first ones out of a page cache capped at ~1.5 GiB (a VM here), and the cold run then
     // timed the disk (8.0 s against 7.2-7.5 s with them in memory, as just-collected files are).
     bytes += writeFleet(b, 5000, parts, 5000);
-    spawnSync('sync', [], { stdio: 'ignore' });
+    flushToDisk();
     const prime10 = check(d10, [a, b], out('10k-prime'));
-    spawnSync('sync', [], { stdio: 'ignore' });
+    flushToDisk();
     const warm10 = [1, 2, 3].map((i) => check(d10, [a, b], out(`10k-${i}`)));
     const render = [1, 2, 3].map(() => cliRun(['render', d5], env));
     rmSync(d5, { recursive: true, force: true });

@@ -81,7 +81,7 @@ export function toolStamp(): string {
 /**
  * Whether a cache directory or file at P may be read: ours (this user's) and writable by no one
  * else. Another user's cache (a shared XDG_CACHE_HOME, `sudo -E`) could hold facts we never
- * parsed; it is ignored, and not written into.
+ * parsed; it is ignored, and not written into. bin/osa-sriov.js asks the same of the code cache.
  */
 export function ownedByUs(st: fs.Stats): boolean {
   const uid = process.getuid?.();
