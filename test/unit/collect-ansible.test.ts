@@ -83,6 +83,7 @@ describe('collect --ansible (real Ansible)', { skip }, () => {
     const again = cli('collect', '--ansible', '-i', script, '-o', out, '--limit', 'compute1');
     assert.equal(again.status, 0, `${again.stdout}\n${again.stderr}`);
     assert.match(again.stdout, /^collected 1 of 1 host\(s\)/m);
+    const refreshed = Date.now();
     assert.deepEqual(readFileSync(join(out, 'compute2.snapshot')), before2);
 
     // check takes the directory as is: files match inventory hosts by name, nothing unmatched.
@@ -111,6 +112,10 @@ describe('collect --ansible (real Ansible)', { skip }, () => {
         .filter((f) => f.ruleId === 'SRIOV-FACTS-002')
         .map((f) => f.host);
     assert.deepEqual(stale(aged), []);
+    // compute1's snapshot, taken again just now, must be over 1 s old for --max-facts-age 1s: on
+    // a fast machine the two checks above take less than that.
+    const wait = refreshed + 1100 - Date.now();
+    if (wait > 0) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, wait);
     const old = withEnv(
       { OSA_SRIOV_MAX_FACTS_AGE: '7d' },
       'check',
